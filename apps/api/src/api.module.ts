@@ -1,0 +1,23 @@
+import { AuthModule } from '@app/auth';
+import { AllExceptionsFilter, createValidationPipe } from '@app/common';
+import { AppConfig, ConfigModule } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { MonitoringModule } from '@app/monitoring';
+import { RedisModule } from '@app/redis';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+
+@Module({})
+export class ApiModule {
+  /** `extraModules` lets tests mount extra routes on an otherwise production-identical app. */
+  static forRoot(config: AppConfig, extraModules: Type[] = []): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, AuthModule, ...extraModules],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { AllExceptionsFilter } from '@app/common';
+import { AppConfig, ConfigModule } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { MonitoringModule } from '@app/monitoring';
+import { RedisModule } from '@app/redis';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+
+/**
+ * The headless worker. It serves no API routes: only its own probes and metrics, on WORKER_PORT.
+ * Queue processors and schedules join it as the collection features land.
+ */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-worker'), RedisModule, MonitoringModule],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+}

@@ -1,0 +1,96 @@
+import { EnvReader } from './env-reader';
+
+export const API_SCOPES = ['read', 'collect', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** Every setting of the product, read once at boot. `.env.example` documents each variable. */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    trustProxy: boolean;
+    shutdownGraceMs: number;
+    swaggerEnabled: boolean;
+  };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  database: {
+    url: string;
+    poolSize: number;
+    runMigrations: boolean;
+    createIfMissing: boolean;
+  };
+  redis: { url: string; keyPrefix: string };
+  auth: { adminApiKey?: string; keyCacheTtlMs: number };
+  rateLimit: { windowSeconds: number; limits: Record<ApiScope | 'public', number> };
+  health: { timeoutMs: number };
+  metrics: { token?: string };
+  worker: { port: number };
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const config: AppConfig = {
+    env: read.oneOf('NODE_ENV', 'development', ['development', 'production', 'test']),
+    http: {
+      host: read.string('HOST', '0.0.0.0'),
+      port: read.int('PORT', 3000, 1, 65535),
+      bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+      corsOrigins: read.list('CORS_ORIGINS', []),
+      trustProxy: read.bool('TRUST_PROXY', false),
+      shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+      swaggerEnabled: read.bool('SWAGGER_ENABLED', true),
+    },
+    log: { level: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) },
+    database: {
+      url: read.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/kra', ['postgres:', 'postgresql:']),
+      poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
+      runMigrations: read.bool('DATABASE_RUN_MIGRATIONS', true),
+      createIfMissing: read.bool('DATABASE_CREATE_IF_MISSING', true),
+    },
+    redis: {
+      url: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+      keyPrefix: read.string('REDIS_KEY_PREFIX', 'kra:'),
+    },
+    auth: {
+      adminApiKey: read.secret('ADMIN_API_KEY', 24),
+      keyCacheTtlMs: read.int('API_KEY_CACHE_TTL_MS', 5_000, 0, 300_000),
+    },
+    rateLimit: {
+      windowSeconds: read.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+      limits: {
+        public: read.int('RATE_LIMIT_PUBLIC', 60, 1, 10_000_000),
+        read: read.int('RATE_LIMIT_READ', 600, 1, 10_000_000),
+        collect: read.int('RATE_LIMIT_COLLECT', 60, 1, 10_000_000),
+        admin: read.int('RATE_LIMIT_ADMIN', 120, 1, 10_000_000),
+      },
+    },
+    health: { timeoutMs: read.int('HEALTH_CHECK_TIMEOUT_MS', 1_500, 50, 60_000) },
+    metrics: { token: read.secret('METRICS_TOKEN', 16) },
+    worker: { port: read.int('WORKER_PORT', 3001, 1, 65535) },
+  };
+  if (read.problems.length > 0) throw new ConfigValidationError(read.problems);
+  return config;
+}
+
+/** For process entry points: a bad configuration prints one message and exits 1, no stack trace. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,3 @@
+export { default as Redis } from 'ioredis';
+export * from './redis.factory';
+export * from './redis.module';
