@@ -1,0 +1,63 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+export const API_MAIN = resolve(ROOT, 'dist/apps/api/src/main.js');
+export const WORKER_MAIN = resolve(ROOT, 'dist/apps/worker/src/main.js');
+export const MIGRATE_MAIN = resolve(ROOT, 'dist/apps/api/src/migrate.js');
+export const OPENAPI_MAIN = resolve(ROOT, 'dist/apps/api/src/openapi.js');
+
+/** A built entry point run as a real process, the way production runs it. */
+export class NodeProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(entry: string, env: Record<string, string>, args: string[] = []) {
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+    this.child = spawn(process.execPath, [entry, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    this.exited = new Promise((resolveExit) => this.child.on('exit', (code) => resolveExit(code)));
+  }
+
+  /** Resolves with the port once the process logs that it listens; rejects if it exits first. */
+  async listening(timeoutMs = 20_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = /"port":(\d+)/.exec(this.stdout);
+      if (match && /listening|running/.test(this.stdout)) return Number(match[1]);
+      if (this.child.exitCode !== null) throw new Error(`exited with ${this.child.exitCode}: ${this.stderr}${this.stdout}`);
+      await sleep(50);
+    }
+    throw new Error(`not listening after ${timeoutMs} ms: ${this.stdout}${this.stderr}`);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child.exitCode === null) this.child.kill(signal);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
+
+/** A free TCP port, for processes that must listen on a known port. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
