@@ -29,7 +29,7 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
 export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
   if (!(exception instanceof HttpException)) return internalError(HttpStatus.INTERNAL_SERVER_ERROR, requestId);
   const statusCode = exception.getStatus();
-  if (statusCode === HttpStatus.INTERNAL_SERVER_ERROR) return internalError(statusCode, requestId);
+  if (statusCode >= 500 && statusCode !== 503) return internalError(statusCode, requestId);
   const response = exception.getResponse();
   const frameworkCode = (exception.cause as { code?: unknown } | undefined)?.code;
   let message = (typeof frameworkCode === 'string' && FRAMEWORK_MESSAGES[frameworkCode]) || exception.message;

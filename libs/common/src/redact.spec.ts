@@ -54,4 +54,9 @@ describe(redact.name, () => {
     cyclic.self = cyclic;
     expect(redact(cyclic)).toEqual({ name: 'a', self: '[Truncated]' });
   });
+
+  it('should copy an object that appears twice without mistaking it for a cycle', () => {
+    const shared = { status: 'up' };
+    expect(redact({ info: { db: shared }, details: { db: shared } })).toEqual({ info: { db: shared }, details: { db: shared } });
+  });
 });

@@ -67,12 +67,10 @@ export function redactString(text: string): string {
 }
 
 /** Deep copy of `value` with secrets masked; cycles and very deep nesting are cut off. */
-export function redact<T>(value: T, depth = 0, seen = new WeakSet<object>()): T {
+export function redact<T>(value: T, depth = 0, ancestors = new WeakSet<object>()): T {
   if (typeof value === 'string') return redactString(value) as T;
   if (value === null || typeof value !== 'object') return value;
-  if (seen.has(value) || depth > 10) return '[Truncated]' as T;
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((item: unknown) => redact(item, depth + 1, seen)) as T;
+  if (ancestors.has(value) || depth > 10) return '[Truncated]' as T;
   if (value instanceof Error) {
     // Only what explains the error: HTTP client errors also carry request configs and sockets.
     const code = (value as { code?: unknown }).code;
@@ -83,9 +81,16 @@ export function redact<T>(value: T, depth = 0, seen = new WeakSet<object>()): T 
       stack: value.stack && redactString(value.stack),
     } as T;
   }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = isSecretKeyName(key) ? REDACTED : redact(item, depth + 1, seen);
+  if (value instanceof Date) return value;
+  ancestors.add(value);
+  let out: unknown;
+  if (Array.isArray(value)) out = value.map((item: unknown) => redact(item, depth + 1, ancestors));
+  else {
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[key] = isSecretKeyName(key) ? REDACTED : redact(item, depth + 1, ancestors);
+    out = copy;
   }
+  // Only the current path counts as a cycle: the same object may appear twice side by side.
+  ancestors.delete(value);
   return out as T;
 }
