@@ -1,8 +1,7 @@
-import { AppLogger, createLogger, NestPinoLogger, registerSecret, requestIdFor } from '@app/common';
+import { AppLogger, createLogger, NestPinoLogger, registerSecret, requestIdFor, securityHeaders } from '@app/common';
 import { AppConfig } from '@app/config';
 import { ensureDatabaseExists } from '@app/database';
 import { HttpMetrics } from '@app/monitoring';
-import helmet from '@fastify/helmet';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -51,19 +50,23 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     abortOnError: false,
   });
 
-  app.get(HttpMetrics).attach(app.getHttpAdapter().getInstance(), logger);
-
-  await app.register(helmet, {
+  const fastify = app.getHttpAdapter().getInstance();
+  app.get(HttpMetrics).attach(fastify, logger);
+  const headers = securityHeaders({
     contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-      },
+      // The Swagger UI page needs its inline bootstrap script and styles.
+      directives: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'", "'unsafe-inline'"] },
     },
   });
-  app.enableCors({ origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins, exposedHeaders: EXPOSED_HEADERS });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(headers);
+    done();
+  });
+
+  // No CORS handling at all unless origins are configured: it would run on every request.
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins, exposedHeaders: EXPOSED_HEADERS });
+  }
   applyGlobalPrefix(app);
   if (config.http.swaggerEnabled) mountSwagger(app);
   await app.init();

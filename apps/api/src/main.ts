@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { closeOnSignals, createLogger } from '@app/common';
+import { closeOnSignals, createLogger, exitAfterFlush } from '@app/common';
 import { loadConfigOrExit } from '@app/config';
 import { createApiApp } from './bootstrap';
 
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     logger.info({ port: config.http.port }, `API listening on port ${config.http.port}; docs at /docs`);
   } catch (error) {
     logger.fatal({ err: error }, 'API failed to start');
-    process.exit(1);
+    exitAfterFlush(logger, 1);
   }
 }
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createLogger } from '@app/common';
+import { createLogger, exitAfterFlush } from '@app/common';
 import { loadConfigOrExit } from '@app/config';
 import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@app/database';
 import { DataSource } from 'typeorm';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     logger.info({ applied }, applied.length ? `Applied ${applied.length} migration(s)` : 'Database schema is up to date');
   } catch (error) {
     logger.fatal({ err: error }, 'Migration failed');
-    process.exit(1);
+    exitAfterFlush(logger, 1);
   }
 }
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { closeOnSignals, createLogger } from '@app/common';
+import { closeOnSignals, createLogger, exitAfterFlush } from '@app/common';
 import { loadConfigOrExit } from '@app/config';
 import { createWorkerApp } from './bootstrap';
 
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     logger.info({ port: config.worker.port }, `Worker running; probes and metrics on port ${config.worker.port}`);
   } catch (error) {
     logger.fatal({ err: error }, 'Worker failed to start');
-    process.exit(1);
+    exitAfterFlush(logger, 1);
   }
 }
 

@@ -3,13 +3,14 @@ import { IS_PUBLIC } from '@app/common';
 import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerException, ThrottlerGuard, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerRequest } from '@nestjs/throttler';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { rateLimitBucket, requiredScopes } from './api-key.guard';
 
 export const RATE_LIMIT_FAIL_OPEN_METRIC = 'rate_limit_fail_open_total';
+/** The metadata key `@SkipThrottle()` sets for the default throttler. */
+const SKIP_METADATA = 'THROTTLER:SKIPdefault';
 
 /**
  * Limits each API key per scope bucket (read, collect, admin), and each client IP on public
@@ -31,7 +32,16 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  protected override async handleRequest({ context, ttl }: ThrottlerRequest): Promise<boolean> {
+  /**
+   * Replaces the generic loop over named throttlers (a dozen metadata lookups and awaits per
+   * request) with the one throttler this API has. `@SkipThrottle()` is honoured as usual.
+   */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(SKIP_METADATA, [context.getHandler(), context.getClass()])) return true;
+    return this.limit(context, this.config.rateLimit.windowSeconds * 1000);
+  }
+
+  private async limit(context: ExecutionContext, ttl: number): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const bucket = this.isPublic(context) || !request.apiKey ? 'public' : rateLimitBucket(requiredScopes(this.reflector, context));

@@ -20,10 +20,16 @@ return {hits, ttl}`;
  */
 @Injectable()
 export class RedisThrottlerStorage implements ThrottlerStorage {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  private readonly redis: Redis & { rateLimitIncrement(key: string, ttlMs: number): Promise<[number, number]> };
+
+  constructor(@Inject(REDIS) redis: Redis) {
+    // A defined command runs by EVALSHA: the script is sent once, not with every request.
+    redis.defineCommand('rateLimitIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    this.redis = redis as RedisThrottlerStorage['redis'];
+  }
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
-    const [totalHits, remainingMs] = (await this.redis.eval(INCREMENT_SCRIPT, 1, `ratelimit:${key}`, ttl)) as [number, number];
+    const [totalHits, remainingMs] = await this.redis.rateLimitIncrement(`ratelimit:${key}`, ttl);
     const timeToExpire = Math.max(1, Math.ceil(remainingMs / 1000));
     const isBlocked = totalHits > limit;
     return { totalHits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };

@@ -7,3 +7,4 @@ export * from './validation';
 export * from './error-body.dto';
 export * from './public.decorator';
 export * from './shutdown';
+export * from './security-headers';

@@ -26,8 +26,22 @@ export function createLogger(level: string, destination?: DestinationStream): Ap
         },
       },
     },
-    destination ?? pino.destination({ fd: 1, sync: true }),
+    destination ?? bufferedStdout(),
   );
+}
+
+/**
+ * Stdout, written in chunks: a write per request line costs a third of the API's CPU under load.
+ * Lines wait at most a second; entry points flush before they exit (exitAfterFlush).
+ */
+function bufferedStdout(): DestinationStream {
+  return pino.destination({ fd: 1, sync: false, minLength: 8_192, periodicFlush: 1_000 });
+}
+
+/** Exits once buffered log lines are written, so the last words of a process are never lost. */
+export function exitAfterFlush(logger: AppLogger, code: number): void {
+  setTimeout(() => process.exit(code), 2_000).unref();
+  logger.flush(() => process.exit(code));
 }
 
 /** Routes Nest's own logging (bootstrap messages, `new Logger(ctx)`) into the JSON logger. */

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { AppLogger } from './logger';
+import { AppLogger, exitAfterFlush } from './logger';
 
 /**
  * SIGTERM/SIGINT: close the app (stop accepting, let in-flight work finish, close Postgres and
@@ -13,16 +13,16 @@ export function closeOnSignals(app: INestApplicationContext, graceMs: number, lo
     logger.info({ signal, graceMs }, 'Shutting down');
     setTimeout(() => {
       logger.error({ graceMs }, 'Shutdown grace period exceeded; exiting with work still in flight');
-      process.exit(1);
+      exitAfterFlush(logger, 1);
     }, graceMs).unref();
     app.close().then(
       () => {
         logger.info('Shut down cleanly');
-        process.exit(0);
+        exitAfterFlush(logger, 0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'Error while shutting down');
-        process.exit(1);
+        exitAfterFlush(logger, 1);
       },
     );
   };

@@ -18,6 +18,8 @@ export function createRedisClient(settings: RedisSettings, name: string, overrid
     keyPrefix: settings.keyPrefix,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick share one write: many concurrent requests, few syscalls.
+    enableAutoPipelining: true,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     ...overrides,
