@@ -19,6 +19,8 @@ RUN npm run build
 # ---- runtime: production dependencies and dist/ only ----
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# A larger young generation: fewer scavenges for the short-lived objects of each request.
+ENV NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 # `--omit=dev` also leaves out the `node` npm package (a dev dependency that only pins Node 22
 # for local npm scripts): the image's own Node 22 runs the product.

@@ -85,7 +85,8 @@ const children = [];
 try {
   await adminQuery(`CREATE DATABASE "${database}"`);
   const [apiPort, barePort] = [await freePort(), await freePort()];
-  const api = start([resolve(root, 'dist/apps/api/src/main.js')], {
+  // The command line of `npm run start:api` and the Docker image.
+  const api = start(['--max-semi-space-size=32', resolve(root, 'dist/apps/api/src/main.js')], {
     PORT: String(apiPort),
     HOST: '127.0.0.1',
     DATABASE_URL: `${postgres}/${database}`,
