@@ -1,7 +1,8 @@
 // npm run bench:http — the authenticated API against bare Fastify: same JSON, same load.
 // Starts the built API (real Postgres and Redis, its own database and key prefix, request logs on)
 // and a bare Fastify server, then runs autocannon against each in alternating rounds and prints the
-// median req/s, p99 latency, server CPU per request and the ratio.
+// median req/s, p99 latency, server CPU per request and the ratio. A bare Nest server answering the
+// same JSON runs alongside, for reference: it shows what the framework alone costs.
 // Settings: BENCH_DURATION (s per round, default 5), BENCH_ROUNDS (default 3),
 // BENCH_CONNECTIONS (default 50), BENCH_VERBOSE=1 to see the API's output.
 import autocannon from 'autocannon';
@@ -28,6 +29,18 @@ const BARE_SERVER = `
 const fastify = require('fastify')({ logger: false });
 fastify.get('/api/v2/whoami', async () => ({ id: '5b0c8d0e-7f55-4d57-a1a4-9a3b9b3f2f10', name: 'admin (bootstrap)', scopes: ['admin'] }));
 fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+`;
+
+// The same route on Nest over Fastify with none of the product's features: the framework's share.
+const BARE_NEST_SERVER = `
+require('reflect-metadata');
+const { Controller, Get, Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { FastifyAdapter } = require('@nestjs/platform-fastify');
+class WhoAmI { get() { return { id: '5b0c8d0e-7f55-4d57-a1a4-9a3b9b3f2f10', name: 'admin (bootstrap)', scopes: ['admin'] }; } }
+Reflect.decorate([Get()], WhoAmI.prototype, 'get', Object.getOwnPropertyDescriptor(WhoAmI.prototype, 'get'));
+const Routes = Reflect.decorate([Module({ controllers: [Reflect.decorate([Controller('api/v2/whoami')], WhoAmI)] })], class {});
+NestFactory.create(Routes, new FastifyAdapter(), { logger: false }).then((app) => app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }));
 `;
 
 function freePort() {
@@ -84,7 +97,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const children = [];
 try {
   await adminQuery(`CREATE DATABASE "${database}"`);
-  const [apiPort, barePort] = [await freePort(), await freePort()];
+  const [apiPort, barePort, nestPort] = [await freePort(), await freePort(), await freePort()];
   // The command line of `npm run start:api` and the Docker image.
   const api = start(['--max-semi-space-size=32', resolve(root, 'dist/apps/api/src/main.js')], {
     PORT: String(apiPort),
@@ -97,9 +110,11 @@ try {
     LOG_LEVEL: 'info',
   });
   const bare = start(['-e', BARE_SERVER], { PORT: String(barePort) });
-  children.push(api, bare);
+  const nest = start(['-e', BARE_NEST_SERVER], { PORT: String(nestPort) });
+  children.push(api, bare, nest);
   const targets = [
     { name: 'bare Fastify', url: `http://127.0.0.1:${barePort}/api/v2/whoami`, headers: {}, child: bare, rounds: [] },
+    { name: 'bare Nest (ref.)', url: `http://127.0.0.1:${nestPort}/api/v2/whoami`, headers: {}, child: nest, rounds: [] },
     { name: 'authenticated API', url: `http://127.0.0.1:${apiPort}/api/v2/whoami`, headers: { 'x-api-key': adminKey }, child: api, rounds: [] },
   ];
   for (const target of targets) await waitFor(target.url, target.headers, target.child);
@@ -125,9 +140,10 @@ try {
     const each = target.rounds.map((r) => r.rps.toFixed(0)).join(', ');
     console.log(`${target.name.padEnd(18)} ${target.rps.toFixed(0).padStart(7)} req/s  p99 ${target.p99} ms  server CPU ${cpu.toFixed(0)} µs/request  (rounds: ${each})`);
   }
-  const [bareResult, apiResult] = targets;
+  const [bareResult, nestResult, apiResult] = targets;
   const ratio = apiResult.rps / bareResult.rps;
-  console.log(`ratio (API / bare): ${(ratio * 100).toFixed(1)}%   target: ≥ 50% with p99 ≤ 25 ms`);
+  console.log(`bare Nest / bare Fastify: ${((nestResult.rps / bareResult.rps) * 100).toFixed(1)}% (the framework alone, for reference)`);
+  console.log(`ratio (API / bare Fastify): ${(ratio * 100).toFixed(1)}%   target: ≥ 50% with p99 ≤ 25 ms`);
   console.log(`${ratio >= 0.5 ? 'ratio target met' : 'ratio target NOT met'}; ${apiResult.p99 <= 25 ? 'p99 target met' : 'p99 target NOT met'}`);
 } finally {
   for (const child of children) child.kill('SIGTERM');
