@@ -28,6 +28,21 @@ export interface AppConfig {
   health: { timeoutMs: number };
   metrics: { token?: string };
   worker: { port: number };
+  kra: {
+    /** Unset: the product runs on the KRA sandbox (in-process, or at KRA_BASE_URL when that is set). */
+    serviceKey?: string;
+    baseUrl?: string;
+    timeoutMs: number;
+    maxRetries: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    concurrency: number;
+    requestsPerSecond: number;
+    pageSize: number;
+    dailyQuota: number;
+    masterCacheTtlSeconds: number;
+    sandboxSeed: string;
+  };
 }
 
 export class ConfigValidationError extends Error {
@@ -77,6 +92,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     health: { timeoutMs: read.int('HEALTH_CHECK_TIMEOUT_MS', 1_500, 50, 60_000) },
     metrics: { token: read.secret('METRICS_TOKEN', 16) },
     worker: { port: read.int('WORKER_PORT', 3001, 1, 65535) },
+    kra: {
+      serviceKey: read.secret('KRA_SERVICE_KEY', 10),
+      baseUrl: read.optionalUrl('KRA_BASE_URL', ['http:', 'https:']),
+      timeoutMs: read.int('KRA_TIMEOUT_MS', 10_000, 100, 120_000),
+      maxRetries: read.int('KRA_MAX_RETRIES', 3, 0, 10),
+      retryBaseMs: read.int('KRA_RETRY_BASE_MS', 500, 0, 60_000),
+      retryMaxMs: read.int('KRA_RETRY_MAX_MS', 10_000, 0, 300_000),
+      concurrency: read.int('KRA_CONCURRENCY', 4, 1, 100),
+      requestsPerSecond: read.int('KRA_REQUESTS_PER_SECOND', 20, 1, 1_000),
+      pageSize: read.int('KRA_PAGE_SIZE', 1_000, 10, 100_000),
+      dailyQuota: read.int('KRA_DAILY_QUOTA', 10_000, 1, 10_000_000),
+      masterCacheTtlSeconds: read.int('KRA_MASTER_CACHE_TTL_SECONDS', 86_400, 0, 30 * 86_400),
+      sandboxSeed: read.string('KRA_SANDBOX_SEED', 'kra-sandbox'),
+    },
   };
   if (read.problems.length > 0) throw new ConfigValidationError(read.problems);
   return config;

@@ -67,6 +67,10 @@ export class EnvReader {
     return value;
   }
 
+  optionalUrl(name: string, protocols: readonly string[]): string | undefined {
+    return this.raw(name) === undefined ? undefined : this.url(name, '', protocols);
+  }
+
   list(name: string, fallback: string[]): string[] {
     const value = this.raw(name);
     if (value === undefined) return fallback;
