@@ -17,6 +17,8 @@ export default defineConfig({
       '@app/redis': lib('redis'),
       '@app/auth': lib('auth'),
       '@app/monitoring': lib('monitoring'),
+      '@app/kra-client': lib('kra-client'),
+      '@app/kra-sandbox': lib('kra-sandbox'),
     },
   },
   test: {

@@ -1,0 +1,278 @@
+import { KRA_SERVICES, KraResultCode, KraServiceName, RawValue } from '@app/kra-client';
+import { addDays, dateRange, datesInMonth, datesInYear, entriesPublishedAt, isRcDate, kstDateOf, kstInstant, kstIso, koreanWeekday } from './calendar';
+import { KraWorld, MasterRecord } from './kra-world';
+import { ALL_MEETS, MeetCode, meetName, parseMeet, scheduledMeets } from './meets';
+import { sortKeys } from './population';
+import { Race, ResultRow } from './race-day';
+
+/**
+ * What each service answers for a query at a given sandbox time: the rows before paging, or a
+ * service error code. Visibility follows the real publication cycle:
+ *  - race plans (API72_2): always;
+ *  - entry sheet (API26_2), the card rows of API214_1 and the API299 rows: from the Wednesday
+ *    before the race day, 14:30 KST;
+ *  - scratches (API9_1): from 08:00 KST on race day;
+ *  - results: API214_1 post-race fields, API299 stTime/finalBit/weather/track, dividends (API160_1)
+ *    and the observed track (API189_1): from the scheduled start + RESULT_DELAY_MINUTES.
+ */
+
+export type RawItem = Record<string, RawValue>;
+export type QueryParams = Record<string, string>;
+export type QueryResult = { kind: 'items'; items: RawItem[] } | { kind: 'error'; code: KraResultCode };
+
+export const RESULT_DELAY_MINUTES = 3;
+export const SCRATCHES_PUBLISHED_AT = '0800';
+const UPCOMING_ENTRY_DAYS = 7;
+
+export const SERVICE_NAMES = Object.values(KRA_SERVICES).map((service) => service.name);
+const SERVICE_BY_PATH = new Map<string, KraServiceName>(Object.values(KRA_SERVICES).map((service) => [service.path, service.name]));
+
+export function serviceForPath(path: string): KraServiceName | undefined {
+  return SERVICE_BY_PATH.get(path);
+}
+
+/** When the result of a race appears on the sandbox clock. */
+export function resultsAvailableAt(race: Race): Date {
+  return kstInstant(race.plan.rcDate, race.plan.schStTime, RESULT_DELAY_MINUTES);
+}
+
+export function isRun(race: Race, now: Date): boolean {
+  return now.getTime() >= resultsAvailableAt(race).getTime();
+}
+
+/** Fields a pre-race view must not carry (README "leakage"), with what they read before the race. */
+export function isPostRaceField(field: string): boolean {
+  return /^(ord|ordBigo|rankRise|diffUnit|rcTime|winOdds|plcOdds|track|weather)$/.test(field) || /^(bu[GS_]|se[GS_]|sj|je)/.test(field);
+}
+
+export function preRaceRow(row: ResultRow): ResultRow {
+  return Object.fromEntries(Object.entries(row).map(([field, value]) => [field, isPostRaceField(field) ? (typeof value === 'number' ? 0 : '-') : value]));
+}
+
+class InvalidParameter extends Error {}
+
+interface DateScope {
+  dates: string[];
+  meets: MeetCode[];
+}
+
+function meetsOf(params: QueryParams): MeetCode[] {
+  if (params.meet === undefined || params.meet === '') return [...ALL_MEETS];
+  const meet = parseMeet(params.meet);
+  if (meet === null) throw new InvalidParameter('meet');
+  return [meet];
+}
+
+function validDate(value: string): string {
+  if (!isRcDate(value)) throw new InvalidParameter('date');
+  return value;
+}
+
+/** rc_date, else rc_month, else rc_year (where the service takes it); none → no dates. */
+function dateScope(params: QueryParams, options: { year?: boolean } = {}): DateScope {
+  const meets = meetsOf(params);
+  if (params.rc_date) return { dates: [validDate(params.rc_date)], meets };
+  if (params.rc_month) {
+    if (!/^\d{6}$/.test(params.rc_month) || !isRcDate(`${params.rc_month}01`)) throw new InvalidParameter('rc_month');
+    return { dates: datesInMonth(params.rc_month), meets };
+  }
+  if (options.year && params.rc_year) {
+    if (!/^\d{4}$/.test(params.rc_year)) throw new InvalidParameter('rc_year');
+    return { dates: datesInYear(params.rc_year), meets };
+  }
+  return { dates: [], meets };
+}
+
+function raceNumberFilter(params: QueryParams): (race: Race) => boolean {
+  if (!params.rc_no) return () => true;
+  if (!/^\d{1,2}$/.test(params.rc_no)) throw new InvalidParameter('rc_no');
+  const rcNo = Number(params.rc_no);
+  return (race) => race.plan.rcNo === rcNo;
+}
+
+function racesIn(world: KraWorld, scope: DateScope, filter: (race: Race) => boolean = () => true): Race[] {
+  const races: Race[] = [];
+  for (const date of scope.dates) {
+    const meets = scheduledMeets(date).filter((meet) => scope.meets.includes(meet));
+    for (const meet of meets) races.push(...world.raceDay(date, meet).races.filter(filter));
+  }
+  return races;
+}
+
+function entriesPublished(race: Race, now: Date): boolean {
+  return now.getTime() >= entriesPublishedAt(race.plan.rcDate).getTime();
+}
+
+function stTimeText(hhmm: string): string {
+  return `출발 :${hhmm.slice(0, 2)}:${hhmm.slice(2, 4)}`;
+}
+
+const ENTRY_FIELDS = ['meet', 'rcDate', 'rcDay', 'rcNo', 'chulNo', 'hrName', 'hrNo', 'name', 'sex', 'age', 'wgBudam', 'rating', 'jkName', 'jkNo', 'trName', 'trNo', 'owName', 'owNo', 'rcDist', 'rank', 'prizeCond', 'ageCond', 'budam', 'rcName', 'ilsu', 'hrTool', 'chaksun1'];
+
+function entrySheet(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
+  // Without a date the gateway lists what is currently published: the coming week's race days.
+  const scope = params.rc_date || params.rc_month ? dateScope(params) : { dates: dateRange(kstDateOf(now), addDays(kstDateOf(now), UPCOMING_ENTRY_DAYS)), meets: meetsOf(params) };
+  // rc_no is deliberately ignored, as by the real gateway.
+  return racesIn(world, scope)
+    .filter((race) => entriesPublished(race, now))
+    .flatMap((race) =>
+      [...race.rows]
+        .sort((a, b) => Number(a.chulNo) - Number(b.chulNo))
+        .map((row) => sortKeys({ ...Object.fromEntries(ENTRY_FIELDS.map((field) => [field, row[field]])), stTime: stTimeText(race.plan.schStTime) })),
+    );
+}
+
+function racePlan(world: KraWorld, params: QueryParams): RawItem[] {
+  const scope = dateScope(params, { year: true });
+  const rcNo = params.rc_no ? Number(params.rc_no) : undefined;
+  if (params.rc_no && !/^\d{1,2}$/.test(params.rc_no)) throw new InvalidParameter('rc_no');
+  const items: RawItem[] = [];
+  for (const date of scope.dates) {
+    for (const meet of scheduledMeets(date).filter((m) => scope.meets.includes(m))) {
+      for (const plan of world.plans(date, meet)) {
+        if (rcNo !== undefined && plan.rcNo !== rcNo) continue;
+        items.push(
+          sortKeys({
+            meet: meetName(meet, 'short'),
+            rcDate: Number(date),
+            rcDay: koreanWeekday(date),
+            rcNo: plan.rcNo,
+            rcName: plan.rcName,
+            rcDist: plan.rcDist,
+            rank: plan.rank,
+            prizeCond: plan.prizeCond,
+            ageCond: plan.ageCond,
+            sexCond: plan.sexCond,
+            budam: plan.budam,
+            chaksun1: plan.chaksun[0],
+            chaksun2: plan.chaksun[1],
+            chaksun3: plan.chaksun[2],
+            chaksun4: plan.chaksun[3],
+            chaksun5: plan.chaksun[4],
+            schStTime: plan.schStTime,
+          }),
+        );
+      }
+    }
+  }
+  return items;
+}
+
+function raceResults(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
+  return racesIn(world, dateScope(params), raceNumberFilter(params))
+    .filter((race) => entriesPublished(race, now))
+    .flatMap((race) => (isRun(race, now) ? race.rows : race.rows.map(preRaceRow).sort((a, b) => Number(a.chulNo) - Number(b.chulNo))));
+}
+
+function raceResultTotals(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
+  if (params.final_bit && params.final_bit !== 'Y' && params.final_bit !== 'N') throw new InvalidParameter('final_bit');
+  return racesIn(world, dateScope(params, { year: true }), raceNumberFilter(params))
+    .filter((race) => entriesPublished(race, now))
+    .map((race) => {
+      const run = isRun(race, now);
+      const starters = race.rows.filter((row) => row.ord !== 95);
+      const { plan } = race;
+      return sortKeys({
+        meet: meetName(plan.meet, 'long'),
+        rcDate: Number(plan.rcDate),
+        rcNo: plan.rcNo,
+        rcName: plan.rcName,
+        rcDist: plan.rcDist,
+        rank: plan.rank,
+        weather: run ? plan.weather : '-',
+        track: run ? plan.track : '-',
+        schStTime: kstIso(plan.rcDate, plan.schStTime),
+        stTime: run ? kstIso(plan.rcDate, plan.schStTime, plan.startDelayMinutes) : '-',
+        noraceFlag: 'N',
+        finalBit: run ? 'Y' : 'N',
+        hrCnt: starters.length,
+        jkCnt: new Set(starters.map((row) => row.jkNo)).size,
+        trCnt: new Set(starters.map((row) => row.trNo)).size,
+      });
+    })
+    .filter((item) => !params.final_bit || item.finalBit === params.final_bit);
+}
+
+function dividends(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
+  // `pool` is accepted and ignored, as by the real gateway.
+  return racesIn(world, dateScope(params), raceNumberFilter(params))
+    .filter((race) => isRun(race, now))
+    .flatMap((race) =>
+      race.dividends.map((dividend) => sortKeys({ meet: meetName(race.plan.meet, 'short'), rcDate: Number(race.plan.rcDate), rcNo: race.plan.rcNo, ...dividend })),
+    );
+}
+
+function track(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
+  const from = params.rc_date_fr || params.rc_date_to || params.rc_date;
+  const to = params.rc_date_to || params.rc_date_fr || params.rc_date;
+  if (!from || !to) return [];
+  const scope = { dates: dateRange(validDate(from), validDate(to)), meets: meetsOf(params) };
+  return racesIn(world, scope)
+    .filter((race) => isRun(race, now))
+    .map(({ plan }) =>
+      sortKeys({
+        meet: meetName(plan.meet, 'long'),
+        rcDate: Number(plan.rcDate),
+        rcNo: plan.rcNo,
+        weather: plan.weather,
+        track: plan.track,
+        temperature: plan.temperature,
+        humidity: plan.humidity,
+        windDirection: plan.windDirection,
+        windSpeed: plan.windSpeed,
+      }),
+    );
+}
+
+function scratches(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
+  return racesIn(world, dateScope(params))
+    .filter((race) => now.getTime() >= kstInstant(race.plan.rcDate, SCRATCHES_PUBLISHED_AT).getTime())
+    .flatMap((race) =>
+      race.scratches.map((scratch) => sortKeys({ meet: meetName(race.plan.meet, 'short'), rcDate: Number(race.plan.rcDate), rcNo: race.plan.rcNo, ...scratch })),
+    );
+}
+
+/** Master data by id, by name, or all of a meet. */
+function masters(records: MasterRecord[], params: QueryParams, idParam: string, nameParam: string, now: Date): RawItem[] {
+  const meets = meetsOf(params);
+  return records
+    .filter((record) => meets.includes(record.meet))
+    .filter((record) => !params[idParam] || record.id === params[idParam])
+    .filter((record) => !params[nameParam] || record.name === params[nameParam])
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((record) => record.item(now));
+}
+
+export function queryService(world: KraWorld, service: KraServiceName, params: QueryParams, now: Date): QueryResult {
+  try {
+    return { kind: 'items', items: itemsOf(world, service, params, now) };
+  } catch (error) {
+    if (error instanceof InvalidParameter) return { kind: 'error', code: '10' };
+    throw error;
+  }
+}
+
+function itemsOf(world: KraWorld, service: KraServiceName, params: QueryParams, now: Date): RawItem[] {
+  switch (service) {
+    case 'API26_2':
+      return entrySheet(world, params, now);
+    case 'API72_2':
+      return racePlan(world, params);
+    case 'API214_1':
+      return raceResults(world, params, now);
+    case 'API299':
+      return raceResultTotals(world, params, now);
+    case 'API8_2':
+      return masters(world.horses(), params, 'hr_no', 'hr_name', now);
+    case 'API12_1':
+      return masters(world.jockeys(), params, 'jk_no', 'jk_name', now);
+    case 'API19_1':
+      return masters(world.trainers(), params, 'tr_no', 'tr_name', now);
+    case 'API160_1':
+      return dividends(world, params, now);
+    case 'API189_1':
+      return track(world, params, now);
+    case 'API9_1':
+      return scratches(world, params, now);
+  }
+}
