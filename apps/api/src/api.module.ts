@@ -2,6 +2,8 @@ import { AuthModule } from '@app/auth';
 import { AllExceptionsFilter, createValidationPipe } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
+import { KraClientModule } from '@app/kra-client';
+import { KraUpstreamModule } from '@app/kra-sandbox';
 import { MonitoringModule } from '@app/monitoring';
 import { RedisModule } from '@app/redis';
 import { DynamicModule, Module, Type } from '@nestjs/common';
@@ -13,7 +15,7 @@ export class ApiModule {
   static forRoot(config: AppConfig, extraModules: Type[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, AuthModule, ...extraModules],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), AuthModule, ...extraModules],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,6 +1,8 @@
 import { AllExceptionsFilter } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
+import { KraClientModule } from '@app/kra-client';
+import { KraUpstreamModule } from '@app/kra-sandbox';
 import { MonitoringModule } from '@app/monitoring';
 import { RedisModule } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -15,7 +17,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-worker'), RedisModule, MonitoringModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-worker'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot())],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }

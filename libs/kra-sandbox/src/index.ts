@@ -10,3 +10,4 @@ export { entriesPublishedAt, kstInstant } from './calendar';
 export { scheduledMeets } from './meets';
 export type { MeetCode } from './meets';
 export type { Dividend, Race, RaceDay, RacePlan, ResultRow, Scratch } from './race-day';
+export { KRA_GATEWAY_URL, KraUpstreamModule } from './kra-upstream.module';

@@ -1,7 +1,8 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Public } from '@app/common';
 import { REDIS, Redis } from '@app/redis';
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { KRA_UPSTREAM, KraUpstream } from '@app/kra-client';
+import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(KRA_UPSTREAM) private readonly kra?: KraUpstream,
   ) {}
 
   @Get('live')
@@ -40,6 +42,8 @@ export class HealthController {
               await this.redis.ping();
             })
             .withTimeout(timeout),
+        // Not a probe of the gateway (its outages must not take pods out of service): which data source is in use.
+        ...(this.kra ? [() => this.indicators.check('kra').up({ mode: this.kra!.mode })] : []),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
