@@ -15,8 +15,9 @@ export class NodeProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
+  /** `entry` is a built file, or a node flag such as `-e` followed by its argument in `args`. */
   constructor(entry: string, env: Record<string, string>, args: string[] = []) {
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+    if (!entry.startsWith('-') && !existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
     this.child = spawn(process.execPath, [entry, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },

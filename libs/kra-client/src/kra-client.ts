@@ -1,6 +1,7 @@
 import { registerSecret } from '@app/common';
 import { Logger } from '@nestjs/common';
 import axios, { AxiosInstance } from 'axios';
+import { once } from 'node:events';
 import type Redis from 'ioredis';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { readKraAnswer, KraHttpAnswer, KraPage } from './envelope';
@@ -66,6 +67,8 @@ export interface KraResult<T> {
 }
 
 type Params = Record<string, string | number | undefined>;
+
+const REDIS_WAIT_MS = 1_000;
 
 /** Services whose answers may be cached: master data only, never cards, results or dividends. */
 const CACHEABLE = new Set<KraServiceKey>(['horse', 'jockey', 'trainer']);
@@ -297,6 +300,11 @@ export class KraClient {
   private async safeRedis<T>(work: (redis: Redis) => Promise<T>): Promise<T | undefined> {
     if (!this.redis) return undefined;
     try {
+      // Just after start-up the connection may still be opening: give it a moment rather than
+      // skipping the quota check (and calling a service another process knows is exhausted).
+      if (this.redis.status === 'connecting' || this.redis.status === 'connect') {
+        await Promise.race([once(this.redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, REDIS_WAIT_MS))]);
+      }
       const value = await work(this.redis);
       this.redisWarned = false;
       return value;
