@@ -19,6 +19,10 @@ export default defineConfig({
       '@app/monitoring': lib('monitoring'),
       '@app/kra-client': lib('kra-client'),
       '@app/kra-sandbox': lib('kra-sandbox'),
+      '@app/cache': lib('cache'),
+      // Must come before any '@app/collection' entry: aliases match by prefix, first one wins.
+      '@app/collection/read': resolve(import.meta.dirname, 'libs/collection/src/read/index.ts'),
+      '@app/collection': lib('collection'),
     },
   },
   test: {

@@ -1,6 +1,7 @@
 import { AuthModule } from '@app/auth';
 import { AllExceptionsFilter, createValidationPipe } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
+import { CollectionModule } from '@app/collection';
 import { DatabaseModule } from '@app/database';
 import { KraClientModule } from '@app/kra-client';
 import { KraUpstreamModule } from '@app/kra-sandbox';
@@ -15,7 +16,7 @@ export class ApiModule {
   static forRoot(config: AppConfig, extraModules: Type[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), AuthModule, ...extraModules],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule, AuthModule, ...extraModules],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

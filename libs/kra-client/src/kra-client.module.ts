@@ -27,6 +27,8 @@ export class KraClientModule {
   static forRoot(upstream: DynamicModule): DynamicModule {
     return {
       module: KraClientModule,
+      // One client per process (its limiter and in-flight sharing only work if shared): global.
+      global: true,
       imports: [upstream],
       providers: [
         makeCounterProvider({ name: METRICS.requests, help: 'KRA upstream requests by service and outcome', labelNames: ['service', 'outcome'] }),

@@ -1,4 +1,5 @@
 import { CreateApiKeys1764460000000 } from './1764460000000-create-api-keys';
+import { CreateRaceData1764470000000 } from './1764470000000-create-race-data';
 
 /** Every migration, oldest first. Listed explicitly so builds and tests need no file globbing. */
-export const MIGRATIONS = [CreateApiKeys1764460000000];
+export const MIGRATIONS = [CreateApiKeys1764460000000, CreateRaceData1764470000000];

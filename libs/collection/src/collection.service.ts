@@ -1,0 +1,265 @@
+import { KraClient, KraResult, RaceResultRecord } from '@app/kra-client';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { CollectionFailure, CollectionReport, RaceReport } from './collection-report';
+import { cardFrom, RaceDataRepository } from './race-data.repository';
+
+export interface CollectOptions {
+  /** YYYY-MM-DD, a calendar date in Asia/Seoul. */
+  date: string;
+  meet: number;
+  /** Also collect results, dividends, scratches and observed conditions. */
+  results?: boolean;
+  /** Look up horse, jockey and trainer details and take the pre-race snapshot (default true). */
+  details?: boolean;
+  /** Reports progress, e.g. for a progress bar. */
+  onProgress?: (step: string, done: number, total: number) => void;
+}
+
+/** Told when a race day's data changed, so cached reads of that day are dropped. */
+export interface DayCacheInvalidator {
+  invalidateDay(date: string, meet: number): Promise<void>;
+}
+
+export const DAY_CACHE_INVALIDATOR = Symbol('DAY_CACHE_INVALIDATOR');
+/** The clock that decides whether a snapshot is taken before a race's start (tests set it). */
+export const COLLECTION_CLOCK = Symbol('COLLECTION_CLOCK');
+
+const DAY_LOCK_NAMESPACE = 7_264_020;
+
+/**
+ * Collects a race day from the KRA API into Postgres: discovers the real races from the race plan and
+ * the entry sheet, upserts races, people and entries, looks each unique horse, jockey and trainer up
+ * once, takes the pre-race snapshot, and on request adds results, dividends and scratches. A failing
+ * race or entity is reported and skipped; nothing stored is ever deleted or downgraded.
+ */
+@Injectable()
+export class CollectionService {
+  private readonly logger = new Logger(CollectionService.name);
+
+  constructor(
+    private readonly kra: KraClient,
+    private readonly repository: RaceDataRepository,
+    @Optional() @Inject(DAY_CACHE_INVALIDATOR) private readonly cache?: DayCacheInvalidator,
+    @Optional() @Inject(COLLECTION_CLOCK) private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async collectDay(options: CollectOptions): Promise<CollectionReport> {
+    const { date, meet } = options;
+    const startedAt = new Date();
+    const calls: Record<string, number> = {};
+    const failures: CollectionFailure[] = [];
+    const races = new Map<number, RaceReport>();
+    const progress = options.onProgress ?? (() => undefined);
+    const track = <T>(result: KraResult<T>): KraResult<T> => {
+      calls[result.service] = (calls[result.service] ?? 0) + result.upstreamCalls;
+      return result;
+    };
+    const fail = (scope: string, error: unknown): void => {
+      const reason = error instanceof Error ? error.message : String(error);
+      failures.push({ scope, reason, error: error instanceof Error ? error.name : 'Error' });
+      this.logger.warn(`${date} meet ${meet} ${scope}: ${reason}`);
+    };
+
+    // Two runs of the same day take turns: their upserts could not duplicate rows anyway, but
+    // taking turns keeps them from deadlocking on the same rows.
+    const lock = this.repository.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1, $2)', [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]);
+      await this.collectCards(options, track, fail, races, progress);
+      if (options.details !== false) await this.collectDetails(options, track, fail, races, progress);
+      if (options.results) await this.collectResults(options, track, fail, races, progress);
+    } catch (error) {
+      fail('day', error);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1, $2)', [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]).catch(() => undefined);
+      await lock.release();
+    }
+    await this.cache?.invalidateDay(date, meet).catch((error: unknown) => this.logger.warn(`Cache invalidation failed: ${String(error)}`));
+    return {
+      date,
+      meet,
+      results: options.results === true,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      races: [...races.values()].sort((a, b) => a.raceNo - b.raceNo),
+      calls,
+      failures,
+      ok: failures.length === 0,
+    };
+  }
+
+  /** Races from the plan and the entry sheet (never assumed 1..N), with their runners. */
+  private async collectCards(
+    { date, meet }: CollectOptions,
+    track: <T>(result: KraResult<T>) => KraResult<T>,
+    fail: (scope: string, error: unknown) => void,
+    races: Map<number, RaceReport>,
+    progress: (step: string, done: number, total: number) => void,
+  ): Promise<void> {
+    const [plan, sheet] = await Promise.all([this.kra.racePlan(meet, date).then(track), this.kra.entrySheet(meet, date).then(track)]);
+    const planSource = await this.repository.saveResponse(plan.service, plan.params, plan.raw);
+    const sheetSource = await this.repository.saveResponse(sheet.service, sheet.params, sheet.raw);
+    const raceNos = new Set<number>();
+    for (const record of [...plan.records, ...sheet.records]) if (record.raceNo !== null && record.raceDate === date) raceNos.add(record.raceNo);
+    let done = 0;
+    for (const raceNo of [...raceNos].sort((a, b) => a - b)) {
+      const entries = sheet.records.filter((entry) => entry.raceNo === raceNo && entry.raceDate === date);
+      const racePlan = plan.records.find((record) => record.raceNo === raceNo);
+      try {
+        await this.repository.dataSource.transaction(async (manager: EntityManager) => {
+          const raceId = await this.repository.upsertRace(manager, date, meet, cardFrom(racePlan, entries, raceNo, racePlan ? planSource : sheetSource));
+          await this.repository.upsertPeople(manager, entries);
+          await this.repository.upsertEntries(manager, raceId, entries, sheetSource);
+        });
+        races.set(raceNo, { raceNo, status: entries.length > 0 ? 'entries' : 'scheduled', entries: entries.length, details: 0, results: 0, dividends: 0 });
+      } catch (error) {
+        fail(`race ${raceNo}`, error);
+      }
+      progress('entries', (done += 1), raceNos.size);
+    }
+  }
+
+  /** Each unique horse, jockey and trainer once; then the pre-race snapshot of every entry. */
+  private async collectDetails(
+    { date, meet }: CollectOptions,
+    track: <T>(result: KraResult<T>) => KraResult<T>,
+    fail: (scope: string, error: unknown) => void,
+    races: Map<number, RaceReport>,
+    progress: (step: string, done: number, total: number) => void,
+  ): Promise<void> {
+    const entries = await this.repository.dayEntries(date, meet);
+    const horses = new Map<string, unknown>();
+    const jockeys = new Map<string, unknown>();
+    const trainers = new Map<string, unknown>();
+    const lookups = [
+      ...unique(entries.map((entry) => entry.hrNo)).map((id) => ({ kind: 'horse', id })),
+      ...unique(entries.map((entry) => entry.jkNo)).map((id) => ({ kind: 'jockey', id })),
+      ...unique(entries.map((entry) => entry.trNo)).map((id) => ({ kind: 'trainer', id })),
+    ];
+    let done = 0;
+    // All lookups are started together; the client's limiter paces them against the gateway.
+    await Promise.all(
+      lookups.map(async ({ kind, id }) => {
+        try {
+          if (kind === 'horse') {
+            const result = track(await this.kra.horse(id));
+            const [horse] = result.records;
+            if (horse) {
+              await this.repository.saveHorse(horse, await this.repository.saveResponse(result.service, result.params, result.raw));
+              horses.set(id, { rating: horse.rating, raceClass: horse.raceClass, career: horse.career, thisYear: horse.thisYear, totalPrize: horse.totalPrize });
+            }
+          } else if (kind === 'jockey') {
+            const result = track(await this.kra.jockey(id));
+            const [jockey] = result.records;
+            if (jockey) {
+              await this.repository.saveJockey(jockey, await this.repository.saveResponse(result.service, result.params, result.raw));
+              jockeys.set(id, { career: jockey.career, thisYear: jockey.thisYear });
+            }
+          } else {
+            const result = track(await this.kra.trainer(id));
+            const [trainer] = result.records;
+            if (trainer) {
+              await this.repository.saveTrainer(trainer, await this.repository.saveResponse(result.service, result.params, result.raw));
+              trainers.set(id, {
+                career: trainer.career,
+                thisYear: trainer.thisYear,
+                winRatePercent: trainer.winRatePercent,
+                placeRatePercent: trainer.placeRatePercent,
+              });
+            }
+          }
+        } catch (error) {
+          fail(`${kind} ${id}`, error);
+        }
+        progress('details', (done += 1), lookups.length);
+      }),
+    );
+    const now = this.now();
+    const detailedRaces = new Set<string>();
+    for (const entry of entries) {
+      const parts = { horse: horses.get(entry.hrNo), jockey: entry.jkNo ? jockeys.get(entry.jkNo) : undefined, trainer: entry.trNo ? trainers.get(entry.trNo) : undefined };
+      if (!parts.horse && !parts.jockey && !parts.trainer) continue;
+      const beforeStart = entry.scheduledStart !== null && now < new Date(entry.scheduledStart);
+      await this.repository.saveSnapshot(entry.entryId, parts, now, beforeStart);
+      if (parts.horse && parts.jockey && parts.trainer) detailedRaces.add(entry.raceId);
+    }
+    await this.repository.markDetailsCollected([...detailedRaces]);
+    for (const report of races.values()) {
+      report.details = entries.filter((entry) => entry.raceNo === report.raceNo && horses.has(entry.hrNo)).length;
+    }
+  }
+
+  /** Results, dividends, scratches and observed conditions; never from a cached card. */
+  private async collectResults(
+    { date, meet }: CollectOptions,
+    track: <T>(result: KraResult<T>) => KraResult<T>,
+    fail: (scope: string, error: unknown) => void,
+    races: Map<number, RaceReport>,
+    progress: (step: string, done: number, total: number) => void,
+  ): Promise<void> {
+    const [summaries, scratches] = await Promise.all([this.kra.raceSummaries(meet, date).then(track), this.kra.scratches(meet, date).then(track)]);
+    const conditions = await this.kra.track(meet, date).then(track).catch((error: unknown) => {
+      fail('track conditions', error);
+      return undefined;
+    });
+    let done = 0;
+    const raceNos = [...races.keys()].sort((a, b) => a - b);
+    await Promise.all(
+      raceNos.map(async (raceNo) => {
+        const report = races.get(raceNo) as RaceReport;
+        try {
+          const [results, dividends] = await Promise.all([this.kra.raceResults(meet, date, raceNo).then(track), this.kra.dividends(meet, date, raceNo).then(track)]);
+          const summary = summaries.records.find((record) => record.raceNo === raceNo);
+          const observed = conditions?.records.find((record) => record.raceNo === raceNo);
+          const resultsSource = await this.repository.saveResponse(results.service, results.params, results.raw);
+          const dividendsSource = await this.repository.saveResponse(dividends.service, dividends.params, dividends.raw);
+          await this.repository.dataSource.transaction(async (manager: EntityManager) => {
+            const raceId = await this.repository.raceId(manager, date, meet, raceNo);
+            if (!raceId) return;
+            // Before a race the gateway serves the card with zeroed result fields (odds 0 would read
+            // as scratches): results count only once someone has a finishing position.
+            const statuses = results.records.map((row: RaceResultRecord) => row.finishStatus);
+            const run = statuses.some((status) => status === 'finished');
+            report.results = run ? await this.repository.saveResults(manager, raceId, results.records, resultsSource) : 0;
+            report.dividends = await this.repository.saveDividends(manager, raceId, dividends.records, dividendsSource);
+            for (const scratch of scratches.records.filter((record) => record.raceNo === raceNo && record.gateNo !== null)) {
+              await this.repository.markScratched(manager, raceId, scratch.gateNo as number, scratch.reason);
+            }
+            const status = statuses.includes('void')
+              ? 'void'
+              : summary?.noRace === true || statuses.includes('cancelled')
+                ? 'cancelled'
+                : run
+                  ? 'finished'
+                  : null;
+            if (status) {
+              const first = results.records[0] as RaceResultRecord | undefined;
+              await this.repository.finishRace(manager, raceId, {
+                status,
+                weather: observed?.weather ?? summary?.weather ?? first?.weather ?? null,
+                going: observed?.going ?? summary?.going ?? first?.going ?? null,
+                moisturePercent: observed?.moisturePercent ?? summary?.moisturePercent ?? first?.moisturePercent ?? null,
+                dividends: dividends.records.length > 0,
+              });
+              report.status = status;
+            }
+          });
+        } catch (error) {
+          fail(`race ${raceNo} results`, error);
+        }
+        progress('results', (done += 1), raceNos.length);
+      }),
+    );
+  }
+}
+
+function unique(values: (string | null)[]): string[] {
+  return [...new Set(values.filter((value): value is string => value !== null))].sort();
+}
+
+/** A stable 32-bit key per (date, meet) for the day's advisory lock. */
+function dayLockKey(date: string, meet: number): number {
+  return Number(date.replace(/-/g, '')) * 10 + meet - 2_000_000_000;
+}

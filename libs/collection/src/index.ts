@@ -1,0 +1,4 @@
+export * from './collection-report';
+export * from './collection.module';
+export * from './collection.service';
+export * from './race-data.repository';

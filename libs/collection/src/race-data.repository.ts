@@ -1,0 +1,371 @@
+import type { DividendRecord, EntryRecord, HorseRecord, JockeyRecord, RacePlanRecord, RaceResultRecord, RawItem, TrainerRecord } from '@app/kra-client';
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** Race-level facts known before the race, merged from the race plan and the entry sheet. */
+export interface RaceCard {
+  raceNo: number;
+  name: string | null;
+  distanceM: number | null;
+  raceClass: string | null;
+  ageCondition: string | null;
+  sexCondition: string | null;
+  weightCondition: string | null;
+  prizeCondition: string | null;
+  prizes: number[];
+  scheduledStart: string | null;
+  hasEntries: boolean;
+  sourceId: string | null;
+}
+
+export interface SnapshotParts {
+  horse: unknown;
+  jockey: unknown;
+  trainer: unknown;
+}
+
+/**
+ * Single-purpose writes of the race data model. Every write is an upsert on a natural key, and an
+ * update only happens when a value actually changed (`IS DISTINCT FROM`), so re-running a
+ * collection leaves every row, timestamps included, as it was.
+ */
+@Injectable()
+export class RaceDataRepository {
+  constructor(readonly dataSource: DataSource) {}
+
+  /** Stores an upstream answer once (by content hash) and returns its id for provenance. */
+  async saveResponse(service: string, params: Record<string, string>, raw: RawItem[], manager: EntityManager = this.dataSource.manager): Promise<string> {
+    const body = JSON.stringify(raw);
+    const hash = createHash('sha256').update(`${service}\n${JSON.stringify(params)}\n${body}`).digest('hex');
+    const [row] = await manager.query<{ id: string }[]>(
+      `WITH inserted AS (
+         INSERT INTO upstream_responses (service, params, body_hash, body) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (service, body_hash) DO NOTHING RETURNING id)
+       SELECT id FROM inserted UNION ALL SELECT id FROM upstream_responses WHERE service = $1 AND body_hash = $3 LIMIT 1`,
+      [service, JSON.stringify(params), hash, body],
+    );
+    return row.id;
+  }
+
+  /** Upserts a race's card; never moves a finished, cancelled or void race back to an earlier status. */
+  async upsertRace(manager: EntityManager, date: string, meet: number, card: RaceCard): Promise<string> {
+    const [row] = await manager.query<{ id: string }[]>(
+      `INSERT INTO races AS r (race_date, meet, race_no, name, distance_m, race_class, age_condition, sex_condition,
+                              weight_condition, prize_condition, prizes, scheduled_start, status, entries_collected_at, source_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $14 THEN now() END, $15)
+       ON CONFLICT (race_date, meet, race_no) DO UPDATE SET
+         name = COALESCE(EXCLUDED.name, r.name),
+         distance_m = COALESCE(EXCLUDED.distance_m, r.distance_m),
+         race_class = COALESCE(EXCLUDED.race_class, r.race_class),
+         age_condition = COALESCE(EXCLUDED.age_condition, r.age_condition),
+         sex_condition = COALESCE(EXCLUDED.sex_condition, r.sex_condition),
+         weight_condition = COALESCE(EXCLUDED.weight_condition, r.weight_condition),
+         prize_condition = COALESCE(EXCLUDED.prize_condition, r.prize_condition),
+         prizes = CASE WHEN cardinality(EXCLUDED.prizes) > 0 THEN EXCLUDED.prizes ELSE r.prizes END,
+         scheduled_start = COALESCE(EXCLUDED.scheduled_start, r.scheduled_start),
+         status = CASE WHEN r.status IN ('finished', 'cancelled', 'void') THEN r.status
+                       WHEN EXCLUDED.status = 'entries' THEN 'entries' ELSE r.status END,
+         entries_collected_at = COALESCE(r.entries_collected_at, EXCLUDED.entries_collected_at),
+         source_id = COALESCE(EXCLUDED.source_id, r.source_id),
+         updated_at = now()
+       WHERE (r.name, r.distance_m, r.race_class, r.age_condition, r.sex_condition, r.weight_condition, r.prize_condition,
+              r.prizes, r.scheduled_start, r.status, r.entries_collected_at IS NULL AND $14, r.source_id)
+             IS DISTINCT FROM
+             (COALESCE(EXCLUDED.name, r.name), COALESCE(EXCLUDED.distance_m, r.distance_m), COALESCE(EXCLUDED.race_class, r.race_class),
+              COALESCE(EXCLUDED.age_condition, r.age_condition), COALESCE(EXCLUDED.sex_condition, r.sex_condition),
+              COALESCE(EXCLUDED.weight_condition, r.weight_condition), COALESCE(EXCLUDED.prize_condition, r.prize_condition),
+              CASE WHEN cardinality(EXCLUDED.prizes) > 0 THEN EXCLUDED.prizes ELSE r.prizes END,
+              COALESCE(EXCLUDED.scheduled_start, r.scheduled_start),
+              CASE WHEN r.status IN ('finished', 'cancelled', 'void') THEN r.status WHEN EXCLUDED.status = 'entries' THEN 'entries' ELSE r.status END,
+              false, COALESCE(EXCLUDED.source_id, r.source_id))
+       RETURNING id`,
+      [
+        date,
+        meet,
+        card.raceNo,
+        card.name,
+        card.distanceM,
+        card.raceClass,
+        card.ageCondition,
+        card.sexCondition,
+        card.weightCondition,
+        card.prizeCondition,
+        card.prizes,
+        card.scheduledStart,
+        card.hasEntries ? 'entries' : 'scheduled',
+        card.hasEntries,
+        card.sourceId,
+      ],
+    );
+    if (row) return row.id;
+    return this.raceId(manager, date, meet, card.raceNo) as Promise<string>;
+  }
+
+  async raceId(manager: EntityManager, date: string, meet: number, raceNo: number): Promise<string | undefined> {
+    const [row] = await manager.query<{ id: string }[]>('SELECT id FROM races WHERE race_date = $1 AND meet = $2 AND race_no = $3', [date, meet, raceNo]);
+    return row?.id;
+  }
+
+  /** Names and ids seen on a card; details (career, pedigree) are written by the details step. */
+  async upsertPeople(manager: EntityManager, entries: EntryRecord[]): Promise<void> {
+    const unique = <T extends { id: string | null; name: string | null }>(refs: T[]): [string[], string[]] => {
+      const byId = new Map<string, string>();
+      for (const ref of refs) if (ref.id && ref.name) byId.set(ref.id, ref.name);
+      const ids = [...byId.keys()].sort();
+      return [ids, ids.map((id) => byId.get(id) ?? '')];
+    };
+    const upsert = async (table: string, key: string, refs: { id: string | null; name: string | null }[]): Promise<void> => {
+      const [ids, names] = unique(refs);
+      if (ids.length === 0) return;
+      await manager.query(
+        `INSERT INTO ${table} AS t (${key}, name) SELECT * FROM unnest($1::varchar[], $2::text[])
+         ON CONFLICT (${key}) DO UPDATE SET name = EXCLUDED.name, updated_at = now() WHERE t.name IS DISTINCT FROM EXCLUDED.name`,
+        [ids, names],
+      );
+    };
+    await upsert('horses', 'hr_no', entries.map((entry) => entry.horse));
+    await upsert('jockeys', 'jk_no', entries.map((entry) => entry.jockey));
+    await upsert('trainers', 'tr_no', entries.map((entry) => entry.trainer));
+    await upsert('owners', 'ow_no', entries.map((entry) => entry.owner));
+  }
+
+  /** Upserts the runners of one race, by gate; returns entry ids by horse id. */
+  async upsertEntries(manager: EntityManager, raceId: string, entries: EntryRecord[], sourceId: string): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    for (const entry of [...entries].sort((a, b) => (a.gateNo ?? 0) - (b.gateNo ?? 0))) {
+      if (!entry.horse.id || entry.gateNo === null) continue;
+      const values = [
+        raceId,
+        entry.gateNo,
+        entry.horse.id,
+        entry.jockey.id,
+        entry.trainer.id,
+        entry.owner.id,
+        entry.age,
+        entry.sex,
+        entry.origin,
+        entry.carriedWeightKg,
+        entry.rating,
+        entry.equipment,
+        entry.daysSinceLastStart,
+        sourceId,
+      ];
+      const [row] = await manager.query<{ id: string }[]>(
+        `INSERT INTO entries AS e (race_id, gate_no, hr_no, jk_no, tr_no, ow_no, age, sex, origin, carried_weight_kg, rating,
+                                   equipment, days_since_last_start, source_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (race_id, gate_no) DO UPDATE SET
+           hr_no = EXCLUDED.hr_no, jk_no = EXCLUDED.jk_no, tr_no = EXCLUDED.tr_no, ow_no = EXCLUDED.ow_no, age = EXCLUDED.age,
+           sex = EXCLUDED.sex, origin = EXCLUDED.origin, carried_weight_kg = EXCLUDED.carried_weight_kg, rating = EXCLUDED.rating,
+           equipment = EXCLUDED.equipment, days_since_last_start = EXCLUDED.days_since_last_start, source_id = EXCLUDED.source_id,
+           updated_at = now()
+         WHERE (e.hr_no, e.jk_no, e.tr_no, e.ow_no, e.age, e.sex, e.origin, e.carried_weight_kg, e.rating, e.equipment,
+                e.days_since_last_start, e.source_id)
+               IS DISTINCT FROM
+               (EXCLUDED.hr_no, EXCLUDED.jk_no, EXCLUDED.tr_no, EXCLUDED.ow_no, EXCLUDED.age, EXCLUDED.sex, EXCLUDED.origin,
+                EXCLUDED.carried_weight_kg, EXCLUDED.rating, EXCLUDED.equipment, EXCLUDED.days_since_last_start, EXCLUDED.source_id)
+         RETURNING id`,
+        values,
+      );
+      const id = row?.id ?? (await manager.query<{ id: string }[]>('SELECT id FROM entries WHERE race_id = $1 AND gate_no = $2', [raceId, entry.gateNo]))[0].id;
+      ids.set(entry.horse.id, id);
+    }
+    return ids;
+  }
+
+  /**
+   * The pre-race snapshot of one entry. Before the start it may be refreshed; from the start on it
+   * is frozen: only a missing snapshot is written (marked as taken after the start).
+   */
+  async saveSnapshot(entryId: string, parts: SnapshotParts, takenAt: Date, beforeStart: boolean): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO entry_snapshots AS s (entry_id, taken_at, taken_before_start, horse, jockey, trainer)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (entry_id) DO UPDATE SET taken_at = EXCLUDED.taken_at, taken_before_start = EXCLUDED.taken_before_start,
+         horse = COALESCE(EXCLUDED.horse, s.horse), jockey = COALESCE(EXCLUDED.jockey, s.jockey), trainer = COALESCE(EXCLUDED.trainer, s.trainer)
+       WHERE $3 AND (s.horse, s.jockey, s.trainer) IS DISTINCT FROM
+             (COALESCE(EXCLUDED.horse, s.horse), COALESCE(EXCLUDED.jockey, s.jockey), COALESCE(EXCLUDED.trainer, s.trainer))`,
+      [entryId, takenAt, beforeStart, json(parts.horse), json(parts.jockey), json(parts.trainer)],
+    );
+  }
+
+  async saveHorse(horse: HorseRecord, sourceId: string): Promise<void> {
+    await this.upsertDetails('horses', 'hr_no', horse.id, {
+      name: horse.name,
+      meet: horse.meet,
+      sex: horse.sex,
+      birth_date: horse.birthDate,
+      origin: horse.origin,
+      sire_no: horse.sire.id,
+      sire_name: horse.sire.name,
+      dam_no: horse.dam.id,
+      dam_name: horse.dam.name,
+      ow_no: horse.owner.id,
+      tr_no: horse.trainer.id,
+      race_class: horse.raceClass,
+      rating: horse.rating,
+      total_prize: horse.totalPrize,
+      career: json({ career: horse.career, thisYear: horse.thisYear }),
+      source_id: sourceId,
+    });
+  }
+
+  async saveJockey(jockey: JockeyRecord, sourceId: string): Promise<void> {
+    await this.upsertDetails('jockeys', 'jk_no', jockey.id, {
+      name: jockey.name,
+      meet: jockey.meet,
+      birth_date: jockey.birthDate,
+      debut_date: jockey.debutDate,
+      affiliation: jockey.affiliation,
+      weight_kg: jockey.weightKg,
+      career: json({ career: jockey.career, thisYear: jockey.thisYear }),
+      source_id: sourceId,
+    });
+  }
+
+  async saveTrainer(trainer: TrainerRecord, sourceId: string): Promise<void> {
+    await this.upsertDetails('trainers', 'tr_no', trainer.id, {
+      name: trainer.name,
+      meet: trainer.meet,
+      birth_date: trainer.birthDate,
+      licensed_since: trainer.licensedSince,
+      stable: trainer.stable,
+      career: json({
+        career: trainer.career,
+        thisYear: trainer.thisYear,
+        winRatePercent: trainer.winRatePercent,
+        placeRatePercent: trainer.placeRatePercent,
+      }),
+      source_id: sourceId,
+    });
+  }
+
+  private async upsertDetails(table: string, key: string, id: string | null, values: Record<string, unknown>): Promise<void> {
+    if (!id) return;
+    const columns = Object.keys(values);
+    const params = [id, ...Object.values(values)];
+    const placeholders = columns.map((_, i) => `$${i + 2}`).join(', ');
+    const current = columns.map((column) => `t.${column}`).join(', ');
+    const incoming = columns.map((column) => `EXCLUDED.${column}`).join(', ');
+    await this.dataSource.query(
+      `INSERT INTO ${table} AS t (${key}, ${columns.join(', ')}, details_at) VALUES ($1, ${placeholders}, now())
+       ON CONFLICT (${key}) DO UPDATE SET ${columns.map((column) => `${column} = EXCLUDED.${column}`).join(', ')},
+         details_at = now(), updated_at = now()
+       WHERE (${current}) IS DISTINCT FROM (${incoming}) OR t.details_at IS NULL`,
+      params,
+    );
+  }
+
+  /** Results of one race: body weights and scratches on the entries, positions and odds in results. */
+  async saveResults(manager: EntityManager, raceId: string, rows: RaceResultRecord[], sourceId: string): Promise<number> {
+    let saved = 0;
+    for (const row of [...rows].sort((a, b) => (a.gateNo ?? 0) - (b.gateNo ?? 0))) {
+      const [entry] = await manager.query<{ id: string }[]>(
+        `UPDATE entries e SET body_weight_kg = $3, body_weight_change = $4,
+           scratched = e.scratched OR $5, updated_at = now()
+         WHERE e.race_id = $1 AND e.gate_no = $2
+           AND (e.body_weight_kg, e.body_weight_change, e.scratched) IS DISTINCT FROM ($3::numeric, $4::numeric, e.scratched OR $5)
+         RETURNING id`,
+        [raceId, row.gateNo, row.bodyWeightKg, row.bodyWeightChange, row.finishStatus === 'scratched'],
+      );
+      const entryId = entry?.id ?? (await manager.query<{ id: string }[]>('SELECT id FROM entries WHERE race_id = $1 AND gate_no = $2', [raceId, row.gateNo]))[0]?.id;
+      if (!entryId) continue;
+      await manager.query(
+        `INSERT INTO results AS r (entry_id, finish_position, finish_status, race_time_s, margin, note, win_odds, place_odds, sectionals, source_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (entry_id) DO UPDATE SET finish_position = EXCLUDED.finish_position, finish_status = EXCLUDED.finish_status,
+           race_time_s = EXCLUDED.race_time_s, margin = EXCLUDED.margin, note = EXCLUDED.note, win_odds = EXCLUDED.win_odds,
+           place_odds = EXCLUDED.place_odds, sectionals = EXCLUDED.sectionals, source_id = EXCLUDED.source_id, collected_at = now()
+         WHERE (r.finish_position, r.finish_status, r.race_time_s, r.margin, r.note, r.win_odds, r.place_odds, r.sectionals, r.source_id)
+               IS DISTINCT FROM (EXCLUDED.finish_position, EXCLUDED.finish_status, EXCLUDED.race_time_s, EXCLUDED.margin, EXCLUDED.note,
+                                 EXCLUDED.win_odds, EXCLUDED.place_odds, EXCLUDED.sectionals, EXCLUDED.source_id)`,
+        [entryId, row.finishPosition, row.finishStatus, row.raceTimeSeconds, row.margin, row.note, row.winOdds, row.placeOdds, JSON.stringify(row.sectionals), sourceId],
+      );
+      saved += 1;
+    }
+    return saved;
+  }
+
+  async saveDividends(manager: EntityManager, raceId: string, dividends: DividendRecord[], sourceId: string): Promise<number> {
+    const valid = dividends.filter((dividend) => dividend.pool && dividend.combination.length > 0);
+    for (const dividend of valid) {
+      await manager.query(
+        `INSERT INTO dividends AS d (race_id, pool, combination, payout, no_payout, source_id) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (race_id, pool, combination) DO UPDATE SET payout = EXCLUDED.payout, no_payout = EXCLUDED.no_payout,
+           source_id = EXCLUDED.source_id, collected_at = now()
+         WHERE (d.payout, d.no_payout, d.source_id) IS DISTINCT FROM (EXCLUDED.payout, EXCLUDED.no_payout, EXCLUDED.source_id)`,
+        [raceId, dividend.pool, dividend.combination.join('-'), dividend.payout, dividend.noPayout, sourceId],
+      );
+    }
+    return valid.length;
+  }
+
+  async markScratched(manager: EntityManager, raceId: string, gateNo: number, reason: string | null): Promise<void> {
+    await manager.query(
+      `UPDATE entries SET scratched = true, scratch_reason = COALESCE($3, scratch_reason), updated_at = now()
+       WHERE race_id = $1 AND gate_no = $2 AND (scratched, scratch_reason) IS DISTINCT FROM (true, COALESCE($3, scratch_reason))`,
+      [raceId, gateNo, reason],
+    );
+  }
+
+  /** The race's observed conditions and final status, once its results are in. */
+  async finishRace(
+    manager: EntityManager,
+    raceId: string,
+    outcome: { status: 'finished' | 'cancelled' | 'void'; weather: string | null; going: string | null; moisturePercent: number | null; dividends: boolean },
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE races r SET status = $2, weather = COALESCE($3, weather), going = COALESCE($4, going),
+         moisture_percent = COALESCE($5, moisture_percent),
+         results_collected_at = COALESCE(results_collected_at, now()),
+         dividends_collected_at = CASE WHEN $6 THEN COALESCE(dividends_collected_at, now()) ELSE dividends_collected_at END,
+         updated_at = now()
+       WHERE id = $1 AND (status, weather, going, moisture_percent, results_collected_at IS NULL, dividends_collected_at IS NULL AND $6)
+             IS DISTINCT FROM ($2, COALESCE($3, weather), COALESCE($4, going), COALESCE($5::numeric, moisture_percent), false, false)`,
+      [raceId, outcome.status, outcome.weather, outcome.going, outcome.moisturePercent, outcome.dividends],
+    );
+  }
+
+  async markDetailsCollected(raceIds: string[]): Promise<void> {
+    if (raceIds.length === 0) return;
+    await this.dataSource.query('UPDATE races SET details_collected_at = now() WHERE id = ANY($1::bigint[]) AND details_collected_at IS NULL', [raceIds]);
+  }
+
+  /** Entries of a day, for the details and snapshot steps. */
+  async dayEntries(
+    date: string,
+    meet: number,
+  ): Promise<{ entryId: string; raceId: string; raceNo: number; hrNo: string; jkNo: string | null; trNo: string | null; scheduledStart: Date | null }[]> {
+    const rows = await this.dataSource.query<
+      { entry_id: string; race_id: string; race_no: number; hr_no: string; jk_no: string | null; tr_no: string | null; scheduled_start: Date | null }[]
+    >(
+      `SELECT e.id AS entry_id, r.id AS race_id, r.race_no, e.hr_no, e.jk_no, e.tr_no, r.scheduled_start
+         FROM entries e JOIN races r ON r.id = e.race_id WHERE r.race_date = $1 AND r.meet = $2 ORDER BY r.race_no, e.gate_no`,
+      [date, meet],
+    );
+    return rows.map((row) => ({ entryId: row.entry_id, raceId: row.race_id, raceNo: row.race_no, hrNo: row.hr_no, jkNo: row.jk_no, trNo: row.tr_no, scheduledStart: row.scheduled_start }));
+  }
+}
+
+function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+export function cardFrom(plan: RacePlanRecord | undefined, entries: EntryRecord[], raceNo: number, sourceId: string | null): RaceCard {
+  const first = entries[0];
+  return {
+    raceNo,
+    name: plan?.raceName ?? first?.raceName ?? null,
+    distanceM: plan?.distanceM ?? first?.distanceM ?? null,
+    raceClass: plan?.raceClass ?? first?.raceClass ?? null,
+    ageCondition: plan?.ageCondition ?? first?.ageCondition ?? null,
+    sexCondition: plan?.sexCondition ?? null,
+    weightCondition: plan?.weightCondition ?? first?.weightCondition ?? null,
+    prizeCondition: plan?.prizeCondition ?? first?.prizeCondition ?? null,
+    prizes: plan?.prizes ?? (first?.firstPrize ? [first.firstPrize] : []),
+    scheduledStart: plan?.scheduledStart ?? first?.scheduledStart ?? null,
+    hasEntries: entries.length > 0,
+    sourceId,
+  };
+}

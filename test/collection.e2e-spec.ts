@@ -1,0 +1,237 @@
+import { CollectionService, RaceDataRepository } from '@app/collection';
+import { KraClient } from '@app/kra-client';
+import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunningApi, startApi } from './support/api';
+import { testConfig, TestDatabase, TestRedisPrefix } from './support/infra';
+import { kraClient, TestKraClient } from './support/kra';
+
+const FIXTURE_DAY = { date: '2025-05-23', meet: 3 };
+const DATA_TABLES = ['races', 'horses', 'jockeys', 'trainers', 'owners', 'entries', 'entry_snapshots', 'results', 'dividends', 'upstream_responses'];
+
+describe('Collection engine against the sandbox', () => {
+  const database = new TestDatabase();
+  const redis = new TestRedisPrefix();
+  let sandbox: KraSandbox;
+  let api: RunningApi;
+  let service: CollectionService;
+
+  /** Every data table, rows sorted: two equal dumps mean nothing changed, timestamps included. */
+  const dump = async (): Promise<Record<string, unknown[]>> => {
+    const tables: Record<string, unknown[]> = {};
+    for (const table of DATA_TABLES) tables[table] = await database.query(`SELECT * FROM ${table} ORDER BY 1`);
+    return tables;
+  };
+  const collector = (client: KraClient, now?: () => Date): CollectionService =>
+    new CollectionService(client, api.app.get(RaceDataRepository), undefined, now);
+
+  beforeAll(async () => {
+    await database.create();
+    sandbox = await createKraSandbox();
+    await sandbox.listen();
+    // Small pages, so a day's entry sheet and the 11-runner race both take several pages.
+    api = await startApi(testConfig(database, redis, { KRA_BASE_URL: sandbox.url, KRA_PAGE_SIZE: '10', KRA_REQUESTS_PER_SECOND: '1000', KRA_RETRY_BASE_MS: '5', KRA_RETRY_MAX_MS: '20' }));
+    service = api.app.get(CollectionService);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await sandbox?.close();
+    await database.drop();
+    await redis.clear();
+  });
+
+  it('should store exactly the races and runners the sandbox has, over several pages', async () => {
+    const report = await service.collectDay({ ...FIXTURE_DAY, results: true });
+    expect(report.failures).toEqual([]);
+    expect(report.ok).toBe(true);
+    const day = sandbox.world.raceDay('20250523', 3);
+    const races = await database.query<{ race_no: number; status: string }>(`SELECT race_no, status FROM races WHERE race_date = $1 AND meet = $2 ORDER BY race_no`, [FIXTURE_DAY.date, 3]);
+    expect(races.map((race) => race.race_no)).toEqual(day.races.map((race) => Number(race.plan.rcNo)));
+    const entries = await database.query<{ race_no: number; gate_no: number; hr_no: string }>(
+      `SELECT r.race_no, e.gate_no, e.hr_no FROM entries e JOIN races r ON r.id = e.race_id ORDER BY r.race_no, e.gate_no`,
+    );
+    const expected = day.races.flatMap((race) =>
+      race.rows.map((row) => ({ race_no: Number(row.rcNo), gate_no: Number(row.chulNo), hr_no: String(row.hrNo) })),
+    );
+    expect(entries).toEqual(expected.sort((a, b) => a.race_no - b.race_no || a.gate_no - b.gate_no));
+    expect(entries.filter((entry) => entry.race_no === 1)).toHaveLength(11);
+    expect(report.calls.API26_2).toBeGreaterThan(1); // paged
+  });
+
+  it('should keep the captured race exactly as the fixture has it', async () => {
+    const [row] = await database.query<Record<string, unknown>>(
+      `SELECT h.name AS horse, e.hr_no, e.jk_no, e.tr_no, e.carried_weight_kg, e.body_weight_kg, e.body_weight_change,
+              r.going, r.moisture_percent, res.finish_position, res.race_time_s, res.win_odds
+         FROM entries e JOIN races r ON r.id = e.race_id JOIN horses h ON h.hr_no = e.hr_no JOIN results res ON res.entry_id = e.id
+        WHERE r.race_date = '2025-05-23' AND r.meet = 3 AND r.race_no = 1 AND e.gate_no = 10`,
+    );
+    expect(row).toEqual({
+      horse: '올라운드원',
+      hr_no: '0051228',
+      jk_no: '080565',
+      tr_no: '070180',
+      carried_weight_kg: '57.0',
+      body_weight_kg: '511.0',
+      body_weight_change: '2.0',
+      going: '건조',
+      moisture_percent: '2.0',
+      finish_position: 1,
+      race_time_s: '75.4',
+      win_odds: '3.0',
+    });
+  });
+
+  it('should fill results and dividends, finish the races and mark scratches without a position', async () => {
+    const counts = await database.query<{ finished: string; results: string; dividends: string; scratched_positions: string }>(
+      `SELECT (SELECT count(*) FROM races WHERE status = 'finished') AS finished,
+              (SELECT count(*) FROM results) AS results,
+              (SELECT count(*) FROM dividends) AS dividends,
+              (SELECT count(*) FROM entries e JOIN results r ON r.entry_id = e.id WHERE e.scratched AND r.finish_position IS NOT NULL) AS scratched_positions`,
+    );
+    expect(Number(counts[0].finished)).toBe(sandbox.world.raceDay('20250523', 3).races.length);
+    expect(Number(counts[0].results)).toBeGreaterThan(0);
+    expect(Number(counts[0].dividends)).toBeGreaterThan(0);
+    expect(Number(counts[0].scratched_positions)).toBe(0);
+    const [win] = await database.query<{ combination: string; payout: string }>(
+      `SELECT d.combination, d.payout FROM dividends d JOIN races r ON r.id = d.race_id WHERE r.race_no = 1 AND d.pool = 'WIN' AND r.race_date = '2025-05-23'`,
+    );
+    expect(win).toEqual({ combination: '10', payout: '3.0' });
+  });
+
+  it('should mark a scratched runner scratched, with no finishing position', async () => {
+    const scratchDay = findScratchDay(sandbox);
+    await service.collectDay({ date: scratchDay.date, meet: scratchDay.meet, results: true, details: false });
+    const rows = await database.query<{ scratched: boolean; scratch_reason: string | null; finish_position: number | null; finish_status: string }>(
+      `SELECT e.scratched, e.scratch_reason, res.finish_position, res.finish_status FROM entries e
+         JOIN races r ON r.id = e.race_id JOIN results res ON res.entry_id = e.id
+        WHERE r.race_date = $1 AND r.meet = $2 AND r.race_no = $3 AND e.gate_no = $4`,
+      [scratchDay.date, scratchDay.meet, scratchDay.raceNo, scratchDay.gateNo],
+    );
+    expect(rows).toEqual([{ scratched: true, scratch_reason: expect.any(String), finish_position: null, finish_status: 'scratched' }]);
+  });
+
+  it('should leave every table identical when the same collection runs again', async () => {
+    const before = await dump();
+    const report = await service.collectDay({ ...FIXTURE_DAY, results: true });
+    expect(report.ok).toBe(true);
+    expect(await dump()).toEqual(before);
+  });
+
+  it('should never duplicate a row when two runs of the same day overlap, and both succeed', async () => {
+    const day = { date: '2025-05-24', meet: 1 };
+    const [first, second] = await Promise.all([service.collectDay({ ...day, results: true }), service.collectDay({ ...day, results: true })]);
+    expect(first.ok && second.ok).toBe(true);
+    const [{ races, entries, distinct }] = await database.query<{ races: string; entries: string; distinct: string }>(
+      `SELECT (SELECT count(*) FROM races WHERE race_date = $1 AND meet = $2) AS races,
+              (SELECT count(*) FROM entries e JOIN races r ON r.id = e.race_id WHERE r.race_date = $1 AND r.meet = $2) AS entries,
+              (SELECT count(DISTINCT (e.race_id, e.gate_no)) FROM entries e JOIN races r ON r.id = e.race_id WHERE r.race_date = $1 AND r.meet = $2) AS distinct`,
+      [day.date, day.meet],
+    );
+    const expected = sandbox.world.raceDay('20250524', 1);
+    expect(Number(races)).toBe(expected.races.length);
+    expect(Number(entries)).toBe(expected.races.reduce((sum, race) => sum + race.rows.length, 0));
+    expect(entries).toBe(distinct);
+  });
+
+  it('should freeze the pre-race snapshot at the start, even when later collections change master data', async () => {
+    const day = { date: '2025-05-25', meet: 3 };
+    const beforeStart = (): Date => new Date('2025-05-25T00:00:00Z'); // 09:00 KST, before the first race
+    const client = api.app.get(KraClient);
+    await collector(client, beforeStart).collectDay({ ...day });
+    const snapshot = async (): Promise<unknown[]> =>
+      database.query(
+        `SELECT s.* FROM entry_snapshots s JOIN entries e ON e.id = s.entry_id JOIN races r ON r.id = e.race_id
+          WHERE r.race_date = $1 AND r.meet = $2 ORDER BY s.entry_id`,
+        [day.date, day.meet],
+      );
+    const taken = (await snapshot()) as { taken_before_start: boolean }[];
+    expect(taken.length).toBeGreaterThan(0);
+    expect(taken.every((row) => row.taken_before_start)).toBe(true);
+
+    // The master data moves on (simulated here), and the day is collected again after the races.
+    await database.query(`UPDATE horses SET career = '{"career":{"starts":999}}'::jsonb, details_at = NULL`);
+    await collector(client, () => new Date('2025-05-26T00:00:00Z')).collectDay({ ...day, results: true });
+    expect(await snapshot()).toEqual(taken);
+    const [changed] = await database.query<{ n: string }>(
+      `SELECT count(*) AS n FROM horses h JOIN entries e ON e.hr_no = h.hr_no JOIN races r ON r.id = e.race_id
+        WHERE r.race_date = $1 AND r.meet = $2 AND h.career->'career'->>'starts' = '999'`,
+      [day.date, day.meet],
+    );
+    expect(Number(changed.n)).toBe(0); // the horses themselves were refreshed
+  });
+
+  describe('on KRA’s bad days', () => {
+    let flaky: TestKraClient;
+
+    afterAll(async () => {
+      sandbox.setFaults('*', null);
+      sandbox.reset();
+      await flaky?.close();
+    });
+
+    it('should complete a day through 20% server errors and timeouts', async () => {
+      sandbox.setFaults('*', { rates: { http500: 0.1, timeout: 0.1 } });
+      flaky = await kraClient(sandbox.url, 'sandbox-service-key', { timeoutMs: 300, maxRetries: 8, concurrency: 8, pageSize: 1000 }, `${redis.prefix}flaky:`);
+      const report = await collector(flaky.client).collectDay({ date: '2025-05-30', meet: 2, results: true });
+      sandbox.setFaults('*', null);
+      expect(report.failures).toEqual([]);
+      const expected = sandbox.world.raceDay('20250530', 2);
+      const [{ n }] = await database.query<{ n: string }>(`SELECT count(*) AS n FROM races WHERE race_date = '2025-05-30' AND meet = 2 AND status = 'finished'`);
+      expect(Number(n)).toBe(expected.races.length);
+    });
+
+    it('should report horses failed for quota, store everything else, and fill the gaps on a later run', async () => {
+      const day = { date: '2025-05-31', meet: 1 };
+      sandbox.reset();
+      sandbox.setFaults('API8_2', { dailyQuota: 5 });
+      const first = await kraClient(sandbox.url, 'sandbox-service-key', {}, `${redis.prefix}quota:`);
+      const report = await collector(first.client).collectDay({ ...day });
+      const quotaFailures = report.failures.filter((failure) => failure.error === 'KraQuotaExceededError');
+      expect(quotaFailures.length).toBeGreaterThan(0);
+      expect(report.failures.every((failure) => failure.scope.startsWith('horse ') && failure.reason.includes('API8_2: daily quota exhausted'))).toBe(true);
+      const missing = async (): Promise<number> =>
+        Number(
+          (
+            await database.query<{ n: string }>(
+              `SELECT count(*) AS n FROM entries e JOIN races r ON r.id = e.race_id JOIN horses h ON h.hr_no = e.hr_no
+                WHERE r.race_date = $1 AND r.meet = $2 AND h.details_at IS NULL`,
+              [day.date, day.meet],
+            )
+          )[0].n,
+        );
+      expect(await missing()).toBeGreaterThan(0);
+      const [{ jockeys }] = await database.query<{ jockeys: string }>(
+        `SELECT count(*) AS jockeys FROM entries e JOIN races r ON r.id = e.race_id JOIN jockeys j ON j.jk_no = e.jk_no
+          WHERE r.race_date = $1 AND r.meet = $2 AND j.details_at IS NULL`,
+        [day.date, day.meet],
+      );
+      expect(Number(jockeys)).toBe(0);
+      await first.close();
+
+      // After midnight KST the quota is back: a later run fills the gaps.
+      sandbox.setFaults('API8_2', null);
+      sandbox.reset();
+      const later = await kraClient(sandbox.url, 'sandbox-service-key', {}, `${redis.prefix}later:`);
+      const again = await collector(later.client).collectDay({ ...day });
+      await later.close();
+      expect(again.failures).toEqual([]);
+      expect(await missing()).toBe(0);
+    });
+  });
+});
+
+/** A sandbox race with a scratched runner, searched deterministically. */
+function findScratchDay(sandbox: KraSandbox): { date: string; meet: number; raceNo: number; gateNo: number } {
+  for (let day = 0; day < 120; day += 1) {
+    const date = new Date(Date.UTC(2025, 5, 1 + day));
+    const rcDate = date.toISOString().slice(0, 10).replace(/-/g, '');
+    for (const meet of [1, 2, 3] as const) {
+      for (const race of sandbox.world.raceDay(rcDate, meet).races) {
+        const scratched = race.rows.find((row) => Number(row.ord) === 95);
+        if (scratched) return { date: date.toISOString().slice(0, 10), meet, raceNo: Number(race.plan.rcNo), gateNo: Number(scratched.chulNo) };
+      }
+    }
+  }
+  throw new Error('no scratch found in the sandbox');
+}
