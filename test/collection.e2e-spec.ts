@@ -3,8 +3,9 @@ import { KraClient } from '@app/kra-client';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
-import { testConfig, TestDatabase, TestRedisPrefix } from './support/infra';
+import { testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
 import { kraClient, TestKraClient } from './support/kra';
+import { CLI_MAIN, NodeProcess } from './support/processes';
 
 const FIXTURE_DAY = { date: '2025-05-23', meet: 3 };
 const DATA_TABLES = ['races', 'horses', 'jockeys', 'trainers', 'owners', 'entries', 'entry_snapshots', 'results', 'dividends', 'upstream_responses'];
@@ -235,3 +236,54 @@ function findScratchDay(sandbox: KraSandbox): { date: string; meet: number; race
   }
   throw new Error('no scratch found in the sandbox');
 }
+
+describe('npm run cli -- collect', () => {
+  const database = new TestDatabase();
+  const redis = new TestRedisPrefix();
+  let sandbox: KraSandbox;
+
+  beforeAll(async () => {
+    await database.create();
+    sandbox = await createKraSandbox();
+    await sandbox.listen();
+  });
+
+  afterAll(async () => {
+    await sandbox?.close();
+    await database.drop();
+    await redis.clear();
+  });
+
+  const run = async (args: string[]): Promise<NodeProcess> => {
+    const cli = new NodeProcess(CLI_MAIN, { ...testEnv(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000' }) }, args);
+    await cli.exited;
+    return cli;
+  };
+
+  it('should collect a day, print plain progress lines off a terminal and the report, and exit 0', async () => {
+    const cli = await run(['collect', '--date', '2025-05-23', '--meet', '3', '--results']);
+    expect(cli.child.exitCode).toBe(0);
+    const report = JSON.parse(cli.stdout.trim().split('\n').at(-1) ?? '{}') as { ok: boolean; races: unknown[] };
+    expect(report.ok).toBe(true);
+    expect(report.races).toHaveLength(sandbox.world.raceDay('20250523', 3).races.length);
+    expect(cli.stderr).toContain('entries: ');
+    expect(cli.stderr).not.toContain('\r');
+    const [{ n }] = await database.query<{ n: string }>(`SELECT count(*) AS n FROM races WHERE status = 'finished'`);
+    expect(Number(n)).toBe(report.races.length);
+  });
+
+  it('should exit 1 when anything failed, naming it', async () => {
+    sandbox.setFaults('API19_1', { gatewayError: { code: '20', status: 200, format: 'xml' } } as never);
+    const cli = await run(['collect', '--date', '2025-05-24', '--meet', '1']);
+    sandbox.setFaults('API19_1', null);
+    expect(cli.child.exitCode).toBe(1);
+    expect(cli.stderr).toMatch(/FAILED trainer \d{6}: API19_1: SERVICE_ACCESS_DENIED_ERROR/);
+  });
+
+  it('should exit 2 with the usage for bad arguments', async () => {
+    const cli = await run(['collect', '--date', '2025-02-30', '--meet', '1']);
+    expect(cli.child.exitCode).toBe(2);
+    expect(cli.stderr).toContain('--date: "2025-02-30" is not a calendar date');
+    expect(cli.stderr).toContain('Usage: npm run cli -- collect');
+  });
+});

@@ -7,6 +7,7 @@ export const API_MAIN = resolve(ROOT, 'dist/apps/api/src/main.js');
 export const WORKER_MAIN = resolve(ROOT, 'dist/apps/worker/src/main.js');
 export const MIGRATE_MAIN = resolve(ROOT, 'dist/apps/api/src/migrate.js');
 export const OPENAPI_MAIN = resolve(ROOT, 'dist/apps/api/src/openapi.js');
+export const CLI_MAIN = resolve(ROOT, 'dist/apps/api/src/cli.js');
 
 /** A built entry point run as a real process, the way production runs it. */
 export class NodeProcess {
