@@ -20,8 +20,6 @@ export default defineConfig({
       '@app/kra-client': lib('kra-client'),
       '@app/kra-sandbox': lib('kra-sandbox'),
       '@app/cache': lib('cache'),
-      // Must come before any '@app/collection' entry: aliases match by prefix, first one wins.
-      '@app/collection/read': resolve(import.meta.dirname, 'libs/collection/src/read/index.ts'),
       '@app/collection': lib('collection'),
     },
   },

@@ -2,3 +2,4 @@ export * from './collection-report';
 export * from './collection.module';
 export * from './collection.service';
 export * from './race-data.repository';
+export * from './read';

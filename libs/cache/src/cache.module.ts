@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { CACHE_REQUESTS_METRIC, CacheService } from './cache.service';
+
+/** The Redis-backed response cache over the shared `REDIS` client; global so any module can use it. */
+@Global()
+@Module({
+  providers: [
+    CacheService,
+    makeCounterProvider({
+      name: CACHE_REQUESTS_METRIC,
+      help: 'Cache reads by result: hit, miss, or error (Redis unavailable, served without the cache)',
+      labelNames: ['result'],
+    }),
+  ],
+  exports: [CacheService],
+})
+export class CacheModule {}

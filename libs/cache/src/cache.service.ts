@@ -1,0 +1,136 @@
+import { REDIS, Redis } from '@app/redis';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Counter } from 'prom-client';
+
+export const CACHE_REQUESTS_METRIC = 'cache_requests_total';
+export type CacheResult = 'hit' | 'miss' | 'error';
+
+/** Everything this service writes lives under `cache:` (after the client's global key prefix). */
+const ENTRY_NAMESPACE = 'cache:entry:';
+const TAG_NAMESPACE = 'cache:tag:';
+
+/**
+ * Deletes a tag's entries and the tag set in one step, so an entry tagged while we invalidate is
+ * not left behind. Set members are stored without the client's key prefix (ioredis only prefixes
+ * KEYS), hence the prefix in ARGV[1].
+ */
+const INVALIDATE_SCRIPT = `
+local members = redis.call('SMEMBERS', KEYS[1])
+for i = 1, #members, 500 do
+  local batch = {}
+  for j = i, math.min(i + 499, #members) do batch[#batch + 1] = ARGV[1] .. members[j] end
+  redis.call('UNLINK', unpack(batch))
+end
+redis.call('UNLINK', KEYS[1])
+return #members`;
+
+/**
+ * A JSON read-through cache in Redis with tag invalidation. It fails open: while Redis is
+ * unavailable, reads miss (callers go to Postgres), writes and invalidations are skipped, one
+ * warning is logged per outage, and nothing throws.
+ */
+@Injectable()
+export class CacheService {
+  private readonly logger = new Logger(CacheService.name);
+  private down = false;
+  /** Loads in progress per key: concurrent misses of a hot key share one Postgres query. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @InjectMetric(CACHE_REQUESTS_METRIC) private readonly requests: Counter<'result'>,
+  ) {}
+
+  /** The tag of everything derived from one race day; the collection engine invalidates it on every write to that day. */
+  static dayTag(date: string, meet: number): string {
+    const day = /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}` : date;
+    return `day:${day}:${meet}`;
+  }
+
+  async getJson<T>(key: string): Promise<T | undefined> {
+    let text: string | null;
+    try {
+      text = await this.redis.get(ENTRY_NAMESPACE + key);
+      this.recovered();
+    } catch (error) {
+      this.failed('read', error);
+      this.requests.inc({ result: 'error' });
+      return undefined;
+    }
+    if (text === null) {
+      this.requests.inc({ result: 'miss' });
+      return undefined;
+    }
+    try {
+      const value = JSON.parse(text) as T;
+      this.requests.inc({ result: 'hit' });
+      return value;
+    } catch {
+      // Not ours or truncated: a miss, and the next write replaces it.
+      this.requests.inc({ result: 'miss' });
+      return undefined;
+    }
+  }
+
+  async setJson(key: string, value: unknown, ttlSeconds: number, tags: string[] = []): Promise<void> {
+    if (value === undefined) return; // JSON has no undefined; callers would read back a miss anyway
+    const ttl = Math.max(1, Math.ceil(ttlSeconds));
+    const entryKey = ENTRY_NAMESPACE + key;
+    const transaction = this.redis.multi().set(entryKey, JSON.stringify(value), 'EX', ttl);
+    for (const tag of new Set(tags)) {
+      const tagKey = TAG_NAMESPACE + tag;
+      // The tag set must outlive every entry it names: set an expiry if it has none, extend it otherwise.
+      transaction.sadd(tagKey, entryKey).expire(tagKey, ttl, 'NX').expire(tagKey, ttl, 'GT');
+    }
+    try {
+      const replies = await transaction.exec();
+      const failure = replies?.find(([error]) => error !== null)?.[0];
+      if (failure) throw failure;
+      this.recovered();
+    } catch (error) {
+      this.failed('write', error);
+    }
+  }
+
+  async invalidateTag(tag: string): Promise<void> {
+    try {
+      await this.redis.eval(INVALIDATE_SCRIPT, 1, TAG_NAMESPACE + tag, this.redis.options.keyPrefix ?? '');
+      this.recovered();
+    } catch (error) {
+      this.failed('invalidation', error);
+    }
+  }
+
+  /** Read-through: the cached value, or `load()`'s result, cached for `ttlSeconds` under `tags`. */
+  async wrap<T>(key: string, ttlSeconds: number, tags: string[], load: () => Promise<T>): Promise<T> {
+    const cached = await this.getJson<T>(key);
+    if (cached !== undefined) return cached;
+    const pending = this.inFlight.get(key) as Promise<T> | undefined;
+    if (pending) return pending;
+    const loading = (async () => {
+      const value = await load();
+      await this.setJson(key, value, ttlSeconds, tags);
+      return value;
+    })();
+    this.inFlight.set(key, loading);
+    try {
+      return await loading;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private failed(operation: string, error: unknown): void {
+    if (this.down) return;
+    this.down = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.warn(`Cache ${operation} failed, serving without the cache while Redis is unavailable: ${reason}`);
+  }
+
+  private recovered(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.logger.log('Cache restored: Redis answers again');
+  }
+}

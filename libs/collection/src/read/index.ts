@@ -1,0 +1,6 @@
+export * from './etag';
+export * from './race-read.controllers';
+export * from './race-read.module';
+export * from './race-read.service';
+export * from './read-params.dto';
+export * from './read-responses.dto';
