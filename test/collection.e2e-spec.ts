@@ -3,7 +3,8 @@ import { KraClient } from '@app/kra-client';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
-import { testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
+import { ADMIN_KEY, testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
+import { forbiddenKeys } from './support/prerace';
 import { kraClient, TestKraClient } from './support/kra';
 import { CLI_MAIN, NodeProcess } from './support/processes';
 
@@ -160,6 +161,33 @@ describe('Collection engine against the sandbox', () => {
       [day.date, day.meet],
     );
     expect(Number(changed.n)).toBe(0); // the horses themselves were refreshed
+
+    // The read API's pre-race view of the finished race: no post-race field anywhere, and the
+    // career figures of the snapshot taken before the start.
+    const auth = { 'x-api-key': ADMIN_KEY };
+    const prerace = (await (await fetch(`${api.baseUrl}/api/v2/races/${day.date}/${day.meet}/1?view=prerace`, { headers: auth })).json()) as {
+      status: string;
+      entries: { gateNo: number; horse: { no: string; snapshot: unknown } }[];
+    };
+    expect(prerace.status).toBe('finished');
+    expect(forbiddenKeys(prerace)).toEqual([]);
+    const snapshots = await database.query<{ hr_no: string; horse: unknown }>(
+      `SELECT e.hr_no, s.horse FROM entry_snapshots s JOIN entries e ON e.id = s.entry_id JOIN races r ON r.id = e.race_id
+        WHERE r.race_date = $1 AND r.meet = $2 AND r.race_no = 1`,
+      [day.date, day.meet],
+    );
+    expect(prerace.entries.length).toBe(snapshots.length);
+    for (const entry of prerace.entries) expect(entry.horse.snapshot).toEqual(snapshots.find((row) => row.hr_no === entry.horse.no)?.horse);
+    const full = (await (await fetch(`${api.baseUrl}/api/v2/races/${day.date}/${day.meet}/1?view=full`, { headers: auth })).json()) as object;
+    expect(forbiddenKeys(full).length).toBeGreaterThan(0);
+  });
+
+  it('should drop the cached day listing when it collects that day', async () => {
+    const listing = async (): Promise<{ races: unknown[] }> =>
+      (await (await fetch(`${api.baseUrl}/api/v2/collection/races?date=2025-04-05&meet=1`, { headers: { 'x-api-key': ADMIN_KEY } })).json()) as { races: unknown[] };
+    expect((await listing()).races).toEqual([]); // now cached, empty
+    await service.collectDay({ date: '2025-04-05', meet: 1, details: false });
+    expect((await listing()).races).toHaveLength(sandbox.world.raceDay('20250405', 1).races.length);
   });
 
   describe('on KRA’s bad days', () => {

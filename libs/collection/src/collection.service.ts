@@ -68,8 +68,11 @@ export class CollectionService {
     try {
       await lock.query('SELECT pg_advisory_lock($1, $2)', [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]);
       await this.collectCards(options, track, fail, races, progress);
-      if (options.details !== false) await this.collectDetails(options, track, fail, races, progress);
-      if (options.results) await this.collectResults(options, track, fail, races, progress);
+      // Details and results both build on the cards but not on each other: run them side by side.
+      await Promise.all([
+        options.details !== false ? this.collectDetails(options, track, fail, races, progress) : undefined,
+        options.results ? this.collectResults(options, track, fail, races, progress) : undefined,
+      ]);
     } catch (error) {
       fail('day', error);
     } finally {
@@ -178,13 +181,15 @@ export class CollectionService {
     );
     const now = this.now();
     const detailedRaces = new Set<string>();
-    for (const entry of entries) {
-      const parts = { horse: horses.get(entry.hrNo), jockey: entry.jkNo ? jockeys.get(entry.jkNo) : undefined, trainer: entry.trNo ? trainers.get(entry.trNo) : undefined };
-      if (!parts.horse && !parts.jockey && !parts.trainer) continue;
-      const beforeStart = entry.scheduledStart !== null && now < new Date(entry.scheduledStart);
-      await this.repository.saveSnapshot(entry.entryId, parts, now, beforeStart);
-      if (parts.horse && parts.jockey && parts.trainer) detailedRaces.add(entry.raceId);
-    }
+    await Promise.all(
+      entries.map(async (entry) => {
+        const parts = { horse: horses.get(entry.hrNo), jockey: entry.jkNo ? jockeys.get(entry.jkNo) : undefined, trainer: entry.trNo ? trainers.get(entry.trNo) : undefined };
+        if (!parts.horse && !parts.jockey && !parts.trainer) return;
+        const beforeStart = entry.scheduledStart !== null && now < new Date(entry.scheduledStart);
+        await this.repository.saveSnapshot(entry.entryId, parts, now, beforeStart);
+        if (parts.horse && parts.jockey && parts.trainer) detailedRaces.add(entry.raceId);
+      }),
+    );
     await this.repository.markDetailsCollected([...detailedRaces]);
     for (const report of races.values()) {
       report.details = entries.filter((entry) => entry.raceNo === report.raceNo && horses.has(entry.hrNo)).length;
@@ -199,11 +204,18 @@ export class CollectionService {
     races: Map<number, RaceReport>,
     progress: (step: string, done: number, total: number) => void,
   ): Promise<void> {
-    const [summaries, scratches] = await Promise.all([this.kra.raceSummaries(meet, date).then(track), this.kra.scratches(meet, date).then(track)]);
-    const conditions = await this.kra.track(meet, date).then(track).catch((error: unknown) => {
-      fail('track conditions', error);
-      return undefined;
-    });
+    const [summaries, scratches, conditions] = await Promise.all([
+      this.kra.raceSummaries(meet, date).then(track),
+      this.kra.scratches(meet, date).then(track),
+      // Observed conditions are a nicety: the results stand without them.
+      this.kra
+        .track(meet, date)
+        .then(track)
+        .catch((error: unknown) => {
+          fail('track conditions', error);
+          return undefined;
+        }),
+    ]);
     let done = 0;
     const raceNos = [...races.keys()].sort((a, b) => a - b);
     await Promise.all(
