@@ -1,0 +1,118 @@
+// Shared by the HTTP benchmarks: processes, a scratch database, and alternating autocannon rounds.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const postgres = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const settings = {
+  duration: Number(process.env.BENCH_DURATION ?? 5),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
+};
+
+export function freePort() {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+export async function adminQuery(sql) {
+  const client = new pg.Client({ connectionString: `${postgres}/postgres` });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A node process; its stdout is shown only with BENCH_VERBOSE=1. */
+export function start(args, env) {
+  const stdout = process.env.BENCH_VERBOSE ? 'inherit' : 'ignore';
+  return spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', stdout, 'inherit'] });
+}
+
+/** The built API, started as `npm run start:api` starts it. */
+export function startApi(env) {
+  return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/api/src/main.js')], { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+}
+
+export async function waitFor(url, headers, child) {
+  for (let i = 0; i < 300; i += 1) {
+    if (child.exitCode !== null) throw new Error(`${url}: the server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url, { headers })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function load(url, headers, seconds) {
+  return new Promise((done, fail) => {
+    autocannon({ url, headers, connections: settings.connections, duration: seconds }, (error, result) => (error ? fail(error) : done(result)));
+  });
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * Loads each target in alternating rounds and prints medians, so that drift in the speed of a
+ * shared machine affects every target alike. `beforeRound` runs before each target's round.
+ * Targets: { name, url, headers, child }. Returns { name: { rps, p99 } }.
+ */
+export async function compare(targets, beforeRound = async () => undefined) {
+  const { connections, rounds, duration } = settings;
+  console.log(`autocannon: ${connections} connections, ${rounds} alternating rounds of ${duration} s per server, after a 3 s warm-up each`);
+  const samples = new Map(targets.map((target) => [target.name, []]));
+  for (const target of targets) {
+    await beforeRound(target);
+    await load(target.url, target.headers, 3);
+  }
+  for (let round = 0; round < rounds; round += 1) {
+    for (const target of targets) {
+      await beforeRound(target);
+      const cpuBefore = cpuSeconds(target.child.pid);
+      const result = await load(target.url, target.headers, duration);
+      const failures = result.errors + result.timeouts + result.non2xx;
+      if (failures > 0) throw new Error(`${target.name}: ${failures} failed or non-2xx responses`);
+      const cpuMicros = ((cpuSeconds(target.child.pid) - cpuBefore) / result.requests.total) * 1e6;
+      samples.get(target.name).push({ rps: result.requests.average, p99: result.latency.p99, cpuMicros });
+    }
+  }
+  const summary = {};
+  for (const target of targets) {
+    const rounds = samples.get(target.name);
+    const rps = median(rounds.map((r) => r.rps));
+    const p99 = median(rounds.map((r) => r.p99));
+    const cpu = median(rounds.map((r) => r.cpuMicros));
+    summary[target.name] = { rps, p99 };
+    const each = rounds.map((r) => r.rps.toFixed(0)).join(', ');
+    console.log(`${target.name.padEnd(20)} ${rps.toFixed(0).padStart(7)} req/s  p99 ${p99} ms  server CPU ${cpu.toFixed(0)} µs/request  (rounds: ${each})`);
+  }
+  return summary;
+}
+
+/** Prints the ratio of `subject` to `reference` against the targets shared by the HTTP benchmarks. */
+export function verdict(summary, subject, reference) {
+  const ratio = summary[subject].rps / summary[reference].rps;
+  console.log(`ratio (${subject} / ${reference}): ${(ratio * 100).toFixed(1)}%   target: ≥ 50% with p99 ≤ 25 ms`);
+  console.log(`${ratio >= 0.5 ? 'ratio target met' : 'ratio target NOT met'}; ${summary[subject].p99 <= 25 ? 'p99 target met' : 'p99 target NOT met'}`);
+}
