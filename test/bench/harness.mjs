@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Redis from 'ioredis';
 import pg from 'pg';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -115,4 +116,15 @@ export function verdict(summary, subject, reference) {
   const ratio = summary[subject].rps / summary[reference].rps;
   console.log(`ratio (${subject} / ${reference}): ${(ratio * 100).toFixed(1)}%   target: ≥ 50% with p99 ≤ 25 ms`);
   console.log(`${ratio >= 0.5 ? 'ratio target met' : 'ratio target NOT met'}; ${summary[subject].p99 <= 25 ? 'p99 target met' : 'p99 target NOT met'}`);
+}
+
+/** Stops the servers, drops the scratch database and deletes the run's Redis keys. */
+export async function cleanUp(children, database, prefix) {
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((done) => setTimeout(done, 1000));
+  await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+  const redis = new Redis(redisUrl);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 }

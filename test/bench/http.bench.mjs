@@ -6,8 +6,7 @@
 // Settings: BENCH_DURATION (s per round, default 5), BENCH_ROUNDS (default 3),
 // BENCH_CONNECTIONS (default 50), BENCH_VERBOSE=1 to see the API's output.
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
-import { adminQuery, compare, freePort, postgres, redisUrl, start, startApi, verdict, waitFor } from './harness.mjs';
+import { adminQuery, cleanUp, compare, freePort, postgres, redisUrl, start, startApi, verdict, waitFor } from './harness.mjs';
 
 const adminKey = `kra_bench-${randomBytes(16).toString('hex')}`;
 const database = `kra_bench_${Date.now().toString(36)}`;
@@ -56,11 +55,5 @@ try {
   console.log(`bare Nest / bare Fastify: ${((summary['bare Nest (ref.)'].rps / summary['bare Fastify'].rps) * 100).toFixed(1)}% (the framework alone, for reference)`);
   verdict(summary, 'authenticated API', 'bare Fastify');
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  await new Promise((done) => setTimeout(done, 1000));
-  await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await cleanUp(children, database, prefix);
 }

@@ -5,8 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import Redis from 'ioredis';
-import { adminQuery, compare, freePort, postgres, redisUrl, root, start, startApi, verdict, waitFor } from './harness.mjs';
+import { adminQuery, cleanUp, compare, freePort, postgres, redisUrl, root, start, startApi, verdict, waitFor } from './harness.mjs';
 
 const date = process.env.BENCH_READ_DATE ?? '2025-05-24';
 const meet = Number(process.env.BENCH_READ_MEET ?? 1);
@@ -52,11 +51,5 @@ try {
   const summary = await compare([bareTarget, apiTarget], () => fetch(apiTarget.url, { headers: apiTarget.headers }).then((response) => response.arrayBuffer()));
   verdict(summary, 'cached read API', 'bare Fastify + Redis');
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  await new Promise((done) => setTimeout(done, 1000));
-  await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await cleanUp(children, database, prefix);
 }

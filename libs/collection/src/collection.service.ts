@@ -16,6 +16,16 @@ export interface CollectOptions {
   onProgress?: (step: string, done: number, total: number) => void;
 }
 
+/** What the steps of one run share: the day, the call and failure bookkeeping, the per-race report. */
+interface Run {
+  date: string;
+  meet: number;
+  track: <T>(result: KraResult<T>) => KraResult<T>;
+  fail: (scope: string, error: unknown) => void;
+  races: Map<number, RaceReport>;
+  progress: (step: string, done: number, total: number) => void;
+}
+
 /** Told when a race day's data changed, so cached reads of that day are dropped. */
 export interface DayCacheInvalidator {
   invalidateDay(date: string, meet: number): Promise<void>;
@@ -67,12 +77,10 @@ export class CollectionService {
     await lock.connect();
     try {
       await lock.query('SELECT pg_advisory_lock($1, $2)', [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]);
-      await this.collectCards(options, track, fail, races, progress);
+      const run: Run = { date, meet, track, fail, races, progress };
+      await this.collectCards(run);
       // Details and results both build on the cards but not on each other: run them side by side.
-      await Promise.all([
-        options.details !== false ? this.collectDetails(options, track, fail, races, progress) : undefined,
-        options.results ? this.collectResults(options, track, fail, races, progress) : undefined,
-      ]);
+      await Promise.all([options.details !== false ? this.collectDetails(run) : undefined, options.results ? this.collectResults(run) : undefined]);
     } catch (error) {
       fail('day', error);
     } finally {
@@ -94,13 +102,7 @@ export class CollectionService {
   }
 
   /** Races from the plan and the entry sheet (never assumed 1..N), with their runners. */
-  private async collectCards(
-    { date, meet }: CollectOptions,
-    track: <T>(result: KraResult<T>) => KraResult<T>,
-    fail: (scope: string, error: unknown) => void,
-    races: Map<number, RaceReport>,
-    progress: (step: string, done: number, total: number) => void,
-  ): Promise<void> {
+  private async collectCards({ date, meet, track, fail, races, progress }: Run): Promise<void> {
     const [plan, sheet] = await Promise.all([this.kra.racePlan(meet, date).then(track), this.kra.entrySheet(meet, date).then(track)]);
     const planSource = await this.repository.saveResponse(plan.service, plan.params, plan.raw);
     const sheetSource = await this.repository.saveResponse(sheet.service, sheet.params, sheet.raw);
@@ -125,13 +127,7 @@ export class CollectionService {
   }
 
   /** Each unique horse, jockey and trainer once; then the pre-race snapshot of every entry. */
-  private async collectDetails(
-    { date, meet }: CollectOptions,
-    track: <T>(result: KraResult<T>) => KraResult<T>,
-    fail: (scope: string, error: unknown) => void,
-    races: Map<number, RaceReport>,
-    progress: (step: string, done: number, total: number) => void,
-  ): Promise<void> {
+  private async collectDetails({ date, meet, track, fail, races, progress }: Run): Promise<void> {
     const entries = await this.repository.dayEntries(date, meet);
     const horses = new Map<string, unknown>();
     const jockeys = new Map<string, unknown>();
@@ -197,13 +193,7 @@ export class CollectionService {
   }
 
   /** Results, dividends, scratches and observed conditions; never from a cached card. */
-  private async collectResults(
-    { date, meet }: CollectOptions,
-    track: <T>(result: KraResult<T>) => KraResult<T>,
-    fail: (scope: string, error: unknown) => void,
-    races: Map<number, RaceReport>,
-    progress: (step: string, done: number, total: number) => void,
-  ): Promise<void> {
+  private async collectResults({ date, meet, track, fail, races, progress }: Run): Promise<void> {
     const [summaries, scratches, conditions] = await Promise.all([
       this.kra.raceSummaries(meet, date).then(track),
       this.kra.scratches(meet, date).then(track),

@@ -1,4 +1,5 @@
 import { registerSecret } from '@app/common';
+import type { AppConfig } from '@app/config';
 import { Logger } from '@nestjs/common';
 import axios, { AxiosInstance } from 'axios';
 import { once } from 'node:events';
@@ -33,20 +34,12 @@ import { KRA_SERVICES, KraServiceKey, KraServiceName } from './kra-services';
 import { kstDateKey } from './kst';
 import { UpstreamLimiter } from './upstream-limiter';
 
-export interface KraClientSettings {
+/** The client's settings: the KRA_* configuration, with the upstream resolved at start-up. */
+export type KraClientSettings = Omit<AppConfig['kra'], 'serviceKey' | 'baseUrl' | 'sandboxSeed'> & {
   baseUrl: string;
   /** Raw or percent-encoded, as the portal shows it; normalised to raw and encoded once per call. */
   serviceKey: string;
-  timeoutMs: number;
-  maxRetries: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  concurrency: number;
-  requestsPerSecond: number;
-  pageSize: number;
-  dailyQuota: number;
-  masterCacheTtlSeconds: number;
-}
+};
 
 export interface KraMetrics {
   requests: Counter<'service' | 'outcome'>;
