@@ -48,7 +48,8 @@ export class CacheService {
     return `day:${day}:${meet}`;
   }
 
-  async getJson<T>(key: string): Promise<T | undefined> {
+  /** The cached JSON text as stored, for responses that can be sent without parsing. */
+  async getText(key: string): Promise<string | undefined> {
     let text: string | null;
     try {
       text = await this.redis.get(ENTRY_NAMESPACE + key);
@@ -58,26 +59,30 @@ export class CacheService {
       this.requests.inc({ result: 'error' });
       return undefined;
     }
-    if (text === null) {
-      this.requests.inc({ result: 'miss' });
-      return undefined;
-    }
+    this.requests.inc({ result: text === null ? 'miss' : 'hit' });
+    return text ?? undefined;
+  }
+
+  async getJson<T>(key: string): Promise<T | undefined> {
+    const text = await this.getText(key);
+    if (text === undefined) return undefined;
     try {
-      const value = JSON.parse(text) as T;
-      this.requests.inc({ result: 'hit' });
-      return value;
+      return JSON.parse(text) as T;
     } catch {
-      // Not ours or truncated: a miss, and the next write replaces it.
-      this.requests.inc({ result: 'miss' });
-      return undefined;
+      return undefined; // not ours or truncated: the next write replaces it
     }
   }
 
   async setJson(key: string, value: unknown, ttlSeconds: number, tags: string[] = []): Promise<void> {
     if (value === undefined) return; // JSON has no undefined; callers would read back a miss anyway
+    await this.setText(key, JSON.stringify(value), ttlSeconds, tags);
+  }
+
+  /** Stores JSON text as it is (see {@link getText}). */
+  async setText(key: string, text: string, ttlSeconds: number, tags: string[] = []): Promise<void> {
     const ttl = Math.max(1, Math.ceil(ttlSeconds));
     const entryKey = ENTRY_NAMESPACE + key;
-    const transaction = this.redis.multi().set(entryKey, JSON.stringify(value), 'EX', ttl);
+    const transaction = this.redis.multi().set(entryKey, text, 'EX', ttl);
     for (const tag of new Set(tags)) {
       const tagKey = TAG_NAMESPACE + tag;
       // The tag set must outlive every entry it names: set an expiry if it has none, extend it otherwise.
@@ -104,14 +109,22 @@ export class CacheService {
 
   /** Read-through: the cached value, or `load()`'s result, cached for `ttlSeconds` under `tags`. */
   async wrap<T>(key: string, ttlSeconds: number, tags: string[], load: () => Promise<T>): Promise<T> {
-    const cached = await this.getJson<T>(key);
+    return JSON.parse(await this.wrapText(key, ttlSeconds, tags, async () => JSON.stringify(await load()) ?? 'null')) as T;
+  }
+
+  /**
+   * Read-through for JSON text: a hit is returned as stored, so a hot response is sent without being
+   * parsed and serialised again. Concurrent misses of a key share one load.
+   */
+  async wrapText(key: string, ttlSeconds: number, tags: string[], load: () => Promise<string>): Promise<string> {
+    const cached = await this.getText(key);
     if (cached !== undefined) return cached;
-    const pending = this.inFlight.get(key) as Promise<T> | undefined;
+    const pending = this.inFlight.get(key) as Promise<string> | undefined;
     if (pending) return pending;
     const loading = (async () => {
-      const value = await load();
-      await this.setJson(key, value, ttlSeconds, tags);
-      return value;
+      const text = await load();
+      await this.setText(key, text, ttlSeconds, tags);
+      return text;
     })();
     this.inFlight.set(key, loading);
     try {

@@ -1,7 +1,7 @@
 import { RequireScopes } from '@app/auth';
 import { CacheService } from '@app/cache';
 import { ApiErrors } from '@app/common';
-import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ETagged } from './etag';
 import { HorseParamsDto, JockeyParamsDto, RaceDayQueryDto, RaceListQueryDto, RaceParamsDto, RaceViewQueryDto, TrainerParamsDto } from './read-params.dto';
@@ -42,13 +42,14 @@ export class CollectionReadController {
   })
   @ApiOkResponse({ type: CollectionRacesDto })
   @ApiErrors(400)
-  races(@Query() query: RaceDayQueryDto): Promise<CollectionRacesDto> {
+  // The hot polled route: the cached JSON text is sent as stored, never parsed and serialised again.
+  @Header('content-type', 'application/json; charset=utf-8')
+  races(@Query() query: RaceDayQueryDto): Promise<string> {
     const { date, meet } = query;
-    return this.cache.wrap(collectionRacesCacheKey(date, meet), COLLECTION_RACES_TTL_SECONDS, [CacheService.dayTag(date, meet)], async () => ({
-      date,
-      meet,
-      races: (await this.reads.collectionRows(date, meet)).map(toCollectionRace),
-    }));
+    return this.cache.wrapText(collectionRacesCacheKey(date, meet), COLLECTION_RACES_TTL_SECONDS, [CacheService.dayTag(date, meet)], async () => {
+      const body: CollectionRacesDto = { date, meet, races: (await this.reads.collectionRows(date, meet)).map(toCollectionRace) };
+      return JSON.stringify(body);
+    });
   }
 
   @Get('status')
