@@ -21,6 +21,7 @@ export default defineConfig({
       '@app/kra-sandbox': lib('kra-sandbox'),
       '@app/cache': lib('cache'),
       '@app/collection': lib('collection'),
+      '@app/jobs': lib('jobs'),
     },
   },
   test: {

@@ -4,6 +4,7 @@ import { AllExceptionsFilter, createValidationPipe } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CollectionModule, RaceReadModule } from '@app/collection';
 import { DatabaseModule } from '@app/database';
+import { JobsModule } from '@app/jobs';
 import { KraClientModule } from '@app/kra-client';
 import { KraUpstreamModule } from '@app/kra-sandbox';
 import { MonitoringModule } from '@app/monitoring';
@@ -17,7 +18,7 @@ export class ApiModule {
   static forRoot(config: AppConfig, extraModules: Type[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule, AuthModule, CacheModule, RaceReadModule, ...extraModules],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule, AuthModule, CacheModule, RaceReadModule, JobsModule.forApi(config), ...extraModules],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

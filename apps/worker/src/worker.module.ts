@@ -1,6 +1,9 @@
+import { CacheModule } from '@app/cache';
+import { CollectionModule } from '@app/collection';
 import { AllExceptionsFilter } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
+import { JobsModule } from '@app/jobs';
 import { KraClientModule } from '@app/kra-client';
 import { KraUpstreamModule } from '@app/kra-sandbox';
 import { MonitoringModule } from '@app/monitoring';
@@ -10,14 +13,23 @@ import { APP_FILTER } from '@nestjs/core';
 
 /**
  * The headless worker. It serves no API routes: only its own probes and metrics, on WORKER_PORT.
- * Queue processors and schedules join it as the collection features land.
+ * It runs the collection jobs (always, whatever JOBS_RUN_IN_API says); schedules join it later.
  */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-worker'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot())],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot('kra-worker'),
+        RedisModule,
+        MonitoringModule,
+        KraClientModule.forRoot(KraUpstreamModule.forRoot()),
+        CacheModule,
+        CollectionModule,
+        JobsModule.forWorker(),
+      ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }

@@ -8,6 +8,8 @@ export interface CollectOptions {
   /** YYYY-MM-DD, a calendar date in Asia/Seoul. */
   date: string;
   meet: number;
+  /** Only these races (default: every race the plan and the entry sheet list). */
+  raceNos?: number[];
   /** Also collect results, dividends, scratches and observed conditions. */
   results?: boolean;
   /** Look up horse, jockey and trainer details and take the pre-race snapshot (default true). */
@@ -20,6 +22,7 @@ export interface CollectOptions {
 interface Run {
   date: string;
   meet: number;
+  only?: Set<number>;
   track: <T>(result: KraResult<T>) => KraResult<T>;
   fail: (scope: string, error: unknown) => void;
   races: Map<number, RaceReport>;
@@ -77,7 +80,7 @@ export class CollectionService {
     await lock.connect();
     try {
       await lock.query('SELECT pg_advisory_lock($1, $2)', [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]);
-      const run: Run = { date, meet, track, fail, races, progress };
+      const run: Run = { date, meet, only: options.raceNos ? new Set(options.raceNos) : undefined, track, fail, races, progress };
       await this.collectCards(run);
       // Details and results both build on the cards but not on each other: run them side by side.
       await Promise.all([options.details !== false ? this.collectDetails(run) : undefined, options.results ? this.collectResults(run) : undefined]);
@@ -102,12 +105,14 @@ export class CollectionService {
   }
 
   /** Races from the plan and the entry sheet (never assumed 1..N), with their runners. */
-  private async collectCards({ date, meet, track, fail, races, progress }: Run): Promise<void> {
+  private async collectCards({ date, meet, only, track, fail, races, progress }: Run): Promise<void> {
     const [plan, sheet] = await Promise.all([this.kra.racePlan(meet, date).then(track), this.kra.entrySheet(meet, date).then(track)]);
     const planSource = await this.repository.saveResponse(plan.service, plan.params, plan.raw);
     const sheetSource = await this.repository.saveResponse(sheet.service, sheet.params, sheet.raw);
     const raceNos = new Set<number>();
-    for (const record of [...plan.records, ...sheet.records]) if (record.raceNo !== null && record.raceDate === date) raceNos.add(record.raceNo);
+    for (const record of [...plan.records, ...sheet.records]) {
+      if (record.raceNo !== null && record.raceDate === date && (!only || only.has(record.raceNo))) raceNos.add(record.raceNo);
+    }
     let done = 0;
     for (const raceNo of [...raceNos].sort((a, b) => a - b)) {
       const entries = sheet.records.filter((entry) => entry.raceNo === raceNo && entry.raceDate === date);
@@ -127,8 +132,8 @@ export class CollectionService {
   }
 
   /** Each unique horse, jockey and trainer once; then the pre-race snapshot of every entry. */
-  private async collectDetails({ date, meet, track, fail, races, progress }: Run): Promise<void> {
-    const entries = await this.repository.dayEntries(date, meet);
+  private async collectDetails({ date, meet, only, track, fail, races, progress }: Run): Promise<void> {
+    const entries = (await this.repository.dayEntries(date, meet)).filter((entry) => !only || only.has(entry.raceNo));
     const horses = new Map<string, unknown>();
     const jockeys = new Map<string, unknown>();
     const trainers = new Map<string, unknown>();

@@ -28,6 +28,16 @@ export interface AppConfig {
   health: { timeoutMs: number };
   metrics: { token?: string };
   worker: { port: number };
+  jobs: {
+    /** Run the collection job processor inside the API process too (the worker always runs it). */
+    runInApi: boolean;
+    /** BullMQ attempts per job: the first run plus retries of transient failures. */
+    attempts: number;
+    /** Jobs one process runs at once. */
+    concurrency: number;
+    /** First retry delay of a job; doubles per retry. */
+    backoffMs: number;
+  };
   kra: {
     /** Unset: the product runs on the KRA sandbox (in-process, or at KRA_BASE_URL when that is set). */
     serviceKey?: string;
@@ -92,6 +102,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     health: { timeoutMs: read.int('HEALTH_CHECK_TIMEOUT_MS', 1_500, 50, 60_000) },
     metrics: { token: read.secret('METRICS_TOKEN', 16) },
     worker: { port: read.int('WORKER_PORT', 3001, 1, 65535) },
+    jobs: {
+      runInApi: read.bool('JOBS_RUN_IN_API', true),
+      attempts: read.int('JOBS_ATTEMPTS', 3, 1, 20),
+      concurrency: read.int('JOBS_CONCURRENCY', 1, 1, 50),
+      backoffMs: read.int('JOBS_BACKOFF_MS', 10_000, 0, 3_600_000),
+    },
     kra: {
       serviceKey: read.secret('KRA_SERVICE_KEY', 10),
       baseUrl: read.optionalUrl('KRA_BASE_URL', ['http:', 'https:']),

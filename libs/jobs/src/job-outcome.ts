@@ -1,0 +1,69 @@
+import type { CollectionFailure, CollectionReport } from '@app/collection';
+import { KraAuthError, KraBadRequestError, KraQuotaExceededError, KraTransientError, KraUpstreamError } from '@app/kra-client';
+import { JobErrorCode } from './job.types';
+
+/** Thrown from the engine's progress callback to stop a job whose cancel was requested. */
+export class JobCancelledError extends Error {
+  constructor() {
+    super('Cancelled on request');
+    this.name = 'JobCancelledError';
+  }
+}
+
+/** The report keeps error class names, not instances: map both by name. */
+const CODE_BY_ERROR_NAME: Record<string, JobErrorCode> = {
+  [KraQuotaExceededError.name]: 'quota',
+  [KraAuthError.name]: 'auth',
+  [KraBadRequestError.name]: 'bad_request',
+  [KraUpstreamError.name]: 'upstream',
+  [KraTransientError.name]: 'transient',
+  [JobCancelledError.name]: 'cancelled',
+};
+
+/** Retrying cannot help these before the quota resets or someone fixes the key or the request. */
+const PERMANENT_CODES: ReadonlySet<JobErrorCode> = new Set(['quota', 'auth', 'bad_request']);
+
+export function errorCodeOf(error: unknown): JobErrorCode {
+  const name = typeof error === 'string' ? error : error instanceof Error ? error.name : '';
+  return CODE_BY_ERROR_NAME[name] ?? 'internal';
+}
+
+export type Verdict =
+  | { kind: 'succeeded' }
+  | { kind: 'partially_succeeded'; message: string }
+  | { kind: 'cancelled' }
+  /** Fail now: no BullMQ retry. */
+  | { kind: 'permanent'; code: JobErrorCode; message: string }
+  /** Throw so BullMQ retries with backoff; `partial` says data was stored should the retries run out. */
+  | { kind: 'retry'; code: JobErrorCode; message: string; partial: boolean };
+
+/**
+ * What a finished engine run means for the job. The engine reports failures per race and entity
+ * instead of throwing, so the job's fate is read off the report:
+ * - no failures: succeeded;
+ * - every failure a quota/auth/bad-request error: failed at once (retrying burns quota for nothing);
+ * - every failure transient: retried;
+ * - the day itself failed (no cards stored): retried if transient or unknown, else failed at once;
+ * - otherwise some data is in: partially_succeeded.
+ */
+export function judgeReport(report: CollectionReport): Verdict {
+  if (report.ok) return { kind: 'succeeded' };
+  const failures = report.failures;
+  const codes = failures.map((failure) => errorCodeOf(failure.error));
+  if (codes.includes('cancelled')) return { kind: 'cancelled' };
+  const message = summarise(failures);
+  if (codes.every((code) => PERMANENT_CODES.has(code))) return { kind: 'permanent', code: codes[0], message };
+  const day = failures.find((failure) => failure.scope === 'day');
+  if (codes.every((code) => code === 'transient')) return { kind: 'retry', code: 'transient', message, partial: !day && report.races.length > 0 };
+  if (day) {
+    const code = errorCodeOf(day.error);
+    return code === 'transient' || code === 'internal' ? { kind: 'retry', code, message, partial: false } : { kind: 'permanent', code, message };
+  }
+  return { kind: 'partially_succeeded', message };
+}
+
+function summarise(failures: CollectionFailure[]): string {
+  const [first] = failures;
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more failure${failures.length > 2 ? 's' : ''})` : '';
+  return `${first.scope}: ${first.reason}${more}`;
+}

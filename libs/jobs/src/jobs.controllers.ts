@@ -1,0 +1,99 @@
+import { AuthenticatedKey, RequireScopes } from '@app/auth';
+import { ApiErrors } from '@app/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { toJob, toJobSummary } from './job-mappers';
+import { JobRequester, JobType } from './job.types';
+import { CollectRequestDto, JobDto, JobIdParamsDto, JobListQueryDto, JobPageDto, JobSubmissionDto } from './jobs.dto';
+import { JobsService } from './jobs.service';
+
+function requesterOf(request: FastifyRequest): JobRequester {
+  const key = request.apiKey as AuthenticatedKey;
+  return { apiKeyId: key.id, admin: key.scopes.includes('admin') };
+}
+
+const SUBMIT_DESCRIPTION =
+  'Queues a collection job and answers at once with its id; poll `GET /jobs/{id}` for progress and the report. ' +
+  'The same request from the same key while an earlier one is queued or running returns that job instead of a new one.';
+
+@ApiTags('collection')
+@RequireScopes('collect')
+@Controller('collection')
+export class CollectionJobsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Post('races')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Collect a race day: cards and entries, by default runner details too', description: SUBMIT_DESCRIPTION })
+  @ApiBody({ type: CollectRequestDto, examples: { day: { value: { date: '2025-05-23', meet: 3 } }, races: { value: { date: '20250523', meet: 3, raceNos: [1, 2], include: [] } } } })
+  @ApiAcceptedResponse({ type: JobSubmissionDto })
+  @ApiErrors(400, 503)
+  races(@Body() body: CollectRequestDto, @Req() request: FastifyRequest): Promise<JobSubmissionDto> {
+    return this.submit('collect-day', body, request);
+  }
+
+  @Post('results')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Collect the results of a race day: results, dividends, scratches (cards refreshed first)', description: SUBMIT_DESCRIPTION })
+  @ApiBody({ type: CollectRequestDto, examples: { day: { value: { date: '2025-05-23', meet: 3 } }, withDetails: { value: { date: '2025-05-23', meet: 3, include: ['details', 'results'] } } } })
+  @ApiAcceptedResponse({ type: JobSubmissionDto })
+  @ApiErrors(400, 503)
+  results(@Body() body: CollectRequestDto, @Req() request: FastifyRequest): Promise<JobSubmissionDto> {
+    return this.submit('collect-results', body, request);
+  }
+
+  private async submit(type: JobType, body: CollectRequestDto, request: FastifyRequest): Promise<JobSubmissionDto> {
+    const { job } = await this.jobs.submit(type, body, requesterOf(request).apiKeyId);
+    return { jobId: job.id, status: job.status };
+  }
+}
+
+@ApiTags('jobs')
+@RequireScopes('collect')
+@Controller('jobs')
+export class JobsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Collection jobs, newest first: your own, or everyone’s with an admin key' })
+  @ApiOkResponse({ type: JobPageDto })
+  @ApiErrors(400)
+  async list(@Query() query: JobListQueryDto, @Req() request: FastifyRequest): Promise<JobPageDto> {
+    const { items, total } = await this.jobs.list({ status: query.status, type: query.type }, query.page, query.limit, requesterOf(request));
+    return { items: items.map(toJobSummary), page: query.page, limit: query.limit, total };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One job: status, progress and current step, events, the collection report, the error' })
+  @ApiOkResponse({ type: JobDto })
+  @ApiErrors(400, 404)
+  async get(@Param() params: JobIdParamsDto, @Req() request: FastifyRequest): Promise<JobDto> {
+    return toJob(await this.jobs.get(params.id, requesterOf(request)));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Cancel a job',
+    description: 'A queued job is cancelled at once. A running job stops at its next step; until then it stays `running` with `cancelRequestedAt` set.',
+  })
+  @ApiOkResponse({ type: JobDto })
+  @ApiErrors(400, 404, 409)
+  async cancel(@Param() params: JobIdParamsDto, @Req() request: FastifyRequest): Promise<JobDto> {
+    return toJob(await this.jobs.cancel(params.id, requesterOf(request)));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Run a failed or cancelled job again',
+    description: 'Queues a new job with the same parameters and `retryOf` set to this one; the old record stays as it ended.',
+  })
+  @ApiAcceptedResponse({ type: JobSubmissionDto })
+  @ApiErrors(400, 404, 409, 503)
+  async retry(@Param() params: JobIdParamsDto, @Req() request: FastifyRequest): Promise<JobSubmissionDto> {
+    const { job } = await this.jobs.retry(params.id, requesterOf(request));
+    return { jobId: job.id, status: job.status };
+  }
+}

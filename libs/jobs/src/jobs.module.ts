@@ -1,0 +1,61 @@
+import { CollectionModule } from '@app/collection';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import type { QueueOptions } from 'bullmq';
+import { CollectionJobProcessor } from './collection-job.processor';
+import { COLLECTION_QUEUE, JOB_DURATION_METRIC, JOBS_TOTAL_METRIC } from './job.types';
+import { CollectionJobsController, JobsController } from './jobs.controllers';
+import { JobsRepository } from './jobs.repository';
+import { JobsService } from './jobs.service';
+
+/**
+ * BullMQ's own connections: blocking commands need `maxRetriesPerRequest: null`, and BullMQ refuses
+ * ioredis' `keyPrefix`, so the deployment's prefix goes into BullMQ's `prefix` instead.
+ */
+export function bullOptions(config: AppConfig): QueueOptions {
+  return {
+    connection: { url: config.redis.url, maxRetriesPerRequest: null, connectionName: 'bullmq' },
+    prefix: `${config.redis.keyPrefix}bull`,
+  };
+}
+
+const METRICS: Provider[] = [
+  makeCounterProvider({ name: JOBS_TOTAL_METRIC, help: 'Collection jobs by type and the status they reached (queued on submit, then the final status)', labelNames: ['type', 'status'] }),
+  makeHistogramProvider({
+    name: JOB_DURATION_METRIC,
+    help: 'Collection job duration in seconds, from the first start to the end, by type',
+    labelNames: ['type'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+  }),
+];
+
+/**
+ * Durable collection jobs: rows in `jobs`, carried by the BullMQ queue `collection`. The API mounts
+ * the routes and, when JOBS_RUN_IN_API is true, the processor; the worker mounts only the processor.
+ */
+@Module({})
+export class JobsModule {
+  static forApi(config: AppConfig): DynamicModule {
+    return JobsModule.build(config.jobs.runInApi, [CollectionJobsController, JobsController]);
+  }
+
+  static forWorker(): DynamicModule {
+    return JobsModule.build(true, []);
+  }
+
+  private static build(runProcessor: boolean, controllers: Type[]): DynamicModule {
+    return {
+      module: JobsModule,
+      imports: [
+        BullModule.forRootAsync({ inject: [APP_CONFIG], useFactory: bullOptions }),
+        BullModule.registerQueue({ name: COLLECTION_QUEUE }),
+        ...(runProcessor ? [CollectionModule] : []),
+      ],
+      controllers,
+      providers: [JobsRepository, JobsService, ...METRICS, ...(runProcessor ? [CollectionJobProcessor] : [])],
+      exports: [JobsService, JobsRepository],
+    };
+  }
+}
