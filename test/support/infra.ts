@@ -73,6 +73,8 @@ export function testEnv(database: TestDatabase, redis: TestRedisPrefix, override
     REDIS_URL,
     REDIS_KEY_PREFIX: redis.prefix,
     ADMIN_API_KEY: ADMIN_KEY,
+    // No real-clock cron firing in the middle of a test; the schedule's own tests turn it on.
+    SCHEDULE_ENABLED: 'false',
     ...overrides,
   };
 }

@@ -13,7 +13,8 @@ import { APP_FILTER } from '@nestjs/core';
 
 /**
  * The headless worker. It serves no API routes: only its own probes and metrics, on WORKER_PORT.
- * It runs the collection jobs (always, whatever JOBS_RUN_IN_API says); schedules join it later.
+ * It runs the collection jobs (always, whatever JOBS_RUN_IN_API says); and the
+ * collection schedule (SCHEDULE_*), which only enqueues jobs.
  */
 @Module({})
 export class WorkerModule {

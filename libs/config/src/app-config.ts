@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { EnvReader } from './env-reader';
 
 export const API_SCOPES = ['read', 'collect', 'admin'] as const;
@@ -37,6 +38,18 @@ export interface AppConfig {
     concurrency: number;
     /** First retry delay of a job; doubles per retry. */
     backoffMs: number;
+  };
+  /** The worker's collection schedule; every cron is read in Asia/Seoul (KST). */
+  schedule: {
+    enabled: boolean;
+    /** Meets (1 Seoul, 2 Jeju, 3 Busan) the schedule collects. */
+    meets: number[];
+    /** Entries (collect-day) for the coming race days. */
+    entriesCron: string;
+    /** Results of today's races. */
+    resultsCron: string;
+    /** Results of yesterday's races, again, once they are final. */
+    catchupCron: string;
   };
   kra: {
     /** Unset: the product runs on the KRA sandbox (in-process, or at KRA_BASE_URL when that is set). */
@@ -108,6 +121,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: read.int('JOBS_CONCURRENCY', 1, 1, 50),
       backoffMs: read.int('JOBS_BACKOFF_MS', 10_000, 0, 3_600_000),
     },
+    schedule: {
+      enabled: read.bool('SCHEDULE_ENABLED', true),
+      meets: readMeets(read),
+      entriesCron: readCron(read, 'SCHEDULE_ENTRIES_CRON', '0 15 * * 3,4,5'),
+      resultsCron: readCron(read, 'SCHEDULE_RESULTS_CRON', '30 19 * * 5,6,0'),
+      catchupCron: readCron(read, 'SCHEDULE_CATCHUP_CRON', '0 8 * * 6,0,1'),
+    },
     kra: {
       serviceKey: read.secret('KRA_SERVICE_KEY', 10),
       baseUrl: read.optionalUrl('KRA_BASE_URL', ['http:', 'https:']),
@@ -125,6 +145,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   if (read.problems.length > 0) throw new ConfigValidationError(read.problems);
   return config;
+}
+
+/** Time zone of every schedule cron: race days and their times are Korean. */
+export const SCHEDULE_TIME_ZONE = 'Asia/Seoul';
+
+/** A cron expression (5 fields, or 6 with seconds), checked at boot so a typo cannot silently never fire. */
+function readCron(read: EnvReader, name: string, fallback: string): string {
+  const value = read.string(name, fallback);
+  try {
+    // The parser fills in missing fields; a short expression is a mistake, not "every minute".
+    if (![5, 6].includes(value.split(/\s+/).length)) throw new Error('wrong field count');
+    CronExpressionParser.parse(value, { tz: SCHEDULE_TIME_ZONE });
+  } catch {
+    read.problems.push(`${name}: must be a cron expression (minute hour day-of-month month day-of-week, optionally seconds first)`);
+    return fallback;
+  }
+  return value;
+}
+
+function readMeets(read: EnvReader): number[] {
+  const meets = read.list('SCHEDULE_MEETS', ['1', '2', '3']);
+  if (meets.length === 0 || !meets.every((meet) => ['1', '2', '3'].includes(meet))) {
+    read.problems.push('SCHEDULE_MEETS: must be a comma-separated list of meets 1, 2 and 3');
+    return [1, 2, 3];
+  }
+  return [...new Set(meets.map(Number))].sort((a, b) => a - b);
 }
 
 /** For process entry points: a bad configuration prints one message and exits 1, no stack trace. */

@@ -1,4 +1,6 @@
 export * from './collection-job.processor';
+export * from './collection-schedule';
+export * from './collection-scheduler';
 export * from './job-outcome';
 export * from './job.types';
 export * from './jobs.dto';

@@ -5,6 +5,7 @@ import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { QueueOptions } from 'bullmq';
 import { CollectionJobProcessor } from './collection-job.processor';
+import { CollectionScheduler } from './collection-scheduler';
 import { COLLECTION_QUEUE, JOB_DURATION_METRIC, JOBS_TOTAL_METRIC } from './job.types';
 import { CollectionJobsController, JobsController } from './jobs.controllers';
 import { JobsRepository } from './jobs.repository';
@@ -33,19 +34,21 @@ const METRICS: Provider[] = [
 
 /**
  * Durable collection jobs: rows in `jobs`, carried by the BullMQ queue `collection`. The API mounts
- * the routes and, when JOBS_RUN_IN_API is true, the processor; the worker mounts only the processor.
+ * the routes and, when JOBS_RUN_IN_API is true, the processor; the worker mounts the processor and
+ * the collection schedule.
  */
 @Module({})
 export class JobsModule {
   static forApi(config: AppConfig): DynamicModule {
-    return JobsModule.build(config.jobs.runInApi, [CollectionJobsController, JobsController]);
+    return JobsModule.build(config.jobs.runInApi, [CollectionJobsController, JobsController], []);
   }
 
+  /** The worker also runs the collection schedule: enqueuing stays with the processes that own the queue. */
   static forWorker(): DynamicModule {
-    return JobsModule.build(true, []);
+    return JobsModule.build(true, [], [CollectionScheduler]);
   }
 
-  private static build(runProcessor: boolean, controllers: Type[]): DynamicModule {
+  private static build(runProcessor: boolean, controllers: Type[], extra: Provider[]): DynamicModule {
     return {
       module: JobsModule,
       imports: [
@@ -54,7 +57,7 @@ export class JobsModule {
         ...(runProcessor ? [CollectionModule] : []),
       ],
       controllers,
-      providers: [JobsRepository, JobsService, ...METRICS, ...(runProcessor ? [CollectionJobProcessor] : [])],
+      providers: [JobsRepository, JobsService, ...METRICS, ...(runProcessor ? [CollectionJobProcessor] : []), ...extra],
       exports: [JobsService, JobsRepository],
     };
   }

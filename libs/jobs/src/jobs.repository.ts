@@ -72,6 +72,21 @@ export class JobsRepository {
     throw new Error(`Could not insert or find a live job for ${job.dedupeKey}`);
   }
 
+  /**
+   * A new queued job for a schedule slot, or null when the slot has a job already (whatever its
+   * status) or the same work is live already. No conflict target: either unique index means "done".
+   */
+  async insertScheduled(job: { type: JobType; params: CollectJobParams; dedupeKey: string; scheduleSlot: string }): Promise<JobRecord | null> {
+    const [row] = await this.dataSource.query<JobRow[]>(
+      `INSERT INTO jobs (type, params, dedupe_key, schedule_slot, events)
+       VALUES ($1, $2, $3, $4, jsonb_build_array(jsonb_build_object('at', now(), 'message', $5::text)))
+       ON CONFLICT DO NOTHING
+       RETURNING *`,
+      [job.type, JSON.stringify(job.params), job.dedupeKey, job.scheduleSlot, `queued by schedule slot ${job.scheduleSlot}`],
+    );
+    return row ? toRecord(row) : null;
+  }
+
   async findById(id: string): Promise<JobRecord | null> {
     const [row] = await this.dataSource.query<JobRow[]>('SELECT * FROM jobs WHERE id = $1', [id]);
     return row ? toRecord(row) : null;

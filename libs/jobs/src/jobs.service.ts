@@ -56,6 +56,23 @@ export class JobsService {
     const params = normaliseCollectParams(type, request);
     const { job, created } = await this.repository.insertOrGetLive({ type, params, dedupeKey: dedupeKey(type, params, apiKeyId), apiKeyId, retryOf });
     if (!created) return { job, created };
+    await this.enqueue(job);
+    return { job, created };
+  }
+
+  /**
+   * The job of a schedule slot (`entries:2025-06-20:2`), created by whichever replica fires the slot
+   * first; null for every other replica and every later firing. Scheduled jobs belong to no key.
+   */
+  async submitScheduled(type: JobType, request: CollectRequest, scheduleSlot: string): Promise<JobRecord | null> {
+    const params = normaliseCollectParams(type, request);
+    const job = await this.repository.insertScheduled({ type, params, dedupeKey: dedupeKey(type, params, null), scheduleSlot });
+    if (job) await this.enqueue(job);
+    return job;
+  }
+
+  private async enqueue(job: JobRecord): Promise<void> {
+    const type = job.type;
     try {
       await withTimeout(
         this.queue.add(type, { jobId: job.id }, {
@@ -77,7 +94,6 @@ export class JobsService {
       throw new ServiceUnavailableException('The job queue is unavailable; try again shortly');
     }
     this.total.inc({ type, status: 'queued' });
-    return { job, created };
   }
 
   async get(id: string, requester: JobRequester): Promise<JobRecord> {
