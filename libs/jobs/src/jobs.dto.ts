@@ -1,16 +1,10 @@
-import { RaceDate } from '@app/collection';
+import { MEET_DESCRIPTION, PageQueryDto, RaceDate } from '@app/collection';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { COLLECT_INCLUDES, CollectInclude, JOB_ERROR_CODES, JOB_STATUSES, JOB_TYPES, JobErrorCode, JobStatus, JobType } from './job.types';
 
-const MEET_DESCRIPTION = 'Racecourse: 1 Seoul, 2 Jeju, 3 Busan-Gyeongnam, 4 accepted for a future course (no data yet)';
 const TIMESTAMP = { example: '2025-05-23T01:10:00.000Z', nullable: true, type: String, format: 'date-time' } as const;
 
-/** Query values arrive as strings: only plain digit strings become numbers, the rest stay for `@IsInt` to reject. */
-function DigitsToInt(): PropertyDecorator {
-  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value));
-}
 
 export class CollectRequestDto {
   @ApiProperty({ example: '2025-05-23', description: 'Race day, `YYYYMMDD` or `YYYY-MM-DD`' })
@@ -63,7 +57,7 @@ export class JobIdParamsDto {
   id: string;
 }
 
-export class JobListQueryDto {
+export class JobListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: JOB_STATUSES, example: 'failed' })
   @IsOptional()
   @IsIn(JOB_STATUSES)
@@ -74,21 +68,6 @@ export class JobListQueryDto {
   @IsIn(JOB_TYPES)
   type?: JobType;
 
-  @ApiPropertyOptional({ example: 1, minimum: 1, default: 1 })
-  @IsOptional()
-  @DigitsToInt()
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @DigitsToInt()
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
 }
 
 export class JobParamsDto {

@@ -8,17 +8,18 @@ export type RaceStatus = (typeof RACE_STATUSES)[number];
 export const RACE_VIEWS = ['prerace', 'full'] as const;
 export type RaceView = (typeof RACE_VIEWS)[number];
 
-const MEET_DESCRIPTION = 'Racecourse: 1 Seoul, 2 Jeju, 3 Busan-Gyeongnam, 4 accepted for a future course (no data yet)';
+export const MEET_DESCRIPTION = 'Racecourse: 1 Seoul, 2 Jeju, 3 Busan-Gyeongnam, 4 accepted for a future course (no data yet)';
 
 /**
  * Query and path values arrive as strings. Only plain digit strings become numbers; anything else
  * ('1.5', '1e0', ' 1', '0x1') stays a string for `@IsInt` to reject.
  */
-function DigitsToInt(): PropertyDecorator {
+export function DigitsToInt(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value));
 }
 
-function MeetField(): PropertyDecorator {
+/** A meet code, 1–4, from a query string or a JSON number. */
+export function MeetField(): PropertyDecorator {
   return (target, key) => {
     DigitsToInt()(target, key);
     IsInt()(target, key);
@@ -37,7 +38,26 @@ export class RaceDayQueryDto {
   meet: number;
 }
 
-export class RaceListQueryDto {
+/** `page` and `limit` of every paginated list (at most 200 rows a page). */
+export class PageQueryDto {
+  @ApiPropertyOptional({ example: 1, minimum: 1, default: 1 })
+  @IsOptional()
+  @DigitsToInt()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @DigitsToInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit: number = 50;
+}
+
+export class RaceListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: '2025-05-01', description: 'First race day, `YYYYMMDD` or `YYYY-MM-DD`' })
   @IsOptional()
   @RaceDate()
@@ -58,22 +78,6 @@ export class RaceListQueryDto {
   @IsOptional()
   @IsIn(RACE_STATUSES)
   status?: RaceStatus;
-
-  @ApiPropertyOptional({ example: 1, minimum: 1, default: 1 })
-  @IsOptional()
-  @DigitsToInt()
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @DigitsToInt()
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
 }
 
 export class RaceParamsDto {
