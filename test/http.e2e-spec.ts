@@ -186,7 +186,7 @@ describe('HTTP edge', () => {
       expect(await ready.json()).toMatchObject({
         status: 'ok',
         // No KRA_SERVICE_KEY in tests: the API runs on the in-process sandbox and says so.
-        info: { database: { status: 'up' }, redis: { status: 'up' }, kra: { status: 'up', mode: 'sandbox' } },
+        info: { database: { status: 'up' }, redis: { status: 'up' }, queue: { status: 'up' }, kra: { status: 'up', mode: 'sandbox' } },
       });
       expect((await fetch(`${api.baseUrl}/health/live`)).status).toBe(200);
     });
@@ -205,6 +205,7 @@ describe('HTTP edge', () => {
       expect(response.status).toBe(200);
       const text = await response.text();
       expect(text).toContain('process_cpu_user_seconds_total');
+      expect(text).toMatch(/^jobs_queue_depth\{state="waiting"\} \d+$/m);
       expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/api\/v2\/admin\/api-keys\/:id"[^}]*status="404"/);
       expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v2\/whoami",status="200"\}/);
       expect(text).not.toContain('6f1c1f7e-0000');

@@ -140,7 +140,7 @@ describe('Processes', () => {
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ info: { database: { status: 'up' }, redis: { status: 'up' }, kra: { mode: 'sandbox' } } });
+      expect(await ready.json()).toMatchObject({ info: { database: { status: 'up' }, redis: { status: 'up' }, queue: { status: 'up' }, kra: { mode: 'sandbox' } } });
       expect(worker.stdout).toContain('KRA_SERVICE_KEY is not set: started the KRA sandbox in this process');
       const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(await metrics.text()).toContain('process_resident_memory_bytes');

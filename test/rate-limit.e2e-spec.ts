@@ -119,12 +119,12 @@ describe('Rate limits while Redis is down', () => {
     expect(Number(/^rate_limit_fail_open_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(8);
   });
 
-  it('should report not ready, naming redis, while staying live', async () => {
+  it('should report not ready, naming redis and the job queue on it, while staying live', async () => {
     const ready = await fetch(`${api.baseUrl}/health/ready`);
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { message: string; details: { error: Record<string, unknown>; info: Record<string, unknown> } };
-    expect(body.message).toBe('Not ready: redis unavailable');
-    expect(Object.keys(body.details.error)).toEqual(['redis']);
+    expect(body.message).toBe('Not ready: redis, queue unavailable');
+    expect(Object.keys(body.details.error)).toEqual(['redis', 'queue']);
     expect(body.details.info).toMatchObject({ database: { status: 'up' } });
     expect((await fetch(`${api.baseUrl}/health/live`)).status).toBe(200);
   });

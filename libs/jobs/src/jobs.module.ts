@@ -2,7 +2,7 @@ import { CollectionModule } from '@app/collection';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
-import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { QueueOptions } from 'bullmq';
 import { CollectionJobProcessor } from './collection-job.processor';
 import { CollectionScheduler } from './collection-scheduler';
@@ -10,6 +10,7 @@ import { COLLECTION_QUEUE, JOB_DURATION_METRIC, JOBS_TOTAL_METRIC } from './job.
 import { CollectionJobsController, JobsController } from './jobs.controllers';
 import { JobsRepository } from './jobs.repository';
 import { JobsService } from './jobs.service';
+import { QUEUE_DEPTH_METRIC, QueueMonitor } from './queue-monitor';
 
 /**
  * BullMQ's own connections: blocking commands need `maxRetriesPerRequest: null`, and BullMQ refuses
@@ -30,6 +31,7 @@ const METRICS: Provider[] = [
     labelNames: ['type'],
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
   }),
+  makeGaugeProvider({ name: QUEUE_DEPTH_METRIC, help: 'Jobs in the collection queue by BullMQ state', labelNames: ['state'] }),
 ];
 
 /**
@@ -57,7 +59,7 @@ export class JobsModule {
         ...(runProcessor ? [CollectionModule] : []),
       ],
       controllers,
-      providers: [JobsRepository, JobsService, ...METRICS, ...(runProcessor ? [CollectionJobProcessor] : []), ...extra],
+      providers: [JobsRepository, JobsService, QueueMonitor, ...METRICS, ...(runProcessor ? [CollectionJobProcessor] : []), ...extra],
       exports: [JobsService, JobsRepository],
     };
   }

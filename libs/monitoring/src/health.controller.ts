@@ -6,6 +6,7 @@ import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import { ReadinessChecks } from './readiness-checks';
 
 /** Kubernetes probes: liveness checks only the process; readiness checks each dependency. */
 @ApiExcludeController()
@@ -19,6 +20,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly extraChecks: ReadinessChecks,
     @Optional() @Inject(KRA_UPSTREAM) private readonly kra?: KraUpstream,
   ) {}
 
@@ -42,6 +44,7 @@ export class HealthController {
               await this.redis.ping();
             })
             .withTimeout(timeout),
+        ...this.extraChecks.entries().map(([name, check]) => () => this.indicators.check(name).attempt(check).withTimeout(timeout)),
         // Not a probe of the gateway (its outages must not take pods out of service): which data source is in use.
         ...(this.kra ? [() => this.indicators.check('kra').up({ mode: this.kra!.mode })] : []),
       ]);

@@ -1,2 +1,3 @@
 export * from './http-metrics';
 export * from './monitoring.module';
+export * from './readiness-checks';
