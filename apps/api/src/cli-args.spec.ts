@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { calendarDate, parseCollectArgs, UsageError } from './cli-args';
+import { normaliseRaceDate } from '@app/collection';
+import { parseCollectArgs, UsageError } from './cli-args';
 
 describe(parseCollectArgs.name, () => {
   it('should read a full collect command', () => {
@@ -21,6 +22,6 @@ describe(parseCollectArgs.name, () => {
   });
 
   it('should accept only real calendar dates', () => {
-    expect([calendarDate('2024-02-29'), calendarDate('2025-02-29'), calendarDate('20251301'), calendarDate('2025-6-1')]).toEqual(['2024-02-29', null, null, null]);
+    expect([normaliseRaceDate('2024-02-29'), normaliseRaceDate('2025-02-29'), normaliseRaceDate('20251301'), normaliseRaceDate('2025-6-1')]).toEqual(['2024-02-29', null, null, null]);
   });
 });

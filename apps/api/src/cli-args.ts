@@ -1,3 +1,5 @@
+import { normaliseRaceDate } from '@app/collection';
+
 export const USAGE = `Usage: npm run cli -- collect --date YYYY-MM-DD --meet 1|2|3 [--results] [--no-details]
 
   --date        race day (YYYY-MM-DD or YYYYMMDD, Asia/Seoul)
@@ -24,15 +26,6 @@ export interface CollectArgs {
   details: boolean;
 }
 
-/** A real calendar date in either form, as YYYY-MM-DD; null otherwise. */
-export function calendarDate(text: string): string | null {
-  const match = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(text);
-  if (!match) return null;
-  const iso = `${match[1]}-${match[2]}-${match[3]}`;
-  const parsed = new Date(`${iso}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === iso ? iso : null;
-}
-
 export function parseCollectArgs(argv: string[]): CollectArgs {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === 'help') throw new UsageError('', true);
@@ -49,7 +42,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
     switch (flag) {
       case '--date': {
         const raw = value();
-        const date = calendarDate(raw);
+        const date = normaliseRaceDate(raw);
         if (!date) throw new UsageError(`--date: "${raw}" is not a calendar date (YYYY-MM-DD)`);
         args.date = date;
         break;

@@ -23,8 +23,8 @@ function ref(item: RawItem, idField: string, nameField: string, kind: 'horse' | 
   return { id: kraId(item[idField], kind), name: text0(item[nameField]) };
 }
 
-/** API26_2: a declared runner, as known before the race. */
-export interface EntryRecord extends RaceKey {
+/** What the entry sheet and the result rows both say of a runner, under the same field names. */
+export interface RunnerFields extends RaceKey {
   gateNo: number | null;
   horse: PersonRef;
   jockey: PersonRef;
@@ -32,12 +32,34 @@ export interface EntryRecord extends RaceKey {
   owner: PersonRef;
   sex: string | null;
   age: number | null;
-  origin: string | null;
   carriedWeightKg: number | null;
   rating: number | null;
   distanceM: number | null;
   raceClass: string | null;
   raceName: string | null;
+}
+
+function runner(item: RawItem): RunnerFields {
+  return {
+    ...raceKey(item),
+    gateNo: num(item.chulNo),
+    horse: ref(item, 'hrNo', 'hrName', 'horse'),
+    jockey: ref(item, 'jkNo', 'jkName', 'jockey'),
+    trainer: ref(item, 'trNo', 'trName', 'trainer'),
+    owner: ref(item, 'owNo', 'owName', 'owner'),
+    sex: text0(item.sex),
+    age: num(item.age),
+    carriedWeightKg: num(item.wgBudam),
+    rating: num(item.rating),
+    distanceM: num(item.rcDist),
+    raceClass: text0(item.rank),
+    raceName: text0(item.rcName),
+  };
+}
+
+/** API26_2: a declared runner, as known before the race. */
+export interface EntryRecord extends RunnerFields {
+  origin: string | null;
   prizeCondition: string | null;
   ageCondition: string | null;
   weightCondition: string | null;
@@ -48,26 +70,14 @@ export interface EntryRecord extends RaceKey {
 }
 
 export function toEntry(item: RawItem): EntryRecord {
-  const key = raceKey(item);
+  const fields = runner(item);
   return {
-    ...key,
-    gateNo: num(item.chulNo),
-    horse: ref(item, 'hrNo', 'hrName', 'horse'),
-    jockey: ref(item, 'jkNo', 'jkName', 'jockey'),
-    trainer: ref(item, 'trNo', 'trName', 'trainer'),
-    owner: ref(item, 'owNo', 'owName', 'owner'),
-    sex: text0(item.sex),
-    age: num(item.age),
+    ...fields,
     origin: text0(item.name),
-    carriedWeightKg: num(item.wgBudam),
-    rating: num(item.rating),
-    distanceM: num(item.rcDist),
-    raceClass: text0(item.rank),
-    raceName: text0(item.rcName),
     prizeCondition: text0(item.prizeCond),
     ageCondition: text0(item.ageCond),
     weightCondition: text0(item.budam),
-    scheduledStart: startTime(key.raceDate, item.stTime),
+    scheduledStart: startTime(fields.raceDate, item.stTime),
     daysSinceLastStart: num(item.ilsu),
     equipment: text0(item.hrTool),
     firstPrize: num(item.chaksun1),
@@ -111,21 +121,9 @@ function prizes(item: RawItem): number[] {
 const SECTIONAL_FIELD = /^(bu|se|sj|je)(_|[A-Z])/;
 
 /** API214_1: one runner's card and result. */
-export interface RaceResultRecord extends RaceKey {
-  gateNo: number | null;
-  horse: PersonRef;
-  jockey: PersonRef;
-  trainer: PersonRef;
-  owner: PersonRef;
-  sex: string | null;
-  age: number | null;
-  carriedWeightKg: number | null;
+export interface RaceResultRecord extends RunnerFields {
   bodyWeightKg: number | null;
   bodyWeightChange: number | null;
-  rating: number | null;
-  distanceM: number | null;
-  raceClass: string | null;
-  raceName: string | null;
   weather: string | null;
   going: string | null;
   moisturePercent: number | null;
@@ -153,21 +151,9 @@ export function toRaceResult(item: RawItem): RaceResultRecord {
   const winOdds = num(item.winOdds);
   const placeOdds = num(item.plcOdds);
   return {
-    ...raceKey(item),
-    gateNo: num(item.chulNo),
-    horse: ref(item, 'hrNo', 'hrName', 'horse'),
-    jockey: ref(item, 'jkNo', 'jkName', 'jockey'),
-    trainer: ref(item, 'trNo', 'trName', 'trainer'),
-    owner: ref(item, 'owNo', 'owName', 'owner'),
-    sex: text0(item.sex),
-    age: num(item.age),
-    carriedWeightKg: num(item.wgBudam),
+    ...runner(item),
     bodyWeightKg: weight.kg,
     bodyWeightChange: weight.change,
-    rating: num(item.rating),
-    distanceM: num(item.rcDist),
-    raceClass: text0(item.rank),
-    raceName: text0(item.rcName),
     weather: text0(item.weather),
     going: track.going,
     moisturePercent: track.moisturePercent,

@@ -80,15 +80,7 @@ export class RaceListQueryDto extends PageQueryDto {
   status?: RaceStatus;
 }
 
-export class RaceParamsDto {
-  @ApiProperty({ example: '2025-05-23', description: 'Race day, `YYYYMMDD` or `YYYY-MM-DD`' })
-  @RaceDate()
-  date: string;
-
-  @ApiProperty({ example: 1, minimum: 1, maximum: 4, description: MEET_DESCRIPTION })
-  @MeetField()
-  meet: number;
-
+export class RaceParamsDto extends RaceDayQueryDto {
   @ApiProperty({ example: 5, minimum: 1, maximum: 20 })
   @DigitsToInt()
   @IsInt()
