@@ -6,6 +6,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiModule } from './api.module';
+import { mountQueueDashboard } from './queue-dashboard';
 import { mountSwagger } from './swagger';
 
 export const API_PREFIX = 'api/v2';
@@ -69,6 +70,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   }
   applyGlobalPrefix(app);
   if (config.http.swaggerEnabled) mountSwagger(app);
+  await mountQueueDashboard(app, logger);
   await app.init();
   return app;
 }

@@ -1,0 +1,118 @@
+import { API_KEY_HEADER, ApiKeysService, hasScope } from '@app/auth';
+import { AppLogger, securityHeaders, toErrorBody } from '@app/common';
+import { COLLECTION_QUEUE } from '@app/jobs';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
+import { ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bullmq';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyRequest } from 'fastify';
+
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+
+/** Sent with every 401, so that a browser asks for the key (as the password of Basic auth). */
+const CHALLENGE = 'Basic realm="queues"';
+
+/**
+ * The dashboard's own policy, for its paths only. Its page loads the IBM Plex fonts from Google
+ * Fonts and sets inline styles, so it needs those; its only inline script is JSON data (never run),
+ * so unlike the API-wide policy (relaxed for the Swagger UI) it needs no inline scripts.
+ */
+const DASHBOARD_CSP = securityHeaders({
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+      fontSrc: ["'self'", 'https://fonts.gstatic.com'],
+      imgSrc: ["'self'", 'data:'],
+    },
+  },
+})['Content-Security-Policy'];
+
+/**
+ * Bull Board for the collection queue at /admin/queues, on the underlying Fastify instance (so it
+ * is not part of the Swagger document), for admin keys only. The board is read-only: jobs are
+ * managed through the jobs API, which keeps the `jobs` table in step with the queue; removing or
+ * adding BullMQ jobs behind its back would leave rows queued forever.
+ */
+export async function mountQueueDashboard(app: NestFastifyApplication, logger: AppLogger): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  const apiKeys = app.get(ApiKeysService);
+  const queue = app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
+
+  const board = new BullBoardFastifyAdapter();
+  createBullBoard({
+    queues: [new BullMQAdapter(queue, { readOnlyMode: true })],
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'KRA jobs' } },
+  });
+  board.setBasePath(QUEUE_DASHBOARD_PATH);
+
+  // On the root instance, so that it also covers unknown paths under the dashboard (404s). Callback
+  // style: every other request passes with one cheap check and no promise.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!isDashboardRequest(request)) return done();
+    void reply.header('content-security-policy', DASHBOARD_CSP);
+    const refuse = (exception: unknown): void => {
+      const body = toErrorBody(exception, request.id);
+      if (body.statusCode === 401) void reply.header('www-authenticate', CHALLENGE);
+      void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+    };
+    authorise(apiKeys, request).then(
+      (refusal) => (refusal ? refuse(refusal) : done()),
+      (error: unknown) => {
+        // As the API's exception filter does: the cause in the log, a bare 500 to the caller.
+        logger.error({ err: error, requestId: request.id, method: request.method, url: request.url }, 'Unhandled error');
+        refuse(error);
+      },
+    );
+  });
+
+  await fastify.register(
+    async (scope) => {
+      // Bull Board answers its own errors (Redis down, say) without logging them.
+      scope.addHook('onError', (request, _reply, error, done) => {
+        logger.error({ err: error, requestId: request.id, method: request.method, route: request.routeOptions.url }, 'Queue dashboard error');
+        done();
+      });
+      await scope.register(board.registerPlugin());
+    },
+    { prefix: QUEUE_DASHBOARD_PATH },
+  );
+}
+
+/**
+ * By route template when the request matched a route (so no spelling of the URL slips past), by
+ * path otherwise.
+ */
+function isDashboardRequest(request: FastifyRequest): boolean {
+  const path = request.routeOptions.url ?? request.url;
+  return path === QUEUE_DASHBOARD_PATH || path.startsWith(`${QUEUE_DASHBOARD_PATH}/`) || path.startsWith(`${QUEUE_DASHBOARD_PATH}?`);
+}
+
+/** Null when the request carries an admin key (then on the request, for the log line), else the refusal. */
+async function authorise(apiKeys: ApiKeysService, request: FastifyRequest): Promise<HttpException | null> {
+  const secret = presentedKey(request);
+  if (!secret) return new UnauthorizedException('An admin API key is needed: X-API-Key, Authorization: Bearer, or Basic auth with the key as password');
+  const apiKey = await apiKeys.verify(secret);
+  if (!apiKey) return new UnauthorizedException('Unknown, revoked or expired API key');
+  request.apiKey = apiKey;
+  if (!hasScope(apiKey.scopes, 'admin')) return new ForbiddenException("The queue dashboard needs an API key with the 'admin' scope");
+  return null;
+}
+
+/** The key from `X-API-Key`, `Authorization: Bearer <key>` or `Authorization: Basic` (the password). */
+function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers[API_KEY_HEADER];
+  if (typeof header === 'string' && header !== '') return header;
+  const [scheme, credentials] = request.headers.authorization?.trim().split(/\s+/, 2) ?? [];
+  if (!credentials) return undefined;
+  if (/^bearer$/i.test(scheme)) return credentials;
+  if (!/^basic$/i.test(scheme)) return undefined;
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+}
