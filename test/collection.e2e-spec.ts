@@ -6,7 +6,7 @@ import { RunningApi, startApi } from './support/api';
 import { ADMIN_KEY, testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
 import { forbiddenKeys } from './support/prerace';
 import { kraClient, TestKraClient } from './support/kra';
-import { CLI_MAIN, NodeProcess } from './support/processes';
+import { CLI_MAIN, NodeProcess, sleep } from './support/processes';
 
 const FIXTURE_DAY = { date: '2025-05-23', meet: 3 };
 const DATA_TABLES = ['races', 'horses', 'jockeys', 'trainers', 'owners', 'entries', 'entry_snapshots', 'results', 'dividends', 'upstream_responses'];
@@ -134,6 +134,21 @@ describe('Collection engine against the sandbox', () => {
     expect(Number(races)).toBe(expected.races.length);
     expect(Number(entries)).toBe(expected.races.reduce((sum, race) => sum + race.rows.length, 0));
     expect(entries).toBe(distinct);
+  });
+
+  it('should store a response once when two transactions save it at the same moment (two workers)', async () => {
+    const repository = api.app.get(RaceDataRepository);
+    const holder = repository.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    const params = { hr_no: 'concurrent-save' };
+    const first = await repository.saveResponse('API8_2', params, [{ hrNo: 'concurrent-save' }], holder.manager);
+    // The second save meets the first's uncommitted row and waits for it.
+    const second = repository.saveResponse('API8_2', params, [{ hrNo: 'concurrent-save' }]);
+    await sleep(200);
+    await holder.commitTransaction();
+    await holder.release();
+    expect(await second).toBe(first);
   });
 
   it('should freeze the pre-race snapshot at the start, even when later collections change master data', async () => {

@@ -45,7 +45,12 @@ export class RaceDataRepository {
        SELECT id FROM inserted UNION ALL SELECT id FROM upstream_responses WHERE service = $1 AND body_hash = $3 LIMIT 1`,
       [service, JSON.stringify(params), hash, body],
     );
-    return row.id;
+    if (row) return row.id;
+    // Another transaction inserted the same response while ours ran: our statement waited for it,
+    // skipped the insert, and its snapshot predates that row. A new statement sees it.
+    const [existing] = await manager.query<{ id: string }[]>('SELECT id FROM upstream_responses WHERE service = $1 AND body_hash = $2', [service, hash]);
+    if (!existing) throw new Error(`upstream response ${service} ${hash} vanished while being saved`);
+    return existing.id;
   }
 
   /** Upserts a race's card; never moves a finished, cancelled or void race back to an earlier status. */
