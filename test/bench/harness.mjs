@@ -3,6 +3,7 @@ import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { clearTimeout } from 'node:timers';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
@@ -47,6 +48,29 @@ export function startApi(env) {
   return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/api/src/main.js')], { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
 }
 
+/** The built worker, started as `npm run start:worker` starts it. */
+export function startWorker(env) {
+  return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/worker/src/main.js')], { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+}
+
+/** Sends SIGTERM to the processes still running and waits until they exit; SIGKILL after `graceMs`. */
+export async function stopAll(children, graceMs = 15_000) {
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(
+    running.map(
+      (child) =>
+        new Promise((done) => {
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            done();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
 export async function waitFor(url, headers, child) {
   for (let i = 0; i < 300; i += 1) {
     if (child.exitCode !== null) throw new Error(`${url}: the server exited with ${child.exitCode}`);
@@ -61,9 +85,17 @@ export async function waitFor(url, headers, child) {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid) {
+export function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The whole machine's CPU time so far, from /proc/stat: { busy, total } in seconds, all cores. */
+export function machineCpuSeconds() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy: busy / 100, total: (busy + idle + iowait) / 100 };
 }
 
 function load(url, headers, seconds) {
