@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { CronTime, validateCronExpression } from 'cron';
 import { EnvReader } from './env-reader';
 
 export const API_SCOPES = ['read', 'collect', 'admin'] as const;
@@ -38,6 +38,14 @@ export interface AppConfig {
     concurrency: number;
     /** First retry delay of a job; doubles per retry. */
     backoffMs: number;
+    /** How long a processor's claim on a running job lasts without renewal: after a crash, the job is free again this much later. */
+    lockMs: number;
+    /** How often a processor looks for jobs whose claim lapsed (their processor died) and puts them back. */
+    stalledIntervalMs: number;
+    /** Lapsed claims a job survives; one more and it fails (a job that keeps killing its processor). */
+    maxStalled: number;
+    /** How often a processor repairs jobs whose queue entry is gone (a Redis restart without persistence). */
+    reconcileIntervalMs: number;
   };
   /** The worker's collection schedule; every cron is read in Asia/Seoul (KST). */
   schedule: {
@@ -120,6 +128,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       attempts: read.int('JOBS_ATTEMPTS', 3, 1, 20),
       concurrency: read.int('JOBS_CONCURRENCY', 1, 1, 50),
       backoffMs: read.int('JOBS_BACKOFF_MS', 10_000, 0, 3_600_000),
+      lockMs: read.int('JOBS_LOCK_MS', 30_000, 1_000, 3_600_000),
+      stalledIntervalMs: read.int('JOBS_STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
+      maxStalled: read.int('JOBS_MAX_STALLED', 2, 0, 100),
+      reconcileIntervalMs: read.int('JOBS_RECONCILE_INTERVAL_MS', 60_000, 500, 86_400_000),
     },
     schedule: {
       enabled: read.bool('SCHEDULE_ENABLED', true),
@@ -154,9 +166,11 @@ export const SCHEDULE_TIME_ZONE = 'Asia/Seoul';
 function readCron(read: EnvReader, name: string, fallback: string): string {
   const value = read.string(name, fallback);
   try {
-    // The parser fills in missing fields; a short expression is a mistake, not "every minute".
+    // cron also takes presets such as @daily; the documented forms are 5 or 6 fields.
     if (![5, 6].includes(value.split(/\s+/).length)) throw new Error('wrong field count');
-    CronExpressionParser.parse(value, { tz: SCHEDULE_TIME_ZONE });
+    if (!validateCronExpression(value).valid) throw new Error('bad field');
+    // A valid expression may still never match (30 February): sendAt throws when no date comes within 8 years.
+    new CronTime(value, SCHEDULE_TIME_ZONE).sendAt();
   } catch {
     read.problems.push(`${name}: must be a cron expression (minute hour day-of-month month day-of-week, optionally seconds first)`);
     return fallback;

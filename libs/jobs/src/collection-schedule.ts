@@ -1,5 +1,5 @@
 import { CollectRequest } from './jobs.service';
-import { JobType } from './job.types';
+import { CollectJobType } from './job.types';
 
 export const SCHEDULE_KINDS = ['entries', 'results', 'catchup'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
@@ -7,7 +7,7 @@ export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 /** One job a schedule slot asks for; `slot` is its identity across every replica and firing. */
 export interface ScheduledWork {
   slot: string;
-  type: JobType;
+  type: CollectJobType;
   request: CollectRequest;
 }
 
@@ -25,6 +25,21 @@ function kstDay(at: Date): Date {
 }
 
 const isoDate = (day: Date): string => day.toISOString().slice(0, 10);
+
+/** Today's date in Asia/Seoul, `YYYY-MM-DD`. */
+export function kstToday(at: Date = new Date()): string {
+  return isoDate(kstDay(at));
+}
+
+/** Every race day (date and meet) of `meets` from `from` to `to` (`YYYY-MM-DD`, both included), oldest first. */
+export function raceDays(from: string, to: string, meets: readonly number[]): { date: string; meet: number }[] {
+  const days: { date: string; meet: number }[] = [];
+  for (let time = Date.parse(`${from}T00:00:00Z`); time <= Date.parse(`${to}T00:00:00Z`); time += DAY_MS) {
+    const day = new Date(time);
+    for (const meet of RACE_MEETS_BY_WEEKDAY[day.getUTCDay()] ?? []) if (meets.includes(meet)) days.push({ date: isoDate(day), meet });
+  }
+  return days;
+}
 
 /**
  * What firing `kind` at `at` enqueues, for the `meets` the schedule covers:
@@ -46,7 +61,7 @@ export function scheduledWork(kind: ScheduleKind, at: Date, meets: readonly numb
       if (day.getUTCDay() === 0) break;
     }
   }
-  const type: JobType = kind === 'entries' ? 'collect-day' : 'collect-results';
+  const type: CollectJobType = kind === 'entries' ? 'collect-day' : 'collect-results';
   return days.flatMap((day) =>
     (RACE_MEETS_BY_WEEKDAY[day.getUTCDay()] ?? [])
       .filter((meet) => meets.includes(meet))

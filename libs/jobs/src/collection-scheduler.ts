@@ -1,26 +1,27 @@
 import { APP_CONFIG, AppConfig, SCHEDULE_TIME_ZONE } from '@app/config';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CronExpressionParser } from 'cron-parser';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
 import { ScheduleKind, scheduledWork, SCHEDULE_KINDS } from './collection-schedule';
-import { JobRecord } from './job.types';
+import { CollectJobRecord } from './job.types';
 import { JobsService } from './jobs.service';
 
-/** setTimeout's longest delay; a later slot is reached by re-arming. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The SchedulerRegistry name of `kind`'s cron job. */
+export const collectionScheduleJobName = (kind: ScheduleKind): string => `collection-schedule:${kind}`;
 
 /**
  * The worker's collection schedule. Every replica runs it; a firing only enqueues jobs, and the
  * unique schedule slot of each job makes the first replica's INSERT the only one that counts.
+ * The cron jobs live in the SchedulerRegistry, which stops them when the application closes.
  */
 @Injectable()
-export class CollectionScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CollectionScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(CollectionScheduler.name);
-  private readonly timers = new Map<ScheduleKind, NodeJS.Timeout>();
-  private stopped = false;
 
   constructor(
     private readonly jobs: JobsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: SchedulerRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -28,23 +29,20 @@ export class CollectionScheduler implements OnApplicationBootstrap, OnApplicatio
       this.logger.log('Collection schedule disabled (SCHEDULE_ENABLED=false)');
       return;
     }
-    for (const kind of SCHEDULE_KINDS) this.arm(kind, new Date());
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    for (const kind of SCHEDULE_KINDS) this.register(kind);
   }
 
   /** Enqueues the jobs of `kind`'s slot at `at`; answers the jobs this call created (none if another replica won). */
-  async fire(kind: ScheduleKind, at: Date): Promise<JobRecord[]> {
-    const created: JobRecord[] = [];
+  async fire(kind: ScheduleKind, at: Date): Promise<CollectJobRecord[]> {
+    const created: CollectJobRecord[] = [];
+    const queued: string[] = [];
     for (const work of scheduledWork(kind, at, this.config.schedule.meets)) {
       const job = await this.jobs.submitScheduled(work.type, work.request, work.slot);
-      if (job) created.push(job);
+      if (!job) continue;
+      created.push(job);
+      queued.push(`${work.type} ${work.request.date} meet ${work.request.meet}`);
     }
-    if (created.length > 0) this.logger.log(`Schedule ${kind} at ${at.toISOString()}: queued ${created.map((job) => `${job.type} ${job.params.date} meet ${job.params.meet}`).join(', ')}`);
+    if (queued.length > 0) this.logger.log(`Schedule ${kind} at ${at.toISOString()}: queued ${queued.join(', ')}`);
     return created;
   }
 
@@ -53,23 +51,39 @@ export class CollectionScheduler implements OnApplicationBootstrap, OnApplicatio
     return { entries: entriesCron, results: resultsCron, catchup: catchupCron }[kind];
   }
 
-  /** Sets the timer for the first slot of `kind` after `after`. */
-  private arm(kind: ScheduleKind, after: Date): void {
-    if (this.stopped) return;
-    const next = CronExpressionParser.parse(this.cron(kind), { tz: SCHEDULE_TIME_ZONE, currentDate: after }).next().toDate();
-    const delay = next.getTime() - Date.now();
-    const timer = setTimeout(
-      () => {
-        if (delay > MAX_TIMER_MS) return this.arm(kind, after);
-        // The slot's own instant, not the clock: a timer that wakes a little early or late fires the same slot.
-        this.fire(kind, next)
-          .catch((error: unknown) => this.logger.error(`Schedule ${kind} at ${next.toISOString()} failed: ${String(error)}`))
-          .finally(() => this.arm(kind, new Date(Math.max(Date.now(), next.getTime()))));
+  private register(kind: ScheduleKind): void {
+    // Before start(): the job arms for the first slot after this instant, then after each wake-up.
+    let since = new Date();
+    const job = CronJob.from({
+      cronTime: this.cron(kind),
+      timeZone: SCHEDULE_TIME_ZONE,
+      // The schedule alone must not keep a process alive.
+      unrefTimeout: true,
+      // A slot that comes while the previous one is still enqueuing is skipped, not run alongside it.
+      waitForCompletion: true,
+      onTick: async () => {
+        const woke = job.lastDate() ?? new Date();
+        const at = slotOf(job, since, woke);
+        since = woke;
+        try {
+          await this.fire(kind, at);
+        } catch (error) {
+          this.logger.error(`Schedule ${kind} at ${at.toISOString()} failed: ${String(error)}`);
+        }
       },
-      Math.min(Math.max(delay, 0), MAX_TIMER_MS),
-    );
-    // The schedule alone must not keep a process alive.
-    timer.unref();
-    this.timers.set(kind, timer);
+    });
+    this.registry.addCronJob(collectionScheduleJobName(kind), job);
+    job.start();
   }
+}
+
+/**
+ * The slot a tick stands for: the last one in (since, woke]. cron reports only when it woke
+ * (lastDate() is the clock), and a late wake-up must still fire its slot's own instant.
+ */
+function slotOf(job: CronJob, since: Date, woke: Date): Date {
+  const next = (after: Date): Date => job.cronTime.getNextDateFrom(after, SCHEDULE_TIME_ZONE).toJSDate();
+  let at = next(since);
+  for (let later = next(at); later.getTime() <= woke.getTime(); later = next(at)) at = later;
+  return at;
 }
