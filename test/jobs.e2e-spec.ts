@@ -1,4 +1,4 @@
-import { COLLECTION_QUEUE } from '@app/jobs';
+import { COLLECTION_QUEUE, JobReconciler } from '@app/jobs';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -83,6 +83,8 @@ describe('Collection jobs', () => {
         JOBS_RUN_IN_API: 'true',
         JOBS_ATTEMPTS: '3',
         JOBS_BACKOFF_MS: '100',
+        // Reconciliation runs when the test says so.
+        JOBS_RECONCILE_INTERVAL_MS: '86400000',
       }),
     );
     queue = api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
@@ -203,6 +205,36 @@ describe('Collection jobs', () => {
       expect(final.events.map((event) => event.message)).toEqual(expect.arrayContaining(['cancel requested', 'cancelled while running']));
     } finally {
       sandbox.setFaults('API8_2', null);
+    }
+  });
+
+  it('should put jobs whose queue entry was lost back on the queue, but never one a live processor is running', async () => {
+    await queue.pause();
+    const lost = await submit('/collection/races', { date: '2025-04-06', meet: 1, include: [] });
+    const busy = await submit('/collection/races', { date: '2025-04-06', meet: 3, include: [] });
+    // As after a Redis restart without persistence: the rows remain, their queue entries are gone.
+    await queue.remove(lost);
+    await queue.remove(busy);
+    await database.query(`UPDATE jobs SET created_at = now() - interval '1 minute' WHERE id = ANY($1)`, [[lost, busy]]);
+    // `busy` looks taken by a processor that saved progress a moment ago.
+    await database.query(`UPDATE jobs SET status = 'running', started_at = now(), heartbeat_at = now() WHERE id = $1`, [busy]);
+
+    const reconciler = api.app.get(JobReconciler);
+    expect(await reconciler.reconcile()).toEqual({ checked: 1, requeued: [lost], failed: [] });
+    expect(await queue.getJobState(lost)).toBe('waiting');
+    expect(await queue.getJobState(busy)).toBe('unknown');
+
+    // Silent for longer than a claim lasts: its processor is gone, so the job goes back too.
+    await database.query(`UPDATE jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [busy]);
+    // `lost` is checked again, but its queue entry is waiting now: nothing to do for it.
+    expect(await reconciler.reconcile()).toEqual({ checked: 2, requeued: [busy], failed: [] });
+    expect(await job(busy)).toMatchObject({ status: 'queued', step: 'waiting to resume' });
+
+    await queue.resume();
+    for (const id of [lost, busy]) {
+      const { final } = await settle(id);
+      expect(final.status).toBe('succeeded');
+      expect(final.events.map((event) => event.message)).toContain(`re-queued: its queue entry was lost (was ${id === lost ? 'queued' : 'running'})`);
     }
   });
 

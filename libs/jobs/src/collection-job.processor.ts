@@ -1,25 +1,34 @@
 import { CollectionReport, CollectionService } from '@app/collection';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Counter, Histogram } from 'prom-client';
-import { errorCodeOf, JobCancelledError, judgeReport, Verdict } from './job-outcome';
+import { errorCodeOf, JobCancelledError, JobInterruptedError, judgeReport, Verdict } from './job-outcome';
 import { JobProgress } from './job-progress';
-import { COLLECTION_QUEUE, CollectionQueuePayload, JOB_DURATION_METRIC, JobRecord, JOBS_TOTAL_METRIC, JobStatus } from './job.types';
+import { COLLECTION_QUEUE, CollectionQueuePayload, JOB_DURATION_METRIC, jobLabel, JobRecord, JOBS_TOTAL_METRIC, JobStatus } from './job.types';
 import { JobOutcome, JobsRepository } from './jobs.repository';
+import { JobsService } from './jobs.service';
+import { bullOptions } from './queue-options';
 
 /**
  * Runs collection jobs: claims the row, runs the engine with progress and cancel checks, and ends
  * the row from the report. Permanent failures end in BullMQ's UnrecoverableError (no retries);
  * transient ones are thrown so BullMQ retries them with backoff.
+ *
+ * Crash safety is BullMQ's: a running job holds a lock its worker renews; when a worker dies the
+ * lock lapses (JOBS_LOCK_MS) and another worker's stalled check puts the job back. Collection is
+ * idempotent, so the rerun leaves the data as one run would.
  */
-@Processor(COLLECTION_QUEUE)
-export class CollectionJobProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+@Injectable()
+export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CollectionJobProcessor.name);
-  /** Jobs this process is running now. */
+  /** A worker of our own rather than @Processor(): its lock and stall settings come from config, which static decorator options cannot carry. */
+  private worker?: Worker<CollectionQueuePayload, JobStatus | 'skipped'>;
+  /** Jobs this process is running now, and the progress of those past their start. */
   private active = 0;
+  private readonly running = new Set<JobProgress>();
+  private shuttingDown = false;
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -27,66 +36,86 @@ export class CollectionJobProcessor extends WorkerHost implements OnApplicationB
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectMetric(JOBS_TOTAL_METRIC) private readonly total: Counter<'type' | 'status'>,
     @InjectMetric(JOB_DURATION_METRIC) private readonly duration: Histogram<'type'>,
-  ) {
-    super();
-  }
+    private readonly jobsService: JobsService,
+  ) {}
 
   onApplicationBootstrap(): void {
-    // @Processor() options are static; the configured concurrency applies from here on.
-    this.worker.concurrency = this.config.jobs.concurrency;
+    const { concurrency, lockMs, stalledIntervalMs, maxStalled } = this.config.jobs;
+    this.worker = new Worker<CollectionQueuePayload, JobStatus | 'skipped'>(COLLECTION_QUEUE, (job, token) => this.process(job, token), {
+      ...bullOptions(this.config),
+      concurrency,
+      lockDuration: lockMs,
+      stalledInterval: stalledIntervalMs,
+      maxStalledCount: maxStalled,
+    });
+    // Without a listener, an 'error' event (Redis lost, say) would crash the process.
+    this.worker.on('error', (error) => this.logger.warn(`Queue worker error: ${error.message}`));
+    this.worker.on('failed', (job, error) => this.logger.warn(`Job ${job?.data.jobId ?? '?'} attempt ${job?.attemptsMade ?? '?'} failed: ${error.message}`));
   }
 
   /**
-   * Closes the worker before Nest's own (graceful) close. With nothing running it closes at once: a
-   * graceful close waits for the fetch loop, which never returns while Redis is unreachable. A job
-   * picked up meanwhile is left to BullMQ's stalled-job recovery.
+   * Stops taking jobs and interrupts the running ones: each stops at its next step boundary and is
+   * handed back to the queue, where another worker resumes it. SHUTDOWN_GRACE_MS bounds the wait;
+   * a job still running then is recovered by the stalled check like a crash. With nothing running
+   * the worker closes at once: a graceful close waits for the fetch loop, which never returns while
+   * Redis is unreachable.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close(this.active === 0);
+    this.shuttingDown = true;
+    for (const progress of this.running) progress.interrupt();
+    await this.worker?.close(this.active === 0);
   }
 
-  async process(job: Job<CollectionQueuePayload>): Promise<JobStatus | 'skipped'> {
+  private async process(job: Job<CollectionQueuePayload>, token: string | undefined): Promise<JobStatus | 'skipped'> {
     this.active += 1;
     try {
-      return await this.run(job);
+      return await this.run(job, token);
     } finally {
       this.active -= 1;
     }
   }
 
-  private async run(job: Job<CollectionQueuePayload>): Promise<JobStatus | 'skipped'> {
+  private async run(job: Job<CollectionQueuePayload>, token: string | undefined): Promise<JobStatus | 'skipped'> {
     const id = job.data.jobId;
+    if (this.shuttingDown) return this.handBack(job, token, 'handed back before starting: the worker is shutting down');
     const attempt = job.attemptsMade + 1;
     const record = await this.jobs.start(id, attempt);
     if (!record) return this.skip(id);
 
     const progress = new JobProgress(this.jobs, record);
+    this.running.add(progress);
+    if (this.shuttingDown) progress.interrupt();
     let report: CollectionReport | undefined;
     let verdict: Verdict;
     try {
       report = await this.collection.collectDay({ ...record.params, raceNos: record.params.raceNos ?? undefined, onProgress: progress.onProgress });
-      verdict = progress.cancelled ? { kind: 'cancelled' } : judgeReport(report);
+      const interrupted = report.failures.some((failure) => failure.error === JobInterruptedError.name);
+      verdict = progress.cancelled ? { kind: 'cancelled' } : interrupted ? { kind: 'interrupted' } : judgeReport(report);
     } catch (error) {
       // The engine reports KRA failures itself; what escapes it is ours (the database, say): retry.
-      verdict = progress.cancelled || error instanceof JobCancelledError ? { kind: 'cancelled' } : { kind: 'retry', code: errorCodeOf(error), message: String(error), partial: false };
+      verdict =
+        progress.cancelled || error instanceof JobCancelledError
+          ? { kind: 'cancelled' }
+          : error instanceof JobInterruptedError
+            ? { kind: 'interrupted' }
+            : { kind: 'retry', code: errorCodeOf(error), message: String(error), partial: false };
     } finally {
+      this.running.delete(progress);
       await progress.stop();
     }
+    if (verdict.kind === 'interrupted') return this.handBack(job, token, `interrupted at "${progress.stepName}" by a worker shutdown; resumes in another worker`);
     return this.conclude(job, record, verdict, report);
   }
 
-  @OnWorkerEvent('error')
-  onError(error: Error): void {
-    // Without a listener, an 'error' event (Redis lost, say) would crash the process.
-    this.logger.warn(`Queue worker error: ${error.message}`);
+  /** Back to the queue without spending an attempt: BullMQ's WaitingError tells the worker the job has moved. */
+  private async handBack(job: Job<CollectionQueuePayload>, token: string | undefined, message: string): Promise<never> {
+    await this.jobs.returnToQueue(job.data.jobId, message);
+    await job.moveToWait(token);
+    this.logger.log(`Job ${job.data.jobId} ${message}`);
+    throw new WaitingError();
   }
 
-  @OnWorkerEvent('failed')
-  onFailed(job: Job<CollectionQueuePayload> | undefined, error: Error): void {
-    this.logger.warn(`Job ${job?.data.jobId ?? '?'} attempt ${job?.attemptsMade ?? '?'} failed: ${error.message}`);
-  }
-
-  private async conclude(job: Job<CollectionQueuePayload>, record: JobRecord, verdict: Verdict, report: CollectionReport | undefined): Promise<JobStatus> {
+  private async conclude(job: Job<CollectionQueuePayload>, record: JobRecord, verdict: Exclude<Verdict, { kind: 'interrupted' }>, report: CollectionReport | undefined): Promise<JobStatus> {
     const attempt = job.attemptsMade + 1;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
     const summary = report ? `${report.races.length} race(s), ${report.failures.length} failure(s)` : 'no report';
@@ -124,7 +153,9 @@ export class CollectionJobProcessor extends WorkerHost implements OnApplicationB
     this.total.inc({ type: record.type, status: outcome.status });
     const startedAt = ended?.startedAt ?? record.startedAt;
     if (startedAt) this.duration.observe({ type: record.type }, (Date.now() - startedAt.getTime()) / 1000);
-    this.logger.log(`Job ${record.id} (${record.type} ${record.params.date} meet ${record.params.meet}) ${outcome.status}`);
+    this.logger.log(`Job ${record.id} (${jobLabel(record)}) ${outcome.status}`);
+    // One race day of a backfill: the backfill's progress, and its end after its last day.
+    await this.jobsService.childEnded(ended);
     return outcome.status;
   }
 

@@ -15,6 +15,8 @@ export function toJobSummary(job: JobRecord): JobSummaryDto {
     errorCode: job.errorCode,
     errorMessage: job.errorMessage,
     retryOf: job.retryOf,
+    parentId: job.parentId,
+    children: job.children,
     cancelRequestedAt: iso(job.cancelRequestedAt),
     createdAt: job.createdAt.toISOString(),
     startedAt: iso(job.startedAt),

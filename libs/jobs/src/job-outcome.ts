@@ -10,6 +10,14 @@ export class JobCancelledError extends Error {
   }
 }
 
+/** Thrown from the engine's progress callback when the processor shuts down: the job is handed back, not ended. */
+export class JobInterruptedError extends Error {
+  constructor() {
+    super('Interrupted by a worker shutdown');
+    this.name = 'JobInterruptedError';
+  }
+}
+
 /** The report keeps error class names, not instances: map both by name. */
 const CODE_BY_ERROR_NAME: Record<string, JobErrorCode> = {
   [KraQuotaExceededError.name]: 'quota',
@@ -32,6 +40,8 @@ export type Verdict =
   | { kind: 'succeeded' }
   | { kind: 'partially_succeeded'; message: string }
   | { kind: 'cancelled' }
+  /** The processor is shutting down: hand the job back to the queue, no attempt spent. */
+  | { kind: 'interrupted' }
   /** Fail now: no BullMQ retry. */
   | { kind: 'permanent'; code: JobErrorCode; message: string }
   /** Throw so BullMQ retries with backoff; `partial` says data was stored should the retries run out. */

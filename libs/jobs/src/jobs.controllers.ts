@@ -4,8 +4,8 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req } 
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { toJob, toJobSummary } from './job-mappers';
-import { JobRequester, JobType } from './job.types';
-import { CollectRequestDto, JobDto, JobIdParamsDto, JobListQueryDto, JobPageDto, JobSubmissionDto } from './jobs.dto';
+import { CollectJobType, JobRequester } from './job.types';
+import { BackfillRequestDto, CollectRequestDto, JobDto, JobIdParamsDto, JobListQueryDto, JobPageDto, JobSubmissionDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
 
 function requesterOf(request: FastifyRequest): JobRequester {
@@ -43,8 +43,35 @@ export class CollectionJobsController {
     return this.submit('collect-results', body, request);
   }
 
-  private async submit(type: JobType, body: CollectRequestDto, request: FastifyRequest): Promise<JobSubmissionDto> {
+  private async submit(type: CollectJobType, body: CollectRequestDto, request: FastifyRequest): Promise<JobSubmissionDto> {
     const { job } = await this.jobs.submit(type, body, requesterOf(request).apiKeyId);
+    return { jobId: job.id, status: job.status };
+  }
+}
+
+/** Its own controller: a backfill needs `admin`, where the other collection routes need `collect`. */
+@ApiTags('collection')
+@RequireScopes('admin')
+@Controller('collection')
+export class BackfillController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Post('backfill')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Collect every race day of a date range: one collect-day job per race day and meet, under one backfill job',
+    description:
+      'Creates a `backfill` job and, for each race day of `meets` from `from` to `to` (Seoul Sat and Sun, Jeju Fri and Sat, Busan-Gyeongnam ' +
+      'Fri and Sun), a collect-day job with runner details (`parentId` set; list them with `GET /jobs?parentId=`). The backfill is `running` ' +
+      'from the start: its progress and step count the race days done, `children` counts them by status, and it ends when its last race day ' +
+      'does, with a summary in `result`. Cancelling it cancels its queued days and stops its running ones. The same backfill from the same ' +
+      'key while it is running returns that backfill.',
+  })
+  @ApiBody({ type: BackfillRequestDto, examples: { month: { value: { from: '2025-05-01', to: '2025-05-31' } }, seoulAndBusan: { value: { from: '20250519', to: '20250525', meets: [1, 3] } } } })
+  @ApiAcceptedResponse({ type: JobSubmissionDto })
+  @ApiErrors(400, 503)
+  async backfill(@Body() body: BackfillRequestDto, @Req() request: FastifyRequest): Promise<JobSubmissionDto> {
+    const { job } = await this.jobs.submitBackfill(body, requesterOf(request).apiKeyId);
     return { jobId: job.id, status: job.status };
   }
 }
@@ -60,7 +87,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobPageDto })
   @ApiErrors(400)
   async list(@Query() query: JobListQueryDto, @Req() request: FastifyRequest): Promise<JobPageDto> {
-    const { items, total } = await this.jobs.list({ status: query.status, type: query.type }, query.page, query.limit, requesterOf(request));
+    const { items, total } = await this.jobs.list({ status: query.status, type: query.type, parentId: query.parentId }, query.page, query.limit, requesterOf(request));
     return { items: items.map(toJobSummary), page: query.page, limit: query.limit, total };
   }
 
@@ -76,7 +103,9 @@ export class JobsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Cancel a job',
-    description: 'A queued job is cancelled at once. A running job stops at its next step; until then it stays `running` with `cancelRequestedAt` set.',
+    description:
+      'A queued job is cancelled at once. A running job stops at its next step; until then it stays `running` with `cancelRequestedAt` set. ' +
+      'A backfill: its queued race days are cancelled at once and its running ones stop at their next step; it ends `cancelled` with the last of them.',
   })
   @ApiOkResponse({ type: JobDto })
   @ApiErrors(400, 404, 409)
@@ -88,7 +117,9 @@ export class JobsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Run a failed or cancelled job again',
-    description: 'Queues a new job with the same parameters and `retryOf` set to this one; the old record stays as it ended.',
+    description:
+      'Queues a new job with the same parameters and `retryOf` set to this one; the old record stays as it ended. ' +
+      'A backfill can also be retried when it partially succeeded: the new backfill collects every race day of the range again.',
   })
   @ApiAcceptedResponse({ type: JobSubmissionDto })
   @ApiErrors(400, 404, 409, 503)

@@ -2,26 +2,17 @@ import { CollectionModule } from '@app/collection';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import type { QueueOptions } from 'bullmq';
 import { CollectionJobProcessor } from './collection-job.processor';
+import { JobReconciler } from './job-reconciler';
 import { CollectionScheduler } from './collection-scheduler';
 import { COLLECTION_QUEUE, JOB_DURATION_METRIC, JOBS_TOTAL_METRIC } from './job.types';
-import { CollectionJobsController, JobsController } from './jobs.controllers';
+import { BackfillController, CollectionJobsController, JobsController } from './jobs.controllers';
 import { JobsRepository } from './jobs.repository';
 import { JobsService } from './jobs.service';
 import { QUEUE_DEPTH_METRIC, QueueMonitor } from './queue-monitor';
-
-/**
- * BullMQ's own connections: blocking commands need `maxRetriesPerRequest: null`, and BullMQ refuses
- * ioredis' `keyPrefix`, so the deployment's prefix goes into BullMQ's `prefix` instead.
- */
-export function bullOptions(config: AppConfig): QueueOptions {
-  return {
-    connection: { url: config.redis.url, maxRetriesPerRequest: null, connectionName: 'bullmq' },
-    prefix: `${config.redis.keyPrefix}bull`,
-  };
-}
+import { bullOptions } from './queue-options';
 
 const METRICS: Provider[] = [
   makeCounterProvider({ name: JOBS_TOTAL_METRIC, help: 'Collection jobs by type and the status they reached (queued on submit, then the final status)', labelNames: ['type', 'status'] }),
@@ -42,12 +33,14 @@ const METRICS: Provider[] = [
 @Module({})
 export class JobsModule {
   static forApi(config: AppConfig): DynamicModule {
-    return JobsModule.build(config.jobs.runInApi, [CollectionJobsController, JobsController], []);
+    return JobsModule.build(config.jobs.runInApi, [CollectionJobsController, BackfillController, JobsController], []);
   }
 
   /** The worker also runs the collection schedule: enqueuing stays with the processes that own the queue. */
   static forWorker(): DynamicModule {
-    return JobsModule.build(true, [], [CollectionScheduler]);
+    const base = JobsModule.build(true, [], [CollectionScheduler]);
+    // The schedule's cron jobs: ScheduleModule stops every registered job when the app closes.
+    return { ...base, imports: [ScheduleModule.forRoot(), ...(base.imports ?? [])] };
   }
 
   private static build(runProcessor: boolean, controllers: Type[], extra: Provider[]): DynamicModule {
@@ -59,7 +52,7 @@ export class JobsModule {
         ...(runProcessor ? [CollectionModule] : []),
       ],
       controllers,
-      providers: [JobsRepository, JobsService, QueueMonitor, ...METRICS, ...(runProcessor ? [CollectionJobProcessor] : []), ...extra],
+      providers: [JobsRepository, JobsService, QueueMonitor, ...METRICS, ...(runProcessor ? [CollectionJobProcessor, JobReconciler] : []), ...extra],
       exports: [JobsService, JobsRepository],
     };
   }

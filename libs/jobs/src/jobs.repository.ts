@@ -1,22 +1,40 @@
 import type { CollectionReport } from '@app/collection';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { CollectJobParams, JobErrorCode, JobEvent, JobRecord, JobStatus, JobType, MAX_JOB_EVENTS } from './job.types';
+import { DataSource, EntityManager } from 'typeorm';
+import { BackfillChild, tallyBackfill } from './backfill';
+import {
+  BackfillJobParams,
+  BackfillJobRecord,
+  BackfillSummary,
+  CollectJobParams,
+  CollectJobRecord,
+  CollectJobType,
+  JobChildCounts,
+  JobErrorCode,
+  JobEvent,
+  JobRecord,
+  JobStatus,
+  JobType,
+  MAX_JOB_EVENTS,
+} from './job.types';
 
 interface JobRow {
   id: string;
   type: JobType;
-  params: CollectJobParams;
+  params: CollectJobParams | BackfillJobParams;
   dedupe_key: string;
   status: JobStatus;
   progress: number;
   step: string | null;
   attempts: number;
-  result: CollectionReport | null;
+  result: CollectionReport | BackfillSummary | null;
   error_code: JobErrorCode | null;
   error_message: string | null;
   api_key_id: string | null;
   retry_of: string | null;
+  parent_id: string | null;
+  /** Selected by {@link CHILD_COUNTS} only. */
+  children?: JobChildCounts | null;
   cancel_requested_at: Date | null;
   events: JobEvent[];
   created_at: Date;
@@ -27,6 +45,8 @@ interface JobRow {
 export interface JobListFilter {
   status?: JobStatus;
   type?: JobType;
+  /** Only this backfill's jobs. */
+  parentId?: string;
   /** Only this key's jobs; undefined: everyone's (admin). */
   apiKeyId?: string | null;
 }
@@ -49,13 +69,34 @@ const APPEND_EVENT = (param: string): string => `(
       WITH ORDINALITY AS line(value, ord) ORDER BY ord DESC LIMIT ${MAX_JOB_EVENTS}
   ) kept)`;
 
+/** A backfill's children by status (null for other jobs), as a column of a query over `jobs`. */
+const CHILD_COUNTS = `CASE WHEN jobs.type = 'backfill' THEN (
+  SELECT jsonb_build_object(
+    'total', count(*), 'queued', count(*) FILTER (WHERE child.status = 'queued'), 'running', count(*) FILTER (WHERE child.status = 'running'),
+    'succeeded', count(*) FILTER (WHERE child.status = 'succeeded'), 'partiallySucceeded', count(*) FILTER (WHERE child.status = 'partially_succeeded'),
+    'failed', count(*) FILTER (WHERE child.status = 'failed'), 'cancelled', count(*) FILTER (WHERE child.status = 'cancelled'))
+  FROM jobs child WHERE child.parent_id = jobs.id) END`;
+
+/** queued → cancelled, as a queued job's cancel ends it. */
+const CANCEL_QUEUED = `status = 'cancelled', error_code = 'cancelled', error_message = 'Cancelled before it ran', finished_at = now(),
+              cancel_requested_at = coalesce(cancel_requested_at, now())`;
+
+/** Advisory lock namespace of the reconciler: one repair pass at a time across every process. */
+const RECONCILE_LOCK = 0x6a6f6273;
+
 /** The `jobs` table. Plain SQL: the dedupe insert needs ON CONFLICT against a partial index. */
 @Injectable()
 export class JobsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** A new queued job, or the live (queued/running) job that already holds the dedupe key. */
-  async insertOrGetLive(job: { type: JobType; params: CollectJobParams; dedupeKey: string; apiKeyId: string | null; retryOf: string | null }): Promise<{ job: JobRecord; created: boolean }> {
+  async insertOrGetLive(job: {
+    type: CollectJobType;
+    params: CollectJobParams;
+    dedupeKey: string;
+    apiKeyId: string | null;
+    retryOf: string | null;
+  }): Promise<{ job: CollectJobRecord; created: boolean }> {
     // A job that finishes between our failed insert and the select frees the key: try again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const inserted = await this.dataSource.query<JobRow[]>(
@@ -65,9 +106,9 @@ export class JobsRepository {
          RETURNING *`,
         [job.type, JSON.stringify(job.params), job.dedupeKey, job.apiKeyId, job.retryOf],
       );
-      if (inserted[0]) return { job: toRecord(inserted[0]), created: true };
+      if (inserted[0]) return { job: toCollectRecord(inserted[0]), created: true };
       const [live] = await this.dataSource.query<JobRow[]>(`SELECT * FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')`, [job.dedupeKey]);
-      if (live) return { job: toRecord(live), created: false };
+      if (live) return { job: toCollectRecord(live), created: false };
     }
     throw new Error(`Could not insert or find a live job for ${job.dedupeKey}`);
   }
@@ -76,7 +117,7 @@ export class JobsRepository {
    * A new queued job for a schedule slot, or null when the slot has a job already (whatever its
    * status) or the same work is live already. No conflict target: either unique index means "done".
    */
-  async insertScheduled(job: { type: JobType; params: CollectJobParams; dedupeKey: string; scheduleSlot: string }): Promise<JobRecord | null> {
+  async insertScheduled(job: { type: CollectJobType; params: CollectJobParams; dedupeKey: string; scheduleSlot: string }): Promise<CollectJobRecord | null> {
     const [row] = await this.dataSource.query<JobRow[]>(
       `INSERT INTO jobs (type, params, dedupe_key, schedule_slot, events)
        VALUES ($1, $2, $3, $4, jsonb_build_array(jsonb_build_object('at', now(), 'message', $5::text)))
@@ -84,11 +125,11 @@ export class JobsRepository {
        RETURNING *`,
       [job.type, JSON.stringify(job.params), job.dedupeKey, job.scheduleSlot, `queued by schedule slot ${job.scheduleSlot}`],
     );
-    return row ? toRecord(row) : null;
+    return row ? toCollectRecord(row) : null;
   }
 
   async findById(id: string): Promise<JobRecord | null> {
-    const [row] = await this.dataSource.query<JobRow[]>('SELECT * FROM jobs WHERE id = $1', [id]);
+    const [row] = await this.dataSource.query<JobRow[]>(`SELECT jobs.*, ${CHILD_COUNTS} AS children FROM jobs WHERE id = $1`, [id]);
     return row ? toRecord(row) : null;
   }
 
@@ -97,10 +138,11 @@ export class JobsRepository {
     const params: unknown[] = [];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.type) where.push(`type = $${params.push(filter.type)}`);
+    if (filter.parentId) where.push(`parent_id = $${params.push(filter.parentId)}`);
     if (filter.apiKeyId !== undefined) where.push(filter.apiKeyId === null ? 'api_key_id IS NULL' : `api_key_id = $${params.push(filter.apiKeyId)}`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [rows, [count]] = await Promise.all([
-      this.dataSource.query<JobRow[]>(`SELECT * FROM jobs ${clause} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
+      this.dataSource.query<JobRow[]>(`SELECT jobs.*, ${CHILD_COUNTS} AS children FROM jobs ${clause} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
         ...params,
         limit,
         (page - 1) * limit,
@@ -113,8 +155,7 @@ export class JobsRepository {
   /** queued → cancelled; null when the job was no longer queued (a processor took it). */
   async cancelQueued(id: string): Promise<JobRecord | null> {
     const [row] = await this.update<JobRow>(
-      `UPDATE jobs SET status = 'cancelled', error_code = 'cancelled', error_message = 'Cancelled before it ran', finished_at = now(),
-              cancel_requested_at = coalesce(cancel_requested_at, now()), events = ${APPEND_EVENT('$2')}
+      `UPDATE jobs SET ${CANCEL_QUEUED}, events = ${APPEND_EVENT('$2')}
         WHERE id = $1 AND status = 'queued' RETURNING *`,
       [id, 'cancelled while queued'],
     );
@@ -134,22 +175,22 @@ export class JobsRepository {
   /**
    * Claims the job for an attempt. `running` is accepted too: a processor that died mid-run leaves
    * the row running, and BullMQ hands the stalled job to another processor. Null: the job is
-   * finished or cancelled and must not run.
+   * finished or cancelled and must not run (and a backfill never runs: it has no work of its own).
    */
-  async start(id: string, attempt: number): Promise<JobRecord | null> {
+  async start(id: string, attempt: number): Promise<CollectJobRecord | null> {
     const [row] = await this.update<JobRow>(
-      `UPDATE jobs SET status = 'running', attempts = $2, started_at = coalesce(started_at, now()), step = 'starting',
+      `UPDATE jobs SET status = 'running', attempts = $2, started_at = coalesce(started_at, now()), step = 'starting', heartbeat_at = now(),
               events = ${APPEND_EVENT('$3')}
-        WHERE id = $1 AND status IN ('queued', 'running') AND cancel_requested_at IS NULL RETURNING *`,
+        WHERE id = $1 AND status IN ('queued', 'running') AND cancel_requested_at IS NULL AND type <> 'backfill' RETURNING *`,
       [id, attempt, `attempt ${attempt} started`],
     );
-    return row ? toRecord(row) : null;
+    return row ? toCollectRecord(row) : null;
   }
 
   /** Saves progress; answers whether a cancel was requested meanwhile (one round trip for both). */
   async progress(id: string, progress: number, step: string): Promise<boolean> {
     const rows = await this.update<{ cancel_requested: boolean }>(
-      `UPDATE jobs SET progress = GREATEST(progress, $2), step = $3 WHERE id = $1 AND status = 'running'
+      `UPDATE jobs SET progress = GREATEST(progress, $2), step = $3, heartbeat_at = now() WHERE id = $1 AND status = 'running'
        RETURNING cancel_requested_at IS NOT NULL AS cancel_requested`,
       [id, progress, step],
     );
@@ -181,32 +222,197 @@ export class JobsRepository {
     return row ? toRecord(row) : null;
   }
 
+  /**
+   * A new backfill, running from the start, and its children (queued collect-day jobs) in one
+   * transaction; or the live backfill that already holds the dedupe key, without children.
+   */
+  async insertBackfill(backfill: {
+    id: string;
+    params: BackfillJobParams;
+    dedupeKey: string;
+    apiKeyId: string | null;
+    retryOf: string | null;
+    children: { params: CollectJobParams; dedupeKey: string }[];
+  }): Promise<{ job: BackfillJobRecord; children: CollectJobRecord[]; created: boolean }> {
+    const total = backfill.children.length;
+    // As for a single job: a backfill that ends between our failed insert and the select frees the key.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const outcome = await this.dataSource.transaction(async (manager) => {
+        const [parent] = await manager.query<JobRow[]>(
+          `INSERT INTO jobs (id, type, params, dedupe_key, api_key_id, retry_of, status, started_at, step, events)
+           VALUES ($1, 'backfill', $2, $3, $4, $5, 'running', now(), $6, jsonb_build_array(jsonb_build_object('at', now(), 'message', $7::text)))
+           ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
+           RETURNING *`,
+          [backfill.id, JSON.stringify(backfill.params), backfill.dedupeKey, backfill.apiKeyId, backfill.retryOf, `0/${total} race days done`, `started: ${total} race day(s)`],
+        );
+        if (!parent) {
+          const [live] = await manager.query<JobRow[]>(`SELECT * FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')`, [backfill.dedupeKey]);
+          return live ? { job: toBackfillRecord(live), children: [], created: false } : null;
+        }
+        const children = await manager.query<JobRow[]>(
+          `INSERT INTO jobs (type, params, dedupe_key, api_key_id, parent_id, events)
+           SELECT 'collect-day', child->'params', child->>'dedupeKey', $2, $3, jsonb_build_array(jsonb_build_object('at', now(), 'message', $4::text))
+             FROM jsonb_array_elements($1::jsonb) AS child
+           RETURNING *`,
+          [JSON.stringify(backfill.children), backfill.apiKeyId, backfill.id, `queued by backfill ${backfill.id}`],
+        );
+        const records = children.map(toCollectRecord).sort((a, b) => a.params.date.localeCompare(b.params.date) || a.params.meet - b.params.meet);
+        return { job: toBackfillRecord(parent), children: records, created: true };
+      });
+      if (outcome) return outcome;
+    }
+    throw new Error(`Could not insert or find a live backfill for ${backfill.dedupeKey}`);
+  }
+
+  /**
+   * Brings a backfill up to date with its children: progress, step and, once every child has
+   * ended, its own end with the summary. The parent row is locked first and its children counted by
+   * a separate statement, so of two children ending together the second to get the lock sees the
+   * first's commit. `ended`: this call ended it. Null: no such backfill.
+   */
+  async refreshBackfill(parentId: string): Promise<{ job: BackfillJobRecord; ended: boolean } | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const [locked] = await manager.query<JobRow[]>(`SELECT * FROM jobs WHERE id = $1 AND type = 'backfill' FOR UPDATE`, [parentId]);
+      if (!locked) return null;
+      if (locked.status !== 'queued' && locked.status !== 'running') return { job: toBackfillRecord(locked), ended: false };
+      const children = await manager.query<BackfillChild[]>(
+        `SELECT id, params->>'date' AS date, (params->>'meet')::int AS meet, status, error_code AS "errorCode"
+           FROM jobs WHERE parent_id = $1 ORDER BY params->>'date', (params->>'meet')::int`,
+        [parentId],
+      );
+      const tally = tallyBackfill(children, locked.cancel_requested_at !== null);
+      const end = tally.end;
+      const [row] = end
+        ? await updated<JobRow>(
+            manager,
+            `UPDATE jobs SET status = $2::text, progress = 100, step = $3, result = $4, error_code = $5, error_message = $6, finished_at = now(),
+                    events = ${APPEND_EVENT('$7')}
+              WHERE id = $1 RETURNING *`,
+            [parentId, end.status, tally.step, JSON.stringify(end.result), end.errorCode, end.errorMessage, end.message],
+          )
+        : await updated<JobRow>(manager, 'UPDATE jobs SET progress = GREATEST(progress, $2), step = $3 WHERE id = $1 RETURNING *', [parentId, tally.progress, tally.step]);
+      return { job: { ...toBackfillRecord(row), children: tally.counts }, ended: end !== null };
+    });
+  }
+
+  /** Running backfills whose children have all ended: an update a child's end should have made is missing. */
+  async unsettledBackfillIds(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM jobs parent WHERE type = 'backfill' AND status = 'running'
+          AND NOT EXISTS (SELECT 1 FROM jobs child WHERE child.parent_id = parent.id AND child.status IN ('queued', 'running'))`,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** A backfill's queued children → cancelled, as a queued job's cancel does; answers the ones cancelled. */
+  async cancelQueuedChildren(parentId: string): Promise<JobRecord[]> {
+    const rows = await this.update<JobRow>(
+      `UPDATE jobs SET ${CANCEL_QUEUED}, events = ${APPEND_EVENT('$2')} WHERE parent_id = $1 AND status = 'queued' RETURNING *`,
+      [parentId, 'cancelled while queued, with its backfill'],
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Flags a backfill's live children: running ones stop at their next step, and one that went back
+   * to the queue meanwhile (a retry) is refused when its processor picks it up.
+   */
+  async requestCancelChildren(parentId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()), events = ${APPEND_EVENT('$2')}
+        WHERE parent_id = $1 AND status IN ('queued', 'running')`,
+      [parentId, 'cancel requested, with its backfill'],
+    );
+  }
+
   /** TypeORM answers an UPDATE with `[rows, rowCount]`, not the rows alone. */
   private async update<T>(sql: string, params: unknown[]): Promise<T[]> {
     const [rows] = await this.dataSource.query<[T[], number]>(sql, params);
     return rows;
   }
+
+  /**
+   * Live rows the reconciler may repair (backfill parents have no queue entry of their own): queued ones older than `queuedGraceMs` (a submit adds the
+   * queue entry just after the row) and running ones whose processor has not been heard from for
+   * `silentMs` (a live processor saves progress far more often).
+   */
+  async liveForRepair(queuedGraceMs: number, silentMs: number): Promise<JobRecord[]> {
+    const rows = await this.dataSource.query<JobRow[]>(
+      `SELECT * FROM jobs
+        WHERE type <> 'backfill'
+          AND ((status = 'queued' AND created_at < now() - make_interval(secs => $1 / 1000.0))
+            OR (status = 'running' AND coalesce(heartbeat_at, started_at, created_at) < now() - make_interval(secs => $2 / 1000.0)))
+        ORDER BY created_at`,
+      [queuedGraceMs, silentMs],
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Back to queued without an error and without spending an attempt: a processor shutting down
+   * handed the job back, or the reconciler restored its lost queue entry.
+   */
+  async returnToQueue(id: string, message: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE jobs SET status = 'queued', step = 'waiting to resume', heartbeat_at = NULL, events = ${APPEND_EVENT('$2')}
+        WHERE id = $1 AND status IN ('queued', 'running')`,
+      [id, message],
+    );
+  }
+
+  /**
+   * Runs `work` only in the one process that holds the reconcile lock for this transaction;
+   * answers false (without running it) when another process is reconciling right now.
+   */
+  async withReconcileLock(work: () => Promise<void>): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1, 0) AS locked', [RECONCILE_LOCK]);
+      if (locked) await work();
+      return locked;
+    });
+  }
+}
+
+/** TypeORM answers an UPDATE with `[rows, rowCount]`, not the rows alone: inside a transaction too. */
+async function updated<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  const [rows] = await manager.query<[T[], number]>(sql, params);
+  return rows;
 }
 
 function toRecord(row: JobRow): JobRecord {
-  return {
+  const base = {
     id: row.id,
-    type: row.type,
-    params: row.params,
     dedupeKey: row.dedupe_key,
     status: row.status,
     progress: row.progress,
     step: row.step,
     attempts: row.attempts,
-    result: row.result,
     errorCode: row.error_code,
     errorMessage: row.error_message,
     apiKeyId: row.api_key_id,
     retryOf: row.retry_of,
+    parentId: row.parent_id,
+    children: row.children ?? null,
     cancelRequestedAt: row.cancel_requested_at,
     events: row.events,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
   };
+  // The database holds the params and result each type writes; the type tells them apart.
+  return row.type === 'backfill'
+    ? { ...base, type: row.type, params: row.params as BackfillJobParams, result: row.result as BackfillSummary | null }
+    : { ...base, type: row.type, params: row.params as CollectJobParams, result: row.result as CollectionReport | null };
+}
+
+function toCollectRecord(row: JobRow): CollectJobRecord {
+  const record = toRecord(row);
+  if (record.type === 'backfill') throw new Error(`Job ${row.id} is a backfill, not a collection job`);
+  return record;
+}
+
+function toBackfillRecord(row: JobRow): BackfillJobRecord {
+  const record = toRecord(row);
+  if (record.type !== 'backfill') throw new Error(`Job ${row.id} is a ${record.type} job, not a backfill`);
+  return record;
 }

@@ -44,15 +44,15 @@ export function RaceDate(options: ValidationOptions = {}): PropertyDecorator {
 /** Longest `from`..`to` span, both days included: a leap year fits. */
 export const MAX_RANGE_DAYS = 366;
 
-/** On `to`: not before `from` and at most {@link MAX_RANGE_DAYS} days after it. Invalid dates are left to `@RaceDate()`. */
-export function WithinRangeOf(fromProperty: string): PropertyDecorator {
+/** On `to`: not before `from` and at most `maxDays` days from it, both included. Invalid dates are left to `@RaceDate()`. */
+export function WithinRangeOf(fromProperty: string, maxDays = MAX_RANGE_DAYS): PropertyDecorator {
   const problem = (args: ValidationArguments): string | null => {
     const from = (args.object as Record<string, unknown>)[fromProperty];
     const to: unknown = args.value;
     if (typeof from !== 'string' || typeof to !== 'string' || !normaliseRaceDate(from) || !normaliseRaceDate(to)) return null;
     const days = daysBetween(from, to);
     if (days < 0) return `${args.property} must not be before ${fromProperty}`;
-    if (days + 1 > MAX_RANGE_DAYS) return `${fromProperty}..${args.property} may span at most ${MAX_RANGE_DAYS} days`;
+    if (days + 1 > maxDays) return `${fromProperty}..${args.property} may span at most ${maxDays} days`;
     return null;
   };
   return (target, propertyKey) =>
