@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RunningApi, startApi } from './support/api';
 import { ADMIN_KEY, testConfig, TestDatabase, TestRedisPrefix } from './support/infra';
-import { sleep } from './support/processes';
+import { JobsApi } from './support/jobs-api';
 
 interface Job {
   id: string;
@@ -23,55 +23,31 @@ interface Job {
   result: Record<string, unknown> | null;
 }
 
-const FINAL = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'];
-
 describe('Backfills', () => {
   const database = new TestDatabase();
   const redis = new TestRedisPrefix();
   let sandbox: KraSandbox;
   let api: RunningApi;
   let queue: Queue;
+  const jobsApi = new JobsApi<Job>(() => api.baseUrl);
 
-  const request = (method: string, path: string, key: string, body?: unknown): Promise<Response> =>
-    fetch(`${api.baseUrl}/api/v2${path}`, {
-      method,
-      headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
   const backfill = async (body: unknown): Promise<string> => {
-    const response = await request('POST', '/collection/backfill', ADMIN_KEY, body);
+    const response = await jobsApi.request('POST', '/collection/backfill', ADMIN_KEY, body);
     expect(response.status).toBe(202);
     const submission = (await response.json()) as { jobId: string; status: string };
     expect(submission.status).toBe('running');
     return submission.jobId;
   };
-  const job = async (id: string): Promise<Job> => {
-    const response = await request('GET', `/jobs/${id}`, ADMIN_KEY);
-    expect(response.status).toBe(200);
-    return (await response.json()) as Job;
-  };
   const children = async (parentId: string): Promise<Job[]> => {
-    const response = await request('GET', `/jobs?parentId=${parentId}&limit=200`, ADMIN_KEY);
+    const response = await jobsApi.request('GET', `/jobs?parentId=${parentId}&limit=200`, ADMIN_KEY);
     expect(response.status).toBe(200);
     const page = (await response.json()) as { items: Job[] };
     return page.items.sort((a, b) => String(a.params.date).localeCompare(String(b.params.date)) || Number(a.params.meet) - Number(b.params.meet));
   };
   /** Polls until the job has ended, returning every progress figure seen on the way. */
   const settle = async (id: string, timeoutMs = 45_000): Promise<{ final: Job; progress: number[] }> => {
-    const progress: number[] = [];
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const current = await job(id);
-      if (progress.at(-1) !== current.progress) progress.push(current.progress);
-      if (FINAL.includes(current.status)) return { final: current, progress };
-      await sleep(25);
-    }
-    throw new Error(`job ${id} did not end within ${timeoutMs} ms`);
-  };
-  const createKey = async (name: string, scopes: string[]): Promise<string> => {
-    const response = await request('POST', '/admin/api-keys', ADMIN_KEY, { name, scopes });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { key: string }).key;
+    const { final, seen } = await jobsApi.settle(id, (job) => job.progress, { timeoutMs, intervalMs: 25 });
+    return { final, progress: seen };
   };
 
   beforeAll(async () => {
@@ -130,14 +106,14 @@ describe('Backfills', () => {
     for (const child of await children(id)) {
       expect(child.status).toBe('succeeded');
       const { date, meet } = child.params as { date: string; meet: number };
-      const read = await request('GET', `/collection/races?date=${date}&meet=${meet}`, ADMIN_KEY);
+      const read = await jobsApi.request('GET', `/collection/races?date=${date}&meet=${meet}`, ADMIN_KEY);
       expect(read.status).toBe(200);
       const body = (await read.json()) as { races: { raceNo: number }[] };
       expect(body.races.length).toBe(sandbox.world.raceDay(date.replaceAll('-', ''), meet as 1 | 3).races.length);
       expect(body.races.length).toBeGreaterThan(0);
     }
 
-    const listed = (await (await request('GET', '/jobs?type=backfill', ADMIN_KEY)).json()) as { items: Job[] };
+    const listed = (await (await jobsApi.request('GET', '/jobs?type=backfill', ADMIN_KEY)).json()) as { items: Job[] };
     expect(listed.items.find((item) => item.id === id)?.children).toMatchObject({ total: 4, succeeded: 4 });
     const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
     expect(metrics).toContain('jobs_total{type="backfill",status="queued"} 1');
@@ -145,8 +121,8 @@ describe('Backfills', () => {
   }, 60_000);
 
   it('should refuse a backfill to a key without the admin scope', async () => {
-    const collector = await createKey('collector', ['collect', 'read']);
-    const response = await request('POST', '/collection/backfill', collector, { from: '2025-05-19', to: '2025-05-25' });
+    const collector = await jobsApi.createKey('collector', ['collect', 'read']);
+    const response = await jobsApi.request('POST', '/collection/backfill', collector, { from: '2025-05-19', to: '2025-05-25' });
     expect(response.status).toBe(403);
   });
 
@@ -170,13 +146,13 @@ describe('Backfills', () => {
       [{ to: '2025-05-25' }, 'from'],
     ];
     for (const [body, field] of cases) {
-      const response = await request('POST', '/collection/backfill', ADMIN_KEY, body);
+      const response = await jobsApi.request('POST', '/collection/backfill', ADMIN_KEY, body);
       expect(response.status, JSON.stringify(body)).toBe(400);
       const error = (await response.json()) as { message: string; details: { field: string; reason: string }[] };
       expect(error.details.map((problem) => problem.field), JSON.stringify(body)).toEqual([field]);
       expect(error.details[0].reason.length).toBeGreaterThan(0);
     }
-    expect((await request('GET', '/jobs?parentId=not-a-uuid', ADMIN_KEY)).status).toBe(400);
+    expect((await jobsApi.request('GET', '/jobs?parentId=not-a-uuid', ADMIN_KEY)).status).toBe(400);
   });
 
   it('should return the live backfill for the same request, and cancel it with its queued race days', async () => {
@@ -188,9 +164,9 @@ describe('Backfills', () => {
       const queued = await children(id);
       expect(queued.map((child) => child.status)).toEqual(Array(6).fill('queued'));
       expect(await queue.getJob(queued[0].id)).toBeDefined();
-      expect(await job(id)).toMatchObject({ status: 'running', progress: 0, step: '0/6 race days done', children: { total: 6, queued: 6 } });
+      expect(await jobsApi.job(id)).toMatchObject({ status: 'running', progress: 0, step: '0/6 race days done', children: { total: 6, queued: 6 } });
 
-      const cancel = await request('POST', `/jobs/${id}/cancel`, ADMIN_KEY);
+      const cancel = await jobsApi.request('POST', `/jobs/${id}/cancel`, ADMIN_KEY);
       expect(cancel.status).toBe(200);
       expect(await cancel.json()).toMatchObject({
         id,
@@ -204,17 +180,17 @@ describe('Backfills', () => {
         expect(child).toMatchObject({ status: 'cancelled', errorCode: 'cancelled' });
         expect(await queue.getJob(child.id)).toBeUndefined();
       }
-      expect((await request('POST', `/jobs/${id}/cancel`, ADMIN_KEY)).status).toBe(409);
+      expect((await jobsApi.request('POST', `/jobs/${id}/cancel`, ADMIN_KEY)).status).toBe(409);
 
       // A retry is a new backfill over the same range; cancelled too, before anything runs.
-      const retry = await request('POST', `/jobs/${id}/retry`, ADMIN_KEY);
+      const retry = await jobsApi.request('POST', `/jobs/${id}/retry`, ADMIN_KEY);
       expect(retry.status).toBe(202);
       const { jobId } = (await retry.json()) as { jobId: string };
       expect(jobId).not.toBe(id);
-      expect(await job(jobId)).toMatchObject({ type: 'backfill', status: 'running', retryOf: id, params: { from: '2025-05-30', to: '2025-06-01', meets: [1, 2, 3] } });
+      expect(await jobsApi.job(jobId)).toMatchObject({ type: 'backfill', status: 'running', retryOf: id, params: { from: '2025-05-30', to: '2025-06-01', meets: [1, 2, 3] } });
       expect((await children(jobId)).map((child) => child.status)).toEqual(Array(6).fill('queued'));
-      expect((await request('POST', `/jobs/${jobId}/cancel`, ADMIN_KEY)).status).toBe(200);
-      expect((await job(jobId)).status).toBe('cancelled');
+      expect((await jobsApi.request('POST', `/jobs/${jobId}/cancel`, ADMIN_KEY)).status).toBe(200);
+      expect((await jobsApi.job(jobId)).status).toBe('cancelled');
     } finally {
       await queue.resume();
     }
@@ -238,7 +214,7 @@ describe('Backfills', () => {
         }),
       );
       expect(refreshed.filter((outcome) => outcome?.ended)).toHaveLength(1);
-      expect(await job(together)).toMatchObject({ status: 'succeeded', progress: 100, result: { days: 6, succeeded: 6 } });
+      expect(await jobsApi.job(together)).toMatchObject({ status: 'succeeded', progress: 100, result: { days: 6, succeeded: 6 } });
 
       for (const child of await children(missed)) await repository.finish(child.id, { status: 'failed', errorCode: 'upstream', message: 'failed (test)' });
       expect(await repository.unsettledBackfillIds()).toEqual([missed]);
@@ -252,12 +228,12 @@ describe('Backfills', () => {
   it('should fail the backfill and its race days when the queue cannot take them', async () => {
     const addBulk = vi.spyOn(queue, 'addBulk').mockRejectedValueOnce(new Error('Connection is closed.'));
     try {
-      const response = await request('POST', '/collection/backfill', ADMIN_KEY, { from: '2025-06-27', to: '2025-06-29', meets: [2] });
+      const response = await jobsApi.request('POST', '/collection/backfill', ADMIN_KEY, { from: '2025-06-27', to: '2025-06-29', meets: [2] });
       expect(response.status).toBe(503);
     } finally {
       addBulk.mockRestore();
     }
-    const listed = (await (await request('GET', '/jobs?type=backfill&limit=1', ADMIN_KEY)).json()) as { items: Job[] };
+    const listed = (await (await jobsApi.request('GET', '/jobs?type=backfill&limit=1', ADMIN_KEY)).json()) as { items: Job[] };
     const [parent] = listed.items;
     expect(parent).toMatchObject({ params: { from: '2025-06-27', to: '2025-06-29', meets: [2] }, status: 'failed', errorCode: 'internal', children: { total: 2, failed: 2 } });
     for (const child of await children(parent.id)) expect(child).toMatchObject({ status: 'failed', errorCode: 'internal', errorMessage: 'Could not be queued' });
@@ -266,7 +242,7 @@ describe('Backfills', () => {
     try {
       const again = await backfill({ from: '2025-06-27', to: '2025-06-29', meets: [2] });
       expect(again).not.toBe(parent.id);
-      expect((await request('POST', `/jobs/${again}/cancel`, ADMIN_KEY)).status).toBe(200);
+      expect((await jobsApi.request('POST', `/jobs/${again}/cancel`, ADMIN_KEY)).status).toBe(200);
     } finally {
       await queue.resume();
     }

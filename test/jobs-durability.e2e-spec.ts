@@ -3,7 +3,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
 import { logicalDump } from './support/dump';
-import { ADMIN_KEY, testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
+import { testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
+import { hasEnded, JobsApi } from './support/jobs-api';
 import { CLI_MAIN, freePort, NodeProcess, sleep, WORKER_MAIN } from './support/processes';
 
 interface Job {
@@ -13,31 +14,6 @@ interface Job {
   progress: number;
   attempts: number;
   events: { message: string }[];
-}
-
-const FINAL = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'];
-
-/** Polls a job through the API until `done` holds for it. */
-async function waitForJob(api: RunningApi, id: string, done: (job: Job) => boolean, timeoutMs = 30_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  let job: Job | undefined;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${api.baseUrl}/api/v2/jobs/${id}`, { headers: { 'x-api-key': ADMIN_KEY } });
-    job = (await response.json()) as Job;
-    if (done(job)) return job;
-    await sleep(50);
-  }
-  throw new Error(`job ${id} not as expected within ${timeoutMs} ms; last seen ${JSON.stringify(job)}`);
-}
-
-async function submit(api: RunningApi, body: unknown): Promise<string> {
-  const response = await fetch(`${api.baseUrl}/api/v2/collection/races`, {
-    method: 'POST',
-    headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { jobId: string }).jobId;
 }
 
 /** Slow horse lookups: a day's details step lasts seconds, long enough to strike in the middle of it. */
@@ -52,6 +28,7 @@ describe('Collection jobs: worker crashes and shutdowns', () => {
   const redis = new TestRedisPrefix();
   let sandbox: KraSandbox;
   let api: RunningApi;
+  const jobsApi = new JobsApi<Job>(() => api.baseUrl);
   const workers: NodeProcess[] = [];
 
   const kraEnv = (): Record<string, string> => ({ KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000' });
@@ -99,15 +76,15 @@ describe('Collection jobs: worker crashes and shutdowns', () => {
     await stopWorkers();
     sandbox.setFaults('API8_2', SLOW_HORSES);
     const first = await startWorker();
-    const id = await submit(api, { date: '2025-05-24', meet: 1 });
-    const caught = await waitForJob(api, id, inDetails);
+    const id = await jobsApi.submit('/collection/races', { date: '2025-05-24', meet: 1 });
+    const caught = await jobsApi.waitFor(id, inDetails);
     first.kill('SIGKILL');
     await first.exited;
     // The killed worker's row still says running; nothing has ended it.
-    expect((await waitForJob(api, id, () => true)).status).toBe('running');
+    expect((await jobsApi.waitFor(id, () => true)).status).toBe('running');
 
     await startWorker();
-    const final = await waitForJob(api, id, (job) => FINAL.includes(job.status));
+    const final = await jobsApi.waitFor(id, hasEnded);
     expect(final).toMatchObject({ status: 'succeeded', progress: 100, attempts: 1 });
     // Resumed, not retried: the crash did not spend an attempt.
     expect(final.events.filter((event) => event.message === 'attempt 1 started')).toHaveLength(2);
@@ -122,8 +99,8 @@ describe('Collection jobs: worker crashes and shutdowns', () => {
     await stopWorkers();
     sandbox.setFaults('API8_2', SLOW_HORSES);
     const busy = await startWorker();
-    const id = await submit(api, { date: '2025-05-25', meet: 3 });
-    await waitForJob(api, id, inDetails);
+    const id = await jobsApi.submit('/collection/races', { date: '2025-05-25', meet: 3 });
+    await jobsApi.waitFor(id, inDetails);
     const signalled = Date.now();
     busy.kill('SIGTERM');
     const code = await busy.exited;
@@ -131,12 +108,12 @@ describe('Collection jobs: worker crashes and shutdowns', () => {
     expect(code, busy.stdout + busy.stderr).toBe(0);
     expect(exitMs).toBeLessThan(5000);
 
-    const handedBack = await waitForJob(api, id, () => true);
+    const handedBack = await jobsApi.waitFor(id, () => true);
     expect(handedBack, busy.stdout).toMatchObject({ status: 'queued', step: 'waiting to resume', attempts: 1 });
     expect(handedBack.events.at(-1)?.message).toMatch(/^interrupted at "details \d+\/\d+" by a worker shutdown/);
 
     await startWorker();
-    const final = await waitForJob(api, id, (job) => FINAL.includes(job.status));
+    const final = await jobsApi.waitFor(id, hasEnded);
     expect(final).toMatchObject({ status: 'succeeded', progress: 100, attempts: 1 });
 
     sandbox.setFaults('API8_2', null);
@@ -191,6 +168,7 @@ describe('Collection jobs: Redis restarts', () => {
   let ownRedis: OwnRedis;
   let sandbox: KraSandbox;
   let api: RunningApi;
+  const jobsApi = new JobsApi<Job>(() => api.baseUrl);
 
   beforeAll(async () => {
     ownRedis = new OwnRedis(await freePort());
@@ -222,18 +200,18 @@ describe('Collection jobs: Redis restarts', () => {
   });
 
   it('should complete the running job and re-queue the waiting one when Redis restarts empty', async () => {
-    const running = await submit(api, { date: '2025-05-24', meet: 1 });
-    const waiting = await submit(api, { date: '2025-05-25', meet: 1 });
-    await waitForJob(api, running, inDetails);
-    expect((await waitForJob(api, waiting, () => true)).status).toBe('queued');
+    const running = await jobsApi.submit('/collection/races', { date: '2025-05-24', meet: 1 });
+    const waiting = await jobsApi.submit('/collection/races', { date: '2025-05-25', meet: 1 });
+    await jobsApi.waitFor(running, inDetails);
+    expect((await jobsApi.waitFor(waiting, () => true)).status).toBe('queued');
 
     await ownRedis.stop();
     await sleep(500);
     await ownRedis.start();
 
     const [first, second] = await Promise.all([
-      waitForJob(api, running, (job) => FINAL.includes(job.status), 40_000),
-      waitForJob(api, waiting, (job) => FINAL.includes(job.status), 40_000),
+      jobsApi.waitFor(running, hasEnded, { timeoutMs: 40_000 }),
+      jobsApi.waitFor(waiting, hasEnded, { timeoutMs: 40_000 }),
     ]);
     expect(first.status).toBe('succeeded');
     expect(second.status).toBe('succeeded');

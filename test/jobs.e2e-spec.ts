@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
 import { ADMIN_KEY, testConfig, TestDatabase, TestRedisPrefix } from './support/infra';
+import { JobsApi } from './support/jobs-api';
 import { sleep } from './support/processes';
 
 interface Job {
@@ -22,50 +23,18 @@ interface Job {
   result: { ok: boolean; races: { raceNo: number }[]; failures: unknown[] } | null;
 }
 
-const FINAL = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'];
-
 describe('Collection jobs', () => {
   const database = new TestDatabase();
   const redis = new TestRedisPrefix();
   let sandbox: KraSandbox;
   let api: RunningApi;
   let queue: Queue;
+  const jobsApi = new JobsApi<Job>(() => api.baseUrl);
   const keys: Record<'alice' | 'bob' | 'reader', string> = { alice: '', bob: '', reader: '' };
 
-  const request = (method: string, path: string, key: string, body?: unknown): Promise<Response> =>
-    fetch(`${api.baseUrl}/api/v2${path}`, {
-      method,
-      headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  const submit = async (path: string, body: unknown, key = ADMIN_KEY): Promise<string> => {
-    const response = await request('POST', path, key, body);
-    expect(response.status).toBe(202);
-    return ((await response.json()) as { jobId: string }).jobId;
-  };
-  const job = async (id: string, key = ADMIN_KEY): Promise<Job> => {
-    const response = await request('GET', `/jobs/${id}`, key);
-    expect(response.status).toBe(200);
-    return (await response.json()) as Job;
-  };
   /** Polls until the job has ended, returning every status seen on the way. */
-  const settle = async (id: string, key = ADMIN_KEY, timeoutMs = 20_000): Promise<{ final: Job; seen: string[] }> => {
-    const seen: string[] = [];
-    let current: Job | undefined;
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      current = await job(id, key);
-      if (seen.at(-1) !== current.status) seen.push(current.status);
-      if (FINAL.includes(current.status)) return { final: current, seen };
-      await sleep(50);
-    }
-    throw new Error(`job ${id} did not end within ${timeoutMs} ms: ${seen.join(' → ')}; last seen ${JSON.stringify(current)}`);
-  };
-  const createKey = async (name: string, scopes: string[]): Promise<string> => {
-    const response = await request('POST', '/admin/api-keys', ADMIN_KEY, { name, scopes });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { key: string }).key;
-  };
+  const settle = (id: string, key = ADMIN_KEY, timeoutMs = 20_000): Promise<{ final: Job; seen: string[] }> =>
+    jobsApi.settle(id, (job) => job.status, { key, timeoutMs });
 
   beforeAll(async () => {
     await database.create();
@@ -88,9 +57,9 @@ describe('Collection jobs', () => {
       }),
     );
     queue = api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
-    keys.alice = await createKey('alice', ['collect', 'read']);
-    keys.bob = await createKey('bob', ['collect']);
-    keys.reader = await createKey('reader', ['read']);
+    keys.alice = await jobsApi.createKey('alice', ['collect', 'read']);
+    keys.bob = await jobsApi.createKey('bob', ['collect']);
+    keys.reader = await jobsApi.createKey('reader', ['read']);
   });
 
   afterAll(async () => {
@@ -104,11 +73,11 @@ describe('Collection jobs', () => {
   it('should accept a collection with 202, run it to success and serve the data', async () => {
     // The queue is paused, so the job is certainly seen queued and the duplicate certainly arrives while it is live.
     await queue.pause();
-    const id = await submit('/collection/races', { date: '20250523', meet: 3 });
+    const id = await jobsApi.submit('/collection/races', { date: '20250523', meet: 3 });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await submit('/collection/races', { date: '2025-05-23', meet: 3 })).toBe(id);
+    expect(await jobsApi.submit('/collection/races', { date: '2025-05-23', meet: 3 })).toBe(id);
     expect(await queue.getJob(id)).toBeDefined();
-    expect(await job(id)).toMatchObject({ status: 'queued', progress: 0, attempts: 0, result: null });
+    expect(await jobsApi.job(id)).toMatchObject({ status: 'queued', progress: 0, attempts: 0, result: null });
     await queue.resume();
 
     const { final, seen } = await settle(id);
@@ -119,84 +88,84 @@ describe('Collection jobs', () => {
     expect(final.result?.races.length).toBe(sandbox.world.raceDay('20250523', 3).races.length);
     expect(final.events.map((event) => event.message)).toEqual(expect.arrayContaining(['queued', 'attempt 1 started', expect.stringMatching(/^succeeded/)]));
 
-    const read = await request('GET', '/collection/races?date=2025-05-23&meet=3', ADMIN_KEY);
+    const read = await jobsApi.request('GET', '/collection/races?date=2025-05-23&meet=3', ADMIN_KEY);
     const body = (await read.json()) as { races: { raceNo: number }[] };
     expect(body.races.map((race) => race.raceNo)).toEqual(final.result?.races.map((race) => race.raceNo));
 
     // Once the first has ended, the same request is new work.
-    const again = await submit('/collection/races', { date: '2025-05-23', meet: 3 });
+    const again = await jobsApi.submit('/collection/races', { date: '2025-05-23', meet: 3 });
     expect(again).not.toBe(id);
     expect((await settle(again)).final.status).toBe('succeeded');
   });
 
   it('should collect only the races asked for, results included', async () => {
-    const id = await submit('/collection/results', { date: '2025-05-23', meet: 3, raceNos: [2, 1], include: [] });
+    const id = await jobsApi.submit('/collection/results', { date: '2025-05-23', meet: 3, raceNos: [2, 1], include: [] });
     const { final } = await settle(id);
     expect(final).toMatchObject({ type: 'collect-results', status: 'succeeded', params: { raceNos: [1, 2], details: false, results: true } });
     expect(final.result?.races.map((race) => race.raceNo)).toEqual([1, 2]);
   });
 
   it('should reject invalid submissions and lookups with 400 and field details', async () => {
-    const response = await request('POST', '/collection/races', ADMIN_KEY, { date: '2025-02-30', meet: 5, raceNos: [0, 21], include: ['odds'] });
+    const response = await jobsApi.request('POST', '/collection/races', ADMIN_KEY, { date: '2025-02-30', meet: 5, raceNos: [0, 21], include: ['odds'] });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { details: { field: string }[] };
     expect(body.details.map((problem) => problem.field)).toEqual(expect.arrayContaining(['date', 'meet', 'raceNos', 'include']));
-    expect((await request('POST', '/collection/races', ADMIN_KEY, { date: '2025-05-23', meet: 3, raceNos: [] })).status).toBe(400);
-    expect((await request('POST', '/collection/races', ADMIN_KEY, { date: '2025-05-23', meet: 3, extra: 1 })).status).toBe(400);
+    expect((await jobsApi.request('POST', '/collection/races', ADMIN_KEY, { date: '2025-05-23', meet: 3, raceNos: [] })).status).toBe(400);
+    expect((await jobsApi.request('POST', '/collection/races', ADMIN_KEY, { date: '2025-05-23', meet: 3, extra: 1 })).status).toBe(400);
     for (const path of ['/jobs/not-a-uuid', '/jobs?status=done', '/jobs?type=collect-everything', '/jobs?limit=0', '/jobs?page=1.5']) {
-      expect((await request('GET', path, ADMIN_KEY)).status, path).toBe(400);
+      expect((await jobsApi.request('GET', path, ADMIN_KEY)).status, path).toBe(400);
     }
-    expect((await request('POST', '/jobs/12345/cancel', ADMIN_KEY)).status).toBe(400);
-    expect((await request('GET', '/jobs/00000000-0000-4000-8000-000000000000', ADMIN_KEY)).status).toBe(404);
+    expect((await jobsApi.request('POST', '/jobs/12345/cancel', ADMIN_KEY)).status).toBe(400);
+    expect((await jobsApi.request('GET', '/jobs/00000000-0000-4000-8000-000000000000', ADMIN_KEY)).status).toBe(404);
   });
 
   it("should hide another key's jobs and refuse a read-only key", async () => {
-    const id = await submit('/collection/races', { date: '2025-05-23', meet: 3, include: [] }, keys.alice);
+    const id = await jobsApi.submit('/collection/races', { date: '2025-05-23', meet: 3, include: [] }, keys.alice);
     await settle(id, keys.alice);
-    expect((await request('GET', `/jobs/${id}`, keys.bob)).status).toBe(404);
-    expect((await request('POST', `/jobs/${id}/cancel`, keys.bob)).status).toBe(404);
-    expect((await request('POST', `/jobs/${id}/retry`, keys.bob)).status).toBe(404);
-    expect((await request('GET', `/jobs/${id}`, ADMIN_KEY)).status).toBe(200);
+    expect((await jobsApi.request('GET', `/jobs/${id}`, keys.bob)).status).toBe(404);
+    expect((await jobsApi.request('POST', `/jobs/${id}/cancel`, keys.bob)).status).toBe(404);
+    expect((await jobsApi.request('POST', `/jobs/${id}/retry`, keys.bob)).status).toBe(404);
+    expect((await jobsApi.request('GET', `/jobs/${id}`, ADMIN_KEY)).status).toBe(200);
 
     const list = async (key: string, query = ''): Promise<{ items: { id: string }[]; total: number }> =>
-      (await (await request('GET', `/jobs${query}`, key)).json()) as { items: { id: string }[]; total: number };
+      (await (await jobsApi.request('GET', `/jobs${query}`, key)).json()) as { items: { id: string }[]; total: number };
     expect((await list(keys.alice)).items.map((item) => item.id)).toEqual([id]);
     expect((await list(keys.bob)).total).toBe(0);
     expect((await list(ADMIN_KEY, '?type=collect-day&status=succeeded')).items.map((item) => item.id)).toContain(id);
 
-    expect((await request('POST', '/collection/races', keys.reader, { date: '2025-05-23', meet: 3 })).status).toBe(403);
-    expect((await request('GET', '/jobs', keys.reader)).status).toBe(403);
+    expect((await jobsApi.request('POST', '/collection/races', keys.reader, { date: '2025-05-23', meet: 3 })).status).toBe(403);
+    expect((await jobsApi.request('GET', '/jobs', keys.reader)).status).toBe(403);
   });
 
   it('should cancel a queued job at once, and retry it as a new job', async () => {
     await queue.pause();
-    const id = await submit('/collection/races', { date: '2025-04-05', meet: 1, include: [] });
-    const cancel = await request('POST', `/jobs/${id}/cancel`, ADMIN_KEY);
+    const id = await jobsApi.submit('/collection/races', { date: '2025-04-05', meet: 1, include: [] });
+    const cancel = await jobsApi.request('POST', `/jobs/${id}/cancel`, ADMIN_KEY);
     expect(cancel.status).toBe(200);
     expect(await cancel.json()).toMatchObject({ id, status: 'cancelled', errorCode: 'cancelled' });
     expect(await queue.getJob(id)).toBeUndefined();
     await queue.resume();
     await sleep(300);
-    expect((await job(id)).status).toBe('cancelled');
-    expect((await request('POST', `/jobs/${id}/cancel`, ADMIN_KEY)).status).toBe(409);
+    expect((await jobsApi.job(id)).status).toBe('cancelled');
+    expect((await jobsApi.request('POST', `/jobs/${id}/cancel`, ADMIN_KEY)).status).toBe(409);
 
-    const retry = await request('POST', `/jobs/${id}/retry`, ADMIN_KEY);
+    const retry = await jobsApi.request('POST', `/jobs/${id}/retry`, ADMIN_KEY);
     expect(retry.status).toBe(202);
     const { jobId } = (await retry.json()) as { jobId: string };
     expect(jobId).not.toBe(id);
     const { final } = await settle(jobId);
     expect(final).toMatchObject({ status: 'succeeded', retryOf: id });
-    expect((await request('POST', `/jobs/${jobId}/retry`, ADMIN_KEY)).status).toBe(409);
+    expect((await jobsApi.request('POST', `/jobs/${jobId}/retry`, ADMIN_KEY)).status).toBe(409);
   });
 
   it('should stop a running job at its next step when cancelled', async () => {
     // Slow horse lookups keep the job in its details step long enough to cancel it there.
     sandbox.setFaults('API8_2', { latencyMs: 150 });
     try {
-      const id = await submit('/collection/races', { date: '2025-04-05', meet: 1 });
+      const id = await jobsApi.submit('/collection/races', { date: '2025-04-05', meet: 1 });
       const deadline = Date.now() + 10_000;
-      while (!(await job(id)).step?.startsWith('details') && Date.now() < deadline) await sleep(20);
-      const cancel = await request('POST', `/jobs/${id}/cancel`, ADMIN_KEY);
+      while (!(await jobsApi.job(id)).step?.startsWith('details') && Date.now() < deadline) await sleep(20);
+      const cancel = await jobsApi.request('POST', `/jobs/${id}/cancel`, ADMIN_KEY);
       expect(cancel.status).toBe(200);
       expect(await cancel.json()).toMatchObject({ status: 'running', cancelRequestedAt: expect.any(String) });
       const { final } = await settle(id);
@@ -210,8 +179,8 @@ describe('Collection jobs', () => {
 
   it('should put jobs whose queue entry was lost back on the queue, but never one a live processor is running', async () => {
     await queue.pause();
-    const lost = await submit('/collection/races', { date: '2025-04-06', meet: 1, include: [] });
-    const busy = await submit('/collection/races', { date: '2025-04-06', meet: 3, include: [] });
+    const lost = await jobsApi.submit('/collection/races', { date: '2025-04-06', meet: 1, include: [] });
+    const busy = await jobsApi.submit('/collection/races', { date: '2025-04-06', meet: 3, include: [] });
     // As after a Redis restart without persistence: the rows remain, their queue entries are gone.
     await queue.remove(lost);
     await queue.remove(busy);
@@ -228,7 +197,7 @@ describe('Collection jobs', () => {
     await database.query(`UPDATE jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [busy]);
     // `lost` is checked again, but its queue entry is waiting now: nothing to do for it.
     expect(await reconciler.reconcile()).toEqual({ checked: 2, requeued: [busy], failed: [] });
-    expect(await job(busy)).toMatchObject({ status: 'queued', step: 'waiting to resume' });
+    expect(await jobsApi.job(busy)).toMatchObject({ status: 'queued', step: 'waiting to resume' });
 
     await queue.resume();
     for (const id of [lost, busy]) {
@@ -240,7 +209,7 @@ describe('Collection jobs', () => {
 
   it('should retry a burst of 5xx with backoff until it succeeds', async () => {
     sandbox.failNext('API26_2', ['http500', 'http500']);
-    const id = await submit('/collection/races', { date: '2025-04-05', meet: 1, include: [] });
+    const id = await jobsApi.submit('/collection/races', { date: '2025-04-05', meet: 1, include: [] });
     const { final } = await settle(id);
     expect(final).toMatchObject({ status: 'succeeded', attempts: 3, progress: 100 });
     const messages = final.events.map((event) => event.message);
@@ -253,7 +222,7 @@ describe('Collection jobs', () => {
     sandbox.reset();
     sandbox.setFaults('API26_2', { gatewayError: { code: '22', status: 200, format: 'xml' } });
     try {
-      const id = await submit('/collection/races', { date: '2025-04-05', meet: 1, include: [] });
+      const id = await jobsApi.submit('/collection/races', { date: '2025-04-05', meet: 1, include: [] });
       const { final } = await settle(id);
       expect(final).toMatchObject({ status: 'failed', errorCode: 'quota', attempts: 1 });
       expect(final.errorMessage).toContain('daily quota exhausted');
