@@ -177,6 +177,24 @@ describe('Collection jobs', () => {
     }
   });
 
+  it('should abandon a run whose record was taken back elsewhere, and leave that record as it is', async () => {
+    sandbox.setFaults('API8_2', { latencyMs: 150 });
+    try {
+      const id = await jobsApi.submit('/collection/races', { date: '2025-04-12', meet: 1 });
+      await jobsApi.waitFor(id, (current) => current.step?.startsWith('details') ?? false, { timeoutMs: 10_000 });
+      // As if another process had put the job back on the queue while this run went on.
+      await database.query(`UPDATE jobs SET status = 'queued', step = 'waiting to resume' WHERE id = $1`, [id]);
+      const deadline = Date.now() + 10_000;
+      while ((await queue.getJobState(id)) !== 'completed' && Date.now() < deadline) await sleep(50);
+      expect(await queue.getJobState(id)).toBe('completed');
+      // Not ended as cancelled or anything else: the record is the other process's now.
+      expect(await jobsApi.job(id)).toMatchObject({ status: 'queued', step: 'waiting to resume', errorCode: null });
+      await database.query(`UPDATE jobs SET status = 'cancelled', finished_at = now() WHERE id = $1`, [id]);
+    } finally {
+      sandbox.setFaults('API8_2', null);
+    }
+  });
+
   it('should put jobs whose queue entry was lost back on the queue, but never one a live processor is running', async () => {
     await queue.pause();
     const lost = await jobsApi.submit('/collection/races', { date: '2025-04-06', meet: 1, include: [] });

@@ -103,6 +103,10 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
       this.running.delete(progress);
       await progress.stop();
     }
+    if (progress.detached) {
+      this.logger.warn(`Job ${id}: its record stopped being this run's (ended or re-queued elsewhere); run abandoned`);
+      return 'skipped';
+    }
     if (verdict.kind === 'interrupted') return this.handBack(job, token, `interrupted at "${progress.stepName}" by a worker shutdown; resumes in another worker`);
     return this.conclude(job, record, verdict, report);
   }

@@ -23,6 +23,8 @@ export class JobProgress {
   private readonly timer: NodeJS.Timeout;
   cancelled = false;
   interrupted = false;
+  /** The row stopped being this run's (ended or re-queued elsewhere): stop, and leave the row alone. */
+  detached = false;
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -37,7 +39,7 @@ export class JobProgress {
 
   readonly onProgress = (step: string, done: number, total: number): void => {
     if (this.cancelled) throw new JobCancelledError();
-    if (this.interrupted) throw new JobInterruptedError();
+    if (this.interrupted || this.detached) throw new JobInterruptedError();
     if (!this.fractions.has(step)) this.chain(() => this.jobs.addEvent(this.record.id, `${step}: ${total} to do`));
     this.fractions.set(step, total > 0 ? Math.min(1, done / total) : 1);
     this.step = `${step} ${done}/${total}`;
@@ -72,7 +74,9 @@ export class JobProgress {
     const step = this.step;
     this.dirty = false;
     this.chain(async () => {
-      if (await this.jobs.progress(this.record.id, percent, step)) this.cancelled = true;
+      const answer = await this.jobs.progress(this.record.id, percent, step);
+      if (answer === 'cancel') this.cancelled = true;
+      if (answer === 'gone') this.detached = true;
     });
   }
 

@@ -77,8 +77,10 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
   private async repair(job: JobRecord, summary: ReconcileSummary): Promise<void> {
     const state = await withTimeout(this.queue.getJobState(job.id), QUEUE_COMMAND_TIMEOUT_MS);
     if (state === 'unknown') {
-      await withTimeout(this.queue.add(job.type, { jobId: job.id }, queueJobOptions(job.id, this.config)), QUEUE_COMMAND_TIMEOUT_MS);
+      // The row first: once the entry is back, a processor may start the job at once, and a later
+      // write to the row would undo its start.
       await this.jobs.returnToQueue(job.id, `re-queued: its queue entry was lost (was ${job.status})`);
+      await withTimeout(this.queue.add(job.type, { jobId: job.id }, queueJobOptions(job.id, this.config)), QUEUE_COMMAND_TIMEOUT_MS);
       summary.requeued.push(job.id);
       return;
     }

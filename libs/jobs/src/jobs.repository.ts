@@ -187,14 +187,19 @@ export class JobsRepository {
     return row ? toCollectRecord(row) : null;
   }
 
-  /** Saves progress; answers whether a cancel was requested meanwhile (one round trip for both). */
-  async progress(id: string, progress: number, step: string): Promise<boolean> {
+  /**
+   * Saves progress and answers, in the same round trip, whether the run may go on: `cancel` when a
+   * cancel was requested meanwhile, `gone` when the row is no longer running (ended or re-queued by
+   * someone else), so this run must stop without writing to it.
+   */
+  async progress(id: string, progress: number, step: string): Promise<'go' | 'cancel' | 'gone'> {
     const rows = await this.update<{ cancel_requested: boolean }>(
       `UPDATE jobs SET progress = GREATEST(progress, $2), step = $3, heartbeat_at = now() WHERE id = $1 AND status = 'running'
        RETURNING cancel_requested_at IS NOT NULL AS cancel_requested`,
       [id, progress, step],
     );
-    return rows[0]?.cancel_requested ?? true;
+    if (!rows[0]) return 'gone';
+    return rows[0].cancel_requested ? 'cancel' : 'go';
   }
 
   async addEvent(id: string, message: string): Promise<void> {
