@@ -1,4 +1,4 @@
-import type { DividendRecord, EntryRecord, HorseRecord, JockeyRecord, RacePlanRecord, RaceResultRecord, RawItem, TrainerRecord } from '@app/kra-client';
+import type { DividendRecord, EntryRecord, HorseRecord, JockeyRecord, RacePlanRecord, RaceResultRecord, TrainerRecord } from '@app/kra-client';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -17,6 +17,8 @@ export interface RaceCard {
   scheduledStart: string | null;
   hasEntries: boolean;
   sourceId: string | null;
+  /** The details of its runners are written in the same transaction (sets details_collected_at once). */
+  detailsCollected?: boolean;
 }
 
 export interface SnapshotParts {
@@ -35,9 +37,8 @@ export class RaceDataRepository {
   constructor(readonly dataSource: DataSource) {}
 
   /** Stores an upstream answer once (by content hash) and returns its id for provenance. */
-  async saveResponse(service: string, params: Record<string, string>, raw: RawItem[], manager: EntityManager = this.dataSource.manager): Promise<string> {
-    const body = JSON.stringify(raw);
-    const hash = createHash('sha256').update(`${service}\n${JSON.stringify(params)}\n${body}`).digest('hex');
+  async saveResponse(service: string, params: Record<string, string>, raw: readonly unknown[], manager: EntityManager = this.dataSource.manager): Promise<string> {
+    const { body, hash } = responseHash(service, params, raw);
     const [row] = await manager.query<{ id: string }[]>(
       `WITH inserted AS (
          INSERT INTO upstream_responses (service, params, body_hash, body) VALUES ($1, $2, $3, $4)
@@ -57,8 +58,9 @@ export class RaceDataRepository {
   async upsertRace(manager: EntityManager, date: string, meet: number, card: RaceCard): Promise<string> {
     const [row] = await manager.query<{ id: string }[]>(
       `INSERT INTO races AS r (race_date, meet, race_no, name, distance_m, race_class, age_condition, sex_condition,
-                              weight_condition, prize_condition, prizes, scheduled_start, status, entries_collected_at, source_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $14 THEN now() END, $15)
+                              weight_condition, prize_condition, prizes, scheduled_start, status, entries_collected_at, source_id,
+                              details_collected_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $14 THEN now() END, $15, CASE WHEN $16 THEN now() END)
        ON CONFLICT (race_date, meet, race_no) DO UPDATE SET
          name = COALESCE(EXCLUDED.name, r.name),
          distance_m = COALESCE(EXCLUDED.distance_m, r.distance_m),
@@ -72,10 +74,11 @@ export class RaceDataRepository {
          status = CASE WHEN r.status IN ('finished', 'cancelled', 'void') THEN r.status
                        WHEN EXCLUDED.status = 'entries' THEN 'entries' ELSE r.status END,
          entries_collected_at = COALESCE(r.entries_collected_at, EXCLUDED.entries_collected_at),
+         details_collected_at = COALESCE(r.details_collected_at, EXCLUDED.details_collected_at),
          source_id = COALESCE(EXCLUDED.source_id, r.source_id),
          updated_at = now()
        WHERE (r.name, r.distance_m, r.race_class, r.age_condition, r.sex_condition, r.weight_condition, r.prize_condition,
-              r.prizes, r.scheduled_start, r.status, r.entries_collected_at IS NULL AND $14, r.source_id)
+              r.prizes, r.scheduled_start, r.status, r.entries_collected_at IS NULL AND $14, r.details_collected_at IS NULL AND $16, r.source_id)
              IS DISTINCT FROM
              (COALESCE(EXCLUDED.name, r.name), COALESCE(EXCLUDED.distance_m, r.distance_m), COALESCE(EXCLUDED.race_class, r.race_class),
               COALESCE(EXCLUDED.age_condition, r.age_condition), COALESCE(EXCLUDED.sex_condition, r.sex_condition),
@@ -83,7 +86,7 @@ export class RaceDataRepository {
               CASE WHEN cardinality(EXCLUDED.prizes) > 0 THEN EXCLUDED.prizes ELSE r.prizes END,
               COALESCE(EXCLUDED.scheduled_start, r.scheduled_start),
               CASE WHEN r.status IN ('finished', 'cancelled', 'void') THEN r.status WHEN EXCLUDED.status = 'entries' THEN 'entries' ELSE r.status END,
-              false, COALESCE(EXCLUDED.source_id, r.source_id))
+              false, false, COALESCE(EXCLUDED.source_id, r.source_id))
        RETURNING id`,
       [
         date,
@@ -101,6 +104,7 @@ export class RaceDataRepository {
         card.hasEntries ? 'entries' : 'scheduled',
         card.hasEntries,
         card.sourceId,
+        card.detailsCollected === true,
       ],
     );
     if (row) return row.id;
@@ -112,69 +116,139 @@ export class RaceDataRepository {
     return row?.id;
   }
 
-  /** Names and ids seen on a card; details (career, pedigree) are written by the details step. */
+  /**
+   * The races of a day and meet, in one query, by race number: the scheduled start, the number of
+   * entries, and the upstream response they all came from (its service and `responseHash`), if they
+   * share one. An importer compares that hash with its own to skip unchanged races.
+   */
+  async raceDaySources(
+    date: string,
+    meet: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Map<number, { scheduledStart: Date | null; entries: number; source: { service: string; bodyHash: string } | null }>> {
+    const rows = await manager.query<
+      { race_no: number; scheduled_start: Date | null; entries: number; with_source: number; sources: number; service: string | null; body_hash: string | null }[]
+    >(
+      `SELECT r.race_no, r.scheduled_start, count(e.id)::int AS entries, count(e.source_id)::int AS with_source,
+              count(DISTINCT e.source_id)::int AS sources, min(u.service) AS service, min(u.body_hash) AS body_hash
+         FROM races r LEFT JOIN entries e ON e.race_id = r.id LEFT JOIN upstream_responses u ON u.id = e.source_id
+        WHERE r.race_date = $1 AND r.meet = $2 GROUP BY r.id`,
+      [date, meet],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.race_no,
+        {
+          scheduledStart: row.scheduled_start,
+          entries: row.entries,
+          source: row.entries > 0 && row.with_source === row.entries && row.sources === 1 && row.service && row.body_hash ? { service: row.service, bodyHash: row.body_hash } : null,
+        },
+      ]),
+    );
+  }
+
+  /**
+   * Names and ids seen on a card, in one statement; details (career, pedigree) are written by the
+   * details step. Rows already holding the name are left out before the upsert, which would lock them
+   * even unchanged: concurrent races sharing jockeys and trainers do not wait on each other.
+   */
   async upsertPeople(manager: EntityManager, entries: EntryRecord[]): Promise<void> {
-    const unique = <T extends { id: string | null; name: string | null }>(refs: T[]): [string[], string[]] => {
+    const unique = (refs: { id: string | null; name: string | null }[]): [string[], string[]] => {
       const byId = new Map<string, string>();
       for (const ref of refs) if (ref.id && ref.name) byId.set(ref.id, ref.name);
       const ids = [...byId.keys()].sort();
       return [ids, ids.map((id) => byId.get(id) ?? '')];
     };
-    const upsert = async (table: string, key: string, refs: { id: string | null; name: string | null }[]): Promise<void> => {
-      const [ids, names] = unique(refs);
-      if (ids.length === 0) return;
-      await manager.query(
-        `INSERT INTO ${table} AS t (${key}, name) SELECT * FROM unnest($1::varchar[], $2::text[])
-         ON CONFLICT (${key}) DO UPDATE SET name = EXCLUDED.name, updated_at = now() WHERE t.name IS DISTINCT FROM EXCLUDED.name`,
-        [ids, names],
-      );
-    };
-    await upsert('horses', 'hr_no', entries.map((entry) => entry.horse));
-    await upsert('jockeys', 'jk_no', entries.map((entry) => entry.jockey));
-    await upsert('trainers', 'tr_no', entries.map((entry) => entry.trainer));
-    await upsert('owners', 'ow_no', entries.map((entry) => entry.owner));
+    const tables = [
+      ['horses', 'hr_no', unique(entries.map((entry) => entry.horse))],
+      ['jockeys', 'jk_no', unique(entries.map((entry) => entry.jockey))],
+      ['trainers', 'tr_no', unique(entries.map((entry) => entry.trainer))],
+      ['owners', 'ow_no', unique(entries.map((entry) => entry.owner))],
+    ] as const;
+    if (tables.every(([, , [ids]]) => ids.length === 0)) return;
+    const upserts = tables.map(
+      ([table, key], index) =>
+        `${table}_names AS (
+           INSERT INTO ${table} AS t (${key}, name)
+           SELECT v.id, v.name FROM unnest($${index * 2 + 1}::varchar[], $${index * 2 + 2}::text[]) AS v (id, name)
+            WHERE NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.${key} = v.id AND c.name = v.name)
+           ON CONFLICT (${key}) DO UPDATE SET name = EXCLUDED.name, updated_at = now() WHERE t.name IS DISTINCT FROM EXCLUDED.name)`,
+    );
+    await manager.query(
+      `WITH ${upserts.join(',\n')} SELECT 1`,
+      tables.flatMap(([, , pair]) => pair),
+    );
   }
 
-  /** Upserts the runners of one race, by gate; returns entry ids by horse id. */
-  async upsertEntries(manager: EntityManager, raceId: string, entries: EntryRecord[], sourceId: string): Promise<Map<string, string>> {
-    const ids = new Map<string, string>();
-    for (const entry of [...entries].sort((a, b) => (a.gateNo ?? 0) - (b.gateNo ?? 0))) {
-      if (!entry.horse.id || entry.gateNo === null) continue;
-      const values = [
-        raceId,
-        entry.gateNo,
-        entry.horse.id,
-        entry.jockey.id,
-        entry.trainer.id,
-        entry.owner.id,
-        entry.age,
-        entry.sex,
-        entry.origin,
-        entry.carriedWeightKg,
-        entry.rating,
-        entry.equipment,
-        entry.daysSinceLastStart,
-        sourceId,
-      ];
-      const [row] = await manager.query<{ id: string }[]>(
-        `INSERT INTO entries AS e (race_id, gate_no, hr_no, jk_no, tr_no, ow_no, age, sex, origin, carried_weight_kg, rating,
-                                   equipment, days_since_last_start, source_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+  /**
+   * Upserts the runners of one race, by gate, in one statement; returns entry ids by horse id. Body
+   * weights announced before the race may come along, by gate; a runner without one keeps the stored one.
+   */
+  async upsertEntries(
+    manager: EntityManager,
+    raceId: string,
+    entries: EntryRecord[],
+    sourceId: string,
+    bodyWeights: ReadonlyMap<number, { kg: number | null; change: number | null }> = new Map(),
+  ): Promise<Map<string, string>> {
+    const byGate = new Map<number, EntryRecord>();
+    for (const entry of entries) if (entry.horse.id && entry.gateNo !== null) byGate.set(entry.gateNo, entry);
+    if (byGate.size === 0) return new Map();
+    const rows = [...byGate.values()]
+      .sort((a, b) => (a.gateNo as number) - (b.gateNo as number))
+      .map((entry) => ({
+        gate_no: entry.gateNo,
+        hr_no: entry.horse.id,
+        jk_no: entry.jockey.id,
+        tr_no: entry.trainer.id,
+        ow_no: entry.owner.id,
+        age: entry.age,
+        sex: entry.sex,
+        origin: entry.origin,
+        carried_weight_kg: entry.carriedWeightKg,
+        rating: entry.rating,
+        equipment: entry.equipment,
+        days_since_last_start: entry.daysSinceLastStart,
+        body_weight_kg: bodyWeights.get(entry.gateNo as number)?.kg ?? null,
+        body_weight_change: bodyWeights.get(entry.gateNo as number)?.change ?? null,
+      }));
+    // Changed and new rows come back from the upsert; unchanged ones are read in the same statement.
+    const found = await manager.query<{ id: string; hr_no: string }[]>(
+      `WITH v AS (SELECT * FROM jsonb_populate_recordset(NULL::entries, $2::jsonb)),
+       upserted AS (
+         INSERT INTO entries AS e (race_id, gate_no, hr_no, jk_no, tr_no, ow_no, age, sex, origin, carried_weight_kg, rating,
+                                   equipment, days_since_last_start, body_weight_kg, body_weight_change, source_id)
+         SELECT $1::bigint, v.gate_no, v.hr_no, v.jk_no, v.tr_no, v.ow_no, v.age, v.sex, v.origin, v.carried_weight_kg, v.rating,
+                v.equipment, v.days_since_last_start, v.body_weight_kg, v.body_weight_change, $3::bigint
+           FROM v ORDER BY v.gate_no
          ON CONFLICT (race_id, gate_no) DO UPDATE SET
            hr_no = EXCLUDED.hr_no, jk_no = EXCLUDED.jk_no, tr_no = EXCLUDED.tr_no, ow_no = EXCLUDED.ow_no, age = EXCLUDED.age,
            sex = EXCLUDED.sex, origin = EXCLUDED.origin, carried_weight_kg = EXCLUDED.carried_weight_kg, rating = EXCLUDED.rating,
-           equipment = EXCLUDED.equipment, days_since_last_start = EXCLUDED.days_since_last_start, source_id = EXCLUDED.source_id,
-           updated_at = now()
+           equipment = EXCLUDED.equipment, days_since_last_start = EXCLUDED.days_since_last_start,
+           body_weight_kg = COALESCE(EXCLUDED.body_weight_kg, e.body_weight_kg),
+           body_weight_change = CASE WHEN EXCLUDED.body_weight_kg IS NULL THEN e.body_weight_change ELSE EXCLUDED.body_weight_change END,
+           source_id = EXCLUDED.source_id, updated_at = now()
          WHERE (e.hr_no, e.jk_no, e.tr_no, e.ow_no, e.age, e.sex, e.origin, e.carried_weight_kg, e.rating, e.equipment,
-                e.days_since_last_start, e.source_id)
+                e.days_since_last_start, e.body_weight_kg, e.body_weight_change, e.source_id)
                IS DISTINCT FROM
                (EXCLUDED.hr_no, EXCLUDED.jk_no, EXCLUDED.tr_no, EXCLUDED.ow_no, EXCLUDED.age, EXCLUDED.sex, EXCLUDED.origin,
-                EXCLUDED.carried_weight_kg, EXCLUDED.rating, EXCLUDED.equipment, EXCLUDED.days_since_last_start, EXCLUDED.source_id)
-         RETURNING id`,
-        values,
-      );
-      const id = row?.id ?? (await manager.query<{ id: string }[]>('SELECT id FROM entries WHERE race_id = $1 AND gate_no = $2', [raceId, entry.gateNo]))[0].id;
-      ids.set(entry.horse.id, id);
+                EXCLUDED.carried_weight_kg, EXCLUDED.rating, EXCLUDED.equipment, EXCLUDED.days_since_last_start,
+                COALESCE(EXCLUDED.body_weight_kg, e.body_weight_kg),
+                CASE WHEN EXCLUDED.body_weight_kg IS NULL THEN e.body_weight_change ELSE EXCLUDED.body_weight_change END,
+                EXCLUDED.source_id)
+         RETURNING e.id, e.gate_no, e.hr_no)
+       SELECT id, hr_no FROM upserted
+       UNION ALL
+       SELECT e.id, e.hr_no FROM entries e JOIN v ON v.gate_no = e.gate_no
+        WHERE e.race_id = $1::bigint AND e.gate_no NOT IN (SELECT gate_no FROM upserted)`,
+      [raceId, JSON.stringify(rows), sourceId],
+    );
+    const ids = new Map(found.map((row) => [row.hr_no, row.id]));
+    // A row another transaction inserted while this statement ran is not in its snapshot: read it anew.
+    const missing = rows.filter((row) => !ids.has(row.hr_no as string)).map((row) => row.gate_no);
+    if (missing.length > 0) {
+      const late = await manager.query<{ id: string; hr_no: string }[]>('SELECT id, hr_no FROM entries WHERE race_id = $1 AND gate_no = ANY($2::smallint[])', [raceId, missing]);
+      for (const row of late) ids.set(row.hr_no, row.id);
     }
     return ids;
   }
@@ -183,82 +257,134 @@ export class RaceDataRepository {
    * The pre-race snapshot of one entry. Before the start it may be refreshed; from the start on it
    * is frozen: only a missing snapshot is written (marked as taken after the start).
    */
-  async saveSnapshot(entryId: string, parts: SnapshotParts, takenAt: Date, beforeStart: boolean): Promise<void> {
-    await this.dataSource.query(
+  async saveSnapshot(entryId: string, parts: SnapshotParts, takenAt: Date, beforeStart: boolean, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.saveSnapshots([{ entryId, parts }], takenAt, beforeStart, manager);
+  }
+
+  /** {@link saveSnapshot} for several entries taken at the same time, in one statement. */
+  async saveSnapshots(
+    snapshots: { entryId: string; parts: SnapshotParts }[],
+    takenAt: Date,
+    beforeStart: boolean,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    if (snapshots.length === 0) return;
+    const rows = [...snapshots]
+      .sort((a, b) => Number(a.entryId) - Number(b.entryId))
+      .map(({ entryId, parts }) => ({ entry_id: entryId, horse: parts.horse ?? null, jockey: parts.jockey ?? null, trainer: parts.trainer ?? null }));
+    await manager.query(
       `INSERT INTO entry_snapshots AS s (entry_id, taken_at, taken_before_start, horse, jockey, trainer)
-       VALUES ($1, $2, $3, $4, $5, $6)
+       SELECT v.entry_id, $1::timestamptz, $2::boolean, v.horse, v.jockey, v.trainer
+         FROM jsonb_populate_recordset(NULL::entry_snapshots, $3::jsonb) AS v
        ON CONFLICT (entry_id) DO UPDATE SET taken_at = EXCLUDED.taken_at, taken_before_start = EXCLUDED.taken_before_start,
          horse = COALESCE(EXCLUDED.horse, s.horse), jockey = COALESCE(EXCLUDED.jockey, s.jockey), trainer = COALESCE(EXCLUDED.trainer, s.trainer)
-       WHERE $3 AND (s.horse, s.jockey, s.trainer) IS DISTINCT FROM
+       WHERE EXCLUDED.taken_before_start AND (s.horse, s.jockey, s.trainer) IS DISTINCT FROM
              (COALESCE(EXCLUDED.horse, s.horse), COALESCE(EXCLUDED.jockey, s.jockey), COALESCE(EXCLUDED.trainer, s.trainer))`,
-      [entryId, takenAt, beforeStart, json(parts.horse), json(parts.jockey), json(parts.trainer)],
+      [takenAt, beforeStart, JSON.stringify(rows)],
     );
   }
 
-  async saveHorse(horse: HorseRecord, sourceId: string): Promise<void> {
-    await this.upsertDetails('horses', 'hr_no', horse.id, {
-      name: horse.name,
-      meet: horse.meet,
-      sex: horse.sex,
-      birth_date: horse.birthDate,
-      origin: horse.origin,
-      sire_no: horse.sire.id,
-      sire_name: horse.sire.name,
-      dam_no: horse.dam.id,
-      dam_name: horse.dam.name,
-      ow_no: horse.owner.id,
-      tr_no: horse.trainer.id,
-      race_class: horse.raceClass,
-      rating: horse.rating,
-      total_prize: horse.totalPrize,
-      career: json({ career: horse.career, thisYear: horse.thisYear }),
-      source_id: sourceId,
-    });
+  async saveHorse(horse: HorseRecord, sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.saveHorses([horse], sourceId, manager);
   }
 
-  async saveJockey(jockey: JockeyRecord, sourceId: string): Promise<void> {
-    await this.upsertDetails('jockeys', 'jk_no', jockey.id, {
-      name: jockey.name,
-      meet: jockey.meet,
-      birth_date: jockey.birthDate,
-      debut_date: jockey.debutDate,
-      affiliation: jockey.affiliation,
-      weight_kg: jockey.weightKg,
-      career: json({ career: jockey.career, thisYear: jockey.thisYear }),
-      source_id: sourceId,
-    });
+  async saveJockey(jockey: JockeyRecord, sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.saveJockeys([jockey], sourceId, manager);
   }
 
-  async saveTrainer(trainer: TrainerRecord, sourceId: string): Promise<void> {
-    await this.upsertDetails('trainers', 'tr_no', trainer.id, {
-      name: trainer.name,
-      meet: trainer.meet,
-      birth_date: trainer.birthDate,
-      licensed_since: trainer.licensedSince,
-      stable: trainer.stable,
-      career: json({
-        career: trainer.career,
-        thisYear: trainer.thisYear,
-        winRatePercent: trainer.winRatePercent,
-        placeRatePercent: trainer.placeRatePercent,
-      }),
-      source_id: sourceId,
-    });
+  async saveTrainer(trainer: TrainerRecord, sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.saveTrainers([trainer], sourceId, manager);
   }
 
-  private async upsertDetails(table: string, key: string, id: string | null, values: Record<string, unknown>): Promise<void> {
-    if (!id) return;
-    const columns = Object.keys(values);
-    const params = [id, ...Object.values(values)];
-    const placeholders = columns.map((_, i) => `$${i + 2}`).join(', ');
-    const current = columns.map((column) => `t.${column}`).join(', ');
-    const incoming = columns.map((column) => `EXCLUDED.${column}`).join(', ');
-    await this.dataSource.query(
-      `INSERT INTO ${table} AS t (${key}, ${columns.join(', ')}, details_at) VALUES ($1, ${placeholders}, now())
+  /** {@link saveHorse} for several horses from one response, in one statement. */
+  async saveHorses(horses: HorseRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.upsertDetails(
+      manager,
+      'horses',
+      'hr_no',
+      horses.map((horse) => ({
+        hr_no: horse.id,
+        name: horse.name,
+        meet: horse.meet,
+        sex: horse.sex,
+        birth_date: horse.birthDate,
+        origin: horse.origin,
+        sire_no: horse.sire.id,
+        sire_name: horse.sire.name,
+        dam_no: horse.dam.id,
+        dam_name: horse.dam.name,
+        ow_no: horse.owner.id,
+        tr_no: horse.trainer.id,
+        race_class: horse.raceClass,
+        rating: horse.rating,
+        total_prize: horse.totalPrize,
+        career: { career: horse.career, thisYear: horse.thisYear },
+        source_id: sourceId,
+      })),
+    );
+  }
+
+  /** {@link saveJockey} for several jockeys from one response, in one statement. */
+  async saveJockeys(jockeys: JockeyRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.upsertDetails(
+      manager,
+      'jockeys',
+      'jk_no',
+      jockeys.map((jockey) => ({
+        jk_no: jockey.id,
+        name: jockey.name,
+        meet: jockey.meet,
+        birth_date: jockey.birthDate,
+        debut_date: jockey.debutDate,
+        affiliation: jockey.affiliation,
+        weight_kg: jockey.weightKg,
+        career: { career: jockey.career, thisYear: jockey.thisYear },
+        source_id: sourceId,
+      })),
+    );
+  }
+
+  /** {@link saveTrainer} for several trainers from one response, in one statement. */
+  async saveTrainers(trainers: TrainerRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.upsertDetails(
+      manager,
+      'trainers',
+      'tr_no',
+      trainers.map((trainer) => ({
+        tr_no: trainer.id,
+        name: trainer.name,
+        meet: trainer.meet,
+        birth_date: trainer.birthDate,
+        licensed_since: trainer.licensedSince,
+        stable: trainer.stable,
+        career: { career: trainer.career, thisYear: trainer.thisYear, winRatePercent: trainer.winRatePercent, placeRatePercent: trainer.placeRatePercent },
+        source_id: sourceId,
+      })),
+    );
+  }
+
+  /**
+   * Upserts detail rows (column → value, the key column first), one per id (the last given wins), in
+   * id order so that concurrent writers lock shared rows in the same order. A row changes only when a
+   * value does: another response with the same values leaves it, and its source, as they are. Rows
+   * that already hold these values are left out before the upsert, which would lock them even unchanged.
+   */
+  private async upsertDetails(manager: EntityManager, table: string, key: string, rows: Record<string, unknown>[]): Promise<void> {
+    const byId = new Map<string, Record<string, unknown>>();
+    for (const row of rows) if (typeof row[key] === 'string' && row[key] !== '') byId.set(row[key], row);
+    if (byId.size === 0) return;
+    const ordered = [...byId.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+    const columns = Object.keys(ordered[0]).filter((column) => column !== key);
+    const compared = columns.filter((column) => column !== 'source_id');
+    const list = (prefix: string, names = compared): string => names.map((column) => `${prefix}.${column}`).join(', ');
+    await manager.query(
+      `INSERT INTO ${table} AS t (${key}, ${columns.join(', ')}, details_at)
+       SELECT v.${key}, ${list('v', columns)}, now() FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) AS v
+        WHERE NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.${key} = v.${key} AND c.details_at IS NOT NULL AND (${list('c')}) IS NOT DISTINCT FROM (${list('v')}))
        ON CONFLICT (${key}) DO UPDATE SET ${columns.map((column) => `${column} = EXCLUDED.${column}`).join(', ')},
          details_at = now(), updated_at = now()
-       WHERE (${current}) IS DISTINCT FROM (${incoming}) OR t.details_at IS NULL`,
-      params,
+       WHERE (${list('t')}) IS DISTINCT FROM (${list('EXCLUDED')}) OR t.details_at IS NULL`,
+      [JSON.stringify(ordered)],
     );
   }
 
@@ -332,9 +458,9 @@ export class RaceDataRepository {
     );
   }
 
-  async markDetailsCollected(raceIds: string[]): Promise<void> {
+  async markDetailsCollected(raceIds: string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     if (raceIds.length === 0) return;
-    await this.dataSource.query('UPDATE races SET details_collected_at = now() WHERE id = ANY($1::bigint[]) AND details_collected_at IS NULL', [raceIds]);
+    await manager.query('UPDATE races SET details_collected_at = now() WHERE id = ANY($1::bigint[]) AND details_collected_at IS NULL', [raceIds]);
   }
 
   /** Entries of a day, for the details and snapshot steps. */
@@ -353,8 +479,10 @@ export class RaceDataRepository {
   }
 }
 
-function json(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
+/** What `saveResponse` stores and the hash it is stored under: one per service, parameters and body. */
+export function responseHash(service: string, params: Record<string, string>, raw: readonly unknown[]): { body: string; hash: string } {
+  const body = JSON.stringify(raw);
+  return { body, hash: createHash('sha256').update(`${service}\n${JSON.stringify(params)}\n${body}`).digest('hex') };
 }
 
 export function cardFrom(plan: RacePlanRecord | undefined, entries: EntryRecord[], raceNo: number, sourceId: string | null): RaceCard {
