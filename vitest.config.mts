@@ -22,6 +22,7 @@ export default defineConfig({
       '@app/cache': lib('cache'),
       '@app/collection': lib('collection'),
       '@app/jobs': lib('jobs'),
+      '@app/legacy': lib('legacy'),
     },
   },
   test: {

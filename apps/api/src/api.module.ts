@@ -7,6 +7,7 @@ import { DatabaseModule } from '@app/database';
 import { JobsModule } from '@app/jobs';
 import { KraClientModule } from '@app/kra-client';
 import { KraUpstreamModule } from '@app/kra-sandbox';
+import { LegacyExportModule } from '@app/legacy';
 import { MonitoringModule } from '@app/monitoring';
 import { RedisModule } from '@app/redis';
 import { DynamicModule, Module, Type } from '@nestjs/common';
@@ -18,7 +19,7 @@ export class ApiModule {
   static forRoot(config: AppConfig, extraModules: Type[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule, AuthModule, CacheModule, RaceReadModule, JobsModule.forApi(config), ...extraModules],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule, AuthModule, CacheModule, RaceReadModule, LegacyExportModule, JobsModule.forApi(config), ...extraModules],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

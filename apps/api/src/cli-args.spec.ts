@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseRaceDate } from '@app/collection';
-import { parseCollectArgs, UsageError } from './cli-args';
+import { parseCliArgs, parseCollectArgs, parseExportLegacyArgs, parseImportLegacyArgs, UsageError } from './cli-args';
 
 describe(parseCollectArgs.name, () => {
   it('should read a full collect command', () => {
@@ -23,5 +23,61 @@ describe(parseCollectArgs.name, () => {
 
   it('should accept only real calendar dates', () => {
     expect([normaliseRaceDate('2024-02-29'), normaliseRaceDate('2025-02-29'), normaliseRaceDate('20251301'), normaliseRaceDate('2025-6-1')]).toEqual(['2024-02-29', null, null, null]);
+  });
+});
+
+describe(parseExportLegacyArgs.name, () => {
+  it('should read an export-legacy command, with or without a meet', () => {
+    expect(parseExportLegacyArgs(['export-legacy', 'data/races', '--from', '20250501', '--to', '2025-05-31', '--meet', '3'])).toEqual({
+      dir: 'data/races',
+      from: '2025-05-01',
+      to: '2025-05-31',
+      meet: 3,
+    });
+    expect(parseExportLegacyArgs(['export-legacy', '--from', '2024-01-01', '--to', '2024-12-31', '/tmp/out'])).toEqual({ dir: '/tmp/out', from: '2024-01-01', to: '2024-12-31' });
+  });
+
+  it.each([
+    [['export-legacy', '--from', '2025-05-01', '--to', '2025-05-31'], 'export-legacy needs a directory'],
+    [['export-legacy', 'out', '--to', '2025-05-31'], '--from is required'],
+    [['export-legacy', 'out', '--from', '2025-05-01'], '--to is required'],
+    [['export-legacy', 'out', '--from', '2025-02-30', '--to', '2025-05-31'], '--from: "2025-02-30" is not a calendar date'],
+    [['export-legacy', 'out', '--from', '2025-05-31', '--to', '2025-05-01'], '--to must not be before --from'],
+    [['export-legacy', 'out', '--from', '2024-01-01', '--to', '2025-01-01'], 'may span at most 366 days'],
+    [['export-legacy', 'out', '--from', '2025-05-01', '--to', '2025-05-31', '--meet', '4'], '--meet: "4" is not 1, 2 or 3'],
+    [['export-legacy', 'out', 'other', '--from', '2025-05-01', '--to', '2025-05-31'], 'Only one directory'],
+    [['export-legacy', 'out', '--from', '2025-05-01', '--to', '2025-05-31', '--results'], 'Unknown option "--results"'],
+  ])('should refuse %j', (argv, message) => {
+    expect(() => parseExportLegacyArgs(argv)).toThrow(UsageError);
+    expect(() => parseExportLegacyArgs(argv)).toThrow(message);
+  });
+});
+
+describe(parseCliArgs.name, () => {
+  it('should hand each command to its own parser', () => {
+    expect(parseCliArgs(['collect', '--date', '2025-06-22', '--meet', '1'])).toEqual({ command: 'collect', date: '2025-06-22', meet: 1, results: false, details: true });
+    expect(parseCliArgs(['export-legacy', 'out', '--from', '2025-06-01', '--to', '2025-06-30'])).toEqual({ command: 'export-legacy', dir: 'out', from: '2025-06-01', to: '2025-06-30' });
+    expect(parseCliArgs(['import-legacy', 'data/races'])).toEqual({ command: 'import-legacy', dir: 'data/races', dryRun: false, concurrency: 4 });
+    expect(() => parseCliArgs(['fetch'])).toThrow('Unknown command "fetch"');
+  });
+});
+
+describe(parseImportLegacyArgs.name, () => {
+  it('should read an import-legacy command, with or without its options', () => {
+    expect(parseImportLegacyArgs(['import-legacy', 'data/races'])).toEqual({ dir: 'data/races', dryRun: false, concurrency: 4 });
+    expect(parseImportLegacyArgs(['import-legacy', '--dry-run', '/tmp/tree', '--concurrency', '8'])).toEqual({ dir: '/tmp/tree', dryRun: true, concurrency: 8 });
+  });
+
+  it.each([
+    [['import-legacy'], 'import-legacy needs a directory'],
+    [['import-legacy', '--dry-run'], 'import-legacy needs a directory'],
+    [['import-legacy', 'a', 'b'], 'Only one directory, not "a" and "b"'],
+    [['import-legacy', 'a', '--concurrency'], '--concurrency needs a value'],
+    [['import-legacy', 'a', '--concurrency', '0'], '--concurrency: "0" is not a number from 1 to 16'],
+    [['import-legacy', 'a', '--concurrency', '17'], '--concurrency: "17" is not a number from 1 to 16'],
+    [['import-legacy', 'a', '--results'], 'Unknown option "--results"'],
+  ])('should refuse %j', (argv, message) => {
+    expect(() => parseImportLegacyArgs(argv)).toThrow(UsageError);
+    expect(() => parseImportLegacyArgs(argv)).toThrow(message);
   });
 });

@@ -1,13 +1,26 @@
-import { normaliseRaceDate } from '@app/collection';
+import { daysBetween, MAX_RANGE_DAYS, normaliseRaceDate } from '@app/collection';
 
 export const USAGE = `Usage: npm run cli -- collect --date YYYY-MM-DD --meet 1|2|3 [--results] [--no-details]
+       npm run cli -- export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]
+       npm run cli -- import-legacy <dir> [--dry-run] [--concurrency N]
 
   --date        race day (YYYY-MM-DD or YYYYMMDD, Asia/Seoul)
   --meet        1 Seoul, 2 Jeju, 3 Busan-Gyeongnam (4 Yeongcheon)
   --results     also collect results, dividends and scratches
   --no-details  skip horse, jockey and trainer details (and the pre-race snapshot)
 
-Exit status: 0 when everything was collected, 1 when anything failed, 2 for bad arguments.
+export-legacy writes the races of a range as legacy files, <dir>/YYYY/MM/YYYYMMDD/<venue>/race_*_prerace.json
+(and _enriched.json where pre-race snapshots exist):
+  <dir>         root of the legacy tree (the old data/races)
+  --from, --to  first and last race day, both included, at most ${MAX_RANGE_DAYS} days
+  --meet        only this meet (default: 1, 2 and 3)
+
+import-legacy reads a legacy tree (or any part of it, e.g. <dir>/2025/05) into the database:
+  <dir>           root of the legacy tree (the old data/races)
+  --dry-run       parse and check every file and report what would be imported; write nothing
+  --concurrency   races imported at once, 1 to 16 (default 4)
+
+Exit status: 0 when everything was collected, exported or imported, 1 when anything failed, 2 for bad arguments.
 `;
 
 export class UsageError extends Error {
@@ -66,4 +79,102 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   if (!args.date) throw new UsageError('--date is required');
   if (!args.meet) throw new UsageError('--meet is required');
   return args as CollectArgs;
+}
+
+export interface ExportLegacyArgs {
+  dir: string;
+  /** YYYY-MM-DD */
+  from: string;
+  to: string;
+  meet?: number;
+}
+
+export interface ImportLegacyArgs {
+  dir: string;
+  dryRun: boolean;
+  concurrency: number;
+}
+
+export type CliCommand = ({ command: 'collect' } & CollectArgs) | ({ command: 'export-legacy' } & ExportLegacyArgs) | ({ command: 'import-legacy' } & ImportLegacyArgs);
+
+/** Any command line: each command's own parser checks its options. */
+export function parseCliArgs(argv: string[]): CliCommand {
+  if (argv[0] === 'export-legacy') return { command: 'export-legacy', ...parseExportLegacyArgs(argv) };
+  if (argv[0] === 'import-legacy') return { command: 'import-legacy', ...parseImportLegacyArgs(argv) };
+  return { command: 'collect', ...parseCollectArgs(argv) };
+}
+
+/** `export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]` */
+export function parseExportLegacyArgs(argv: string[]): ExportLegacyArgs {
+  const [command, ...rest] = argv;
+  if (command !== 'export-legacy') throw new UsageError(`Unknown command "${command}"`);
+  const args: Partial<ExportLegacyArgs> = {};
+  const date = (flag: string, raw: string): string => {
+    const value = normaliseRaceDate(raw);
+    if (!value) throw new UsageError(`${flag}: "${raw}" is not a calendar date (YYYY-MM-DD)`);
+    return value;
+  };
+  for (let i = 0; i < rest.length; i += 1) {
+    const flag = rest[i];
+    const value = (): string => {
+      const next = rest[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      i += 1;
+      return next;
+    };
+    switch (flag) {
+      case '--from':
+        args.from = date(flag, value());
+        break;
+      case '--to':
+        args.to = date(flag, value());
+        break;
+      case '--meet': {
+        const raw = value();
+        if (!/^[1-3]$/.test(raw)) throw new UsageError(`--meet: "${raw}" is not 1, 2 or 3`);
+        args.meet = Number(raw);
+        break;
+      }
+      default:
+        if (flag.startsWith('-')) throw new UsageError(`Unknown option "${flag}"`);
+        if (args.dir !== undefined) throw new UsageError(`Only one directory, not "${args.dir}" and "${flag}"`);
+        args.dir = flag;
+    }
+  }
+  if (!args.dir) throw new UsageError('export-legacy needs a directory');
+  if (!args.from) throw new UsageError('--from is required');
+  if (!args.to) throw new UsageError('--to is required');
+  const days = daysBetween(args.from, args.to);
+  if (days < 0) throw new UsageError('--to must not be before --from');
+  if (days + 1 > MAX_RANGE_DAYS) throw new UsageError(`--from..--to may span at most ${MAX_RANGE_DAYS} days`);
+  return args as ExportLegacyArgs;
+}
+
+/** `import-legacy <dir> [--dry-run] [--concurrency N]` */
+export function parseImportLegacyArgs(argv: string[]): ImportLegacyArgs {
+  const [command, ...rest] = argv;
+  if (command !== 'import-legacy') throw new UsageError(`Unknown command "${command}"`);
+  const args: Partial<ImportLegacyArgs> = { dryRun: false, concurrency: 4 };
+  for (let i = 0; i < rest.length; i += 1) {
+    const flag = rest[i];
+    switch (flag) {
+      case '--dry-run':
+        args.dryRun = true;
+        break;
+      case '--concurrency': {
+        const raw = rest[i + 1];
+        if (raw === undefined || raw.startsWith('--')) throw new UsageError('--concurrency needs a value');
+        i += 1;
+        if (!/^\d{1,2}$/.test(raw) || Number(raw) < 1 || Number(raw) > 16) throw new UsageError(`--concurrency: "${raw}" is not a number from 1 to 16`);
+        args.concurrency = Number(raw);
+        break;
+      }
+      default:
+        if (flag.startsWith('-')) throw new UsageError(`Unknown option "${flag}"`);
+        if (args.dir !== undefined) throw new UsageError(`Only one directory, not "${args.dir}" and "${flag}"`);
+        args.dir = flag;
+    }
+  }
+  if (!args.dir) throw new UsageError('import-legacy needs a directory');
+  return args as ImportLegacyArgs;
 }

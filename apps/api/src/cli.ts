@@ -1,15 +1,18 @@
 import 'reflect-metadata';
 import { CollectionModule, CollectionReport, CollectionService } from '@app/collection';
-import { createLogger, exitAfterFlush, NestPinoLogger } from '@app/common';
+import { AppLogger, createLogger, exitAfterFlush, NestPinoLogger } from '@app/common';
 import { AppConfig, ConfigModule, loadConfigOrExit } from '@app/config';
 import { DatabaseModule, ensureDatabaseExists } from '@app/database';
 import { KraClientModule } from '@app/kra-client';
 import { KraUpstreamModule } from '@app/kra-sandbox';
+import { LegacyExporter, LegacyExportModule, LegacyExportReport, LegacyImporter, LegacyImportModule, LegacyImportProgress, LegacyImportReport } from '@app/legacy';
 import { MonitoringModule } from '@app/monitoring';
 import { RedisModule } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { parseCollectArgs, UsageError, USAGE } from './cli-args';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CliCommand, ExportLegacyArgs, ImportLegacyArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
 
 @Module({})
 class CliModule {
@@ -18,6 +21,22 @@ class CliModule {
       module: CliModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule],
     };
+  }
+}
+
+/** The export reads only PostgreSQL: no Redis, no KRA client. */
+@Module({})
+class ExportCliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: ExportCliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), LegacyExportModule] };
+  }
+}
+
+/** The import writes PostgreSQL and drops cached reads of the days it wrote (Redis); no KRA client. */
+@Module({})
+class ImportCliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: ImportCliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), RedisModule, LegacyImportModule] };
   }
 }
 
@@ -56,17 +75,119 @@ function summary(report: CollectionReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `npm run cli -- collect --date 2025-06-22 --meet 1 [--results] [--no-details]` */
-async function main(): Promise<void> {
-  let args;
+function exportSummary(report: LegacyExportReport, root: string): string {
+  const lines = [
+    `export-legacy ${report.from}..${report.to} meet ${report.meet ?? '1, 2, 3'} into ${root}`,
+    `  races ${report.races} (with _enriched ${report.enriched}), files written ${report.filesWritten}, unchanged ${report.filesUnchanged}`,
+    ...report.failures.map((failure) => `  FAILED ${failure.race}: ${failure.reason}`),
+    report.ok ? 'ok' : `${report.failures.length} failure(s)`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `npm run cli -- export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]` */
+async function exportLegacy(args: ExportLegacyArgs, config: AppConfig, logger: AppLogger): Promise<void> {
+  const root = resolve(args.dir);
   try {
-    args = parseCollectArgs(process.argv.slice(2));
+    const app = await NestFactory.createApplicationContext(ExportCliModule.forRoot(config), { logger: new NestPinoLogger(logger), abortOnError: false });
+    // A bar on a terminal; off it, a line every 10 % of the races rather than one at the very end.
+    const progress = progressReporter();
+    let tenths = 0;
+    const onProgress = (done: number, total: number): void => {
+      if (process.stderr.isTTY) return progress.update('export', done, total);
+      const reached = Math.floor((done / total) * 10);
+      if (reached > tenths) process.stderr.write(`export: ${done}/${total} races (${(tenths = reached) * 10}%)\n`);
+    };
+    const report = await app.get(LegacyExporter).export(root, { from: args.from, to: args.to, meet: args.meet, onProgress });
+    progress.finish();
+    await app.close();
+    process.stderr.write(exportSummary(report, root));
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    exitAfterFlush(logger, report.ok ? 0 : 1);
+  } catch (error) {
+    logger.fatal({ err: error }, 'Export failed');
+    exitAfterFlush(logger, 1);
+  }
+}
+
+/** The import's progress: a bar on a terminal (redrawn at most 10 times a second), else a line every 5 % of the files. */
+function importProgressReporter(): { update: (progress: LegacyImportProgress) => void; finish: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let drawnAt = 0;
+  let step = 0;
+  return {
+    update({ filesDone, filesTotal, imported, unchanged, failed }) {
+      const counts = `${filesDone}/${filesTotal} files  imported ${imported}  unchanged ${unchanged}  failed ${failed}`;
+      if (tty) {
+        if (Date.now() - drawnAt < 100 && filesDone < filesTotal) return;
+        drawnAt = Date.now();
+        const width = 30;
+        const filled = filesTotal > 0 ? Math.round((filesDone / filesTotal) * width) : width;
+        process.stderr.write(`\rimport   [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${counts}   `);
+        return;
+      }
+      const reached = filesTotal > 0 ? Math.floor((filesDone / filesTotal) * 20) : 20;
+      if (reached > step) {
+        step = reached;
+        process.stderr.write(`import: ${counts} (${reached * 5}%)\n`);
+      }
+    },
+    finish() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+function importSummary(report: LegacyImportReport): string {
+  const lines = [
+    `import-legacy ${report.root}${report.dryRun ? ' (dry run: nothing written)' : ''}: ${report.files} files, ${report.races} races in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `  ${report.dryRun ? 'would import' : 'imported'} ${report.imported}, skipped as unchanged ${report.unchanged}, failed ${report.failed}`,
+    ...report.failures.map((failure) => `  FAILED ${failure.path}: ${failure.reason}`),
+    report.ok ? 'ok' : `${report.failures.length} failure(s)`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `npm run cli -- import-legacy <dir> [--dry-run] [--concurrency N]` */
+async function importLegacy(args: ImportLegacyArgs, config: AppConfig, logger: AppLogger): Promise<void> {
+  const isDirectory = await stat(args.dir).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory) {
+    process.stderr.write(`import-legacy: "${args.dir}" is not a directory\n\n${USAGE}`);
+    exitAfterFlush(logger, 2);
+    return;
+  }
+  try {
+    if (config.database.createIfMissing) await ensureDatabaseExists(config.database.url);
+    const app = await NestFactory.createApplicationContext(ImportCliModule.forRoot(config), { logger: new NestPinoLogger(logger), abortOnError: false });
+    const progress = importProgressReporter();
+    const report = await app.get(LegacyImporter).import(args.dir, { dryRun: args.dryRun, concurrency: args.concurrency, onProgress: progress.update });
+    progress.finish();
+    await app.close();
+    process.stderr.write(importSummary(report));
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    exitAfterFlush(logger, report.ok ? 0 : 1);
+  } catch (error) {
+    logger.fatal({ err: error }, 'Import failed');
+    exitAfterFlush(logger, 1);
+  }
+}
+
+/** `npm run cli -- collect --date 2025-06-22 --meet 1 [--results] [--no-details]`, or `export-legacy` (see USAGE) */
+async function main(): Promise<void> {
+  let args: CliCommand;
+  try {
+    args = parseCliArgs(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
     process.exit(error instanceof UsageError && error.help ? 0 : 2);
   }
   const config = loadConfigOrExit();
   const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, undefined);
+  if (args.command === 'export-legacy') return exportLegacy(args, config, logger);
+  if (args.command === 'import-legacy') return importLegacy(args, config, logger);
   try {
     if (config.database.createIfMissing) await ensureDatabaseExists(config.database.url);
     const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: new NestPinoLogger(logger), abortOnError: false });
