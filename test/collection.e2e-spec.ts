@@ -7,6 +7,7 @@ import { ADMIN_KEY, testConfig, TestDatabase, testEnv, TestRedisPrefix } from '.
 import { forbiddenKeys } from './support/prerace';
 import { kraClient, TestKraClient } from './support/kra';
 import { CLI_MAIN, NodeProcess, sleep } from './support/processes';
+import { findScratchDay } from './support/sandbox-days';
 
 const FIXTURE_DAY = { date: '2025-05-23', meet: 3 };
 const DATA_TABLES = ['races', 'horses', 'jockeys', 'trainers', 'owners', 'entries', 'entry_snapshots', 'results', 'dividends', 'upstream_responses'];
@@ -264,21 +265,6 @@ describe('Collection engine against the sandbox', () => {
     });
   });
 });
-
-/** A sandbox race with a scratched runner, searched deterministically. */
-function findScratchDay(sandbox: KraSandbox): { date: string; meet: number; raceNo: number; gateNo: number } {
-  for (let day = 0; day < 120; day += 1) {
-    const date = new Date(Date.UTC(2025, 5, 1 + day));
-    const rcDate = date.toISOString().slice(0, 10).replace(/-/g, '');
-    for (const meet of [1, 2, 3] as const) {
-      for (const race of sandbox.world.raceDay(rcDate, meet).races) {
-        const scratched = race.rows.find((row) => Number(row.ord) === 95);
-        if (scratched) return { date: date.toISOString().slice(0, 10), meet, raceNo: Number(race.plan.rcNo), gateNo: Number(scratched.chulNo) };
-      }
-    }
-  }
-  throw new Error('no scratch found in the sandbox');
-}
 
 describe('npm run cli -- collect', () => {
   const database = new TestDatabase();

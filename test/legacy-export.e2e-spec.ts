@@ -13,6 +13,7 @@ import { logicalDump } from './support/dump';
 import { ADMIN_KEY, testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
 import { writeLegacyTree } from './support/legacy-tree';
 import { CLI_MAIN, NodeProcess } from './support/processes';
+import { findScratchDay, ScratchDay } from './support/sandbox-days';
 
 type Json = Record<string, unknown>;
 type Item = Json & { chulNo: number; hrDetail?: Json; jkDetail?: Json; trDetail?: Json };
@@ -51,28 +52,13 @@ function filesUnder(root: string): string[] {
     .sort();
 }
 
-/** A sandbox race with a scratched runner, searched deterministically. */
-function findScratchDay(sandbox: KraSandbox): { date: string; meet: number; raceNo: number; gateNo: number } {
-  for (let day = 0; day < 120; day += 1) {
-    const date = new Date(Date.UTC(2025, 5, 1 + day));
-    const rcDate = date.toISOString().slice(0, 10).replace(/-/g, '');
-    for (const meet of [1, 2, 3] as const) {
-      for (const race of sandbox.world.raceDay(rcDate, meet).races) {
-        const scratched = race.rows.find((row) => Number(row.ord) === 95);
-        if (scratched) return { date: date.toISOString().slice(0, 10), meet, raceNo: Number(race.plan.rcNo), gateNo: Number(scratched.chulNo) };
-      }
-    }
-  }
-  throw new Error('no scratch found in the sandbox');
-}
-
 describe('Legacy export', () => {
   const database = new TestDatabase();
   const redis = new TestRedisPrefix();
   let sandbox: KraSandbox;
   let api: RunningApi;
   let readKey: string;
-  let scratchDay: ReturnType<typeof findScratchDay>;
+  let scratchDay: ScratchDay;
 
   const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${api.baseUrl}/api/v2${path}`, { headers: { 'x-api-key': readKey, ...headers } });

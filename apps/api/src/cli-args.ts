@@ -32,6 +32,36 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Hands each argument after the command to `onArg`, with `value()` to take the next argument as that
+ * option's value (a usage error when there is none or it is another option).
+ */
+function eachArg(rest: string[], onArg: (arg: string, value: () => string) => void): void {
+  for (let i = 0; i < rest.length; i += 1) {
+    const arg = rest[i];
+    onArg(arg, () => {
+      const next = rest[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      i += 1;
+      return next;
+    });
+  }
+}
+
+/** A command's one positional argument, its directory: anything else starting with "-" is an unknown option. */
+function directoryArg(current: string | undefined, arg: string): string {
+  if (arg.startsWith('-')) throw new UsageError(`Unknown option "${arg}"`);
+  if (current !== undefined) throw new UsageError(`Only one directory, not "${current}" and "${arg}"`);
+  return arg;
+}
+
+/** An option's race day as YYYY-MM-DD (it may be given as YYYYMMDD too). */
+function raceDateArg(flag: string, raw: string): string {
+  const date = normaliseRaceDate(raw);
+  if (!date) throw new UsageError(`${flag}: "${raw}" is not a calendar date (YYYY-MM-DD)`);
+  return date;
+}
+
 export interface CollectArgs {
   date: string;
   meet: number;
@@ -44,22 +74,11 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   if (command === undefined || command === '--help' || command === 'help') throw new UsageError('', true);
   if (command !== 'collect') throw new UsageError(`Unknown command "${command}"`);
   const args: Partial<CollectArgs> = { results: false, details: true };
-  for (let i = 0; i < rest.length; i += 1) {
-    const flag = rest[i];
-    const value = (): string => {
-      const next = rest[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      i += 1;
-      return next;
-    };
-    switch (flag) {
-      case '--date': {
-        const raw = value();
-        const date = normaliseRaceDate(raw);
-        if (!date) throw new UsageError(`--date: "${raw}" is not a calendar date (YYYY-MM-DD)`);
-        args.date = date;
+  eachArg(rest, (arg, value) => {
+    switch (arg) {
+      case '--date':
+        args.date = raceDateArg(arg, value());
         break;
-      }
       case '--meet': {
         const raw = value();
         if (!/^[1-4]$/.test(raw)) throw new UsageError(`--meet: "${raw}" is not 1, 2, 3 or 4`);
@@ -73,9 +92,9 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
         args.details = false;
         break;
       default:
-        throw new UsageError(`Unknown option "${flag}"`);
+        throw new UsageError(`Unknown option "${arg}"`);
     }
-  }
+  });
   if (!args.date) throw new UsageError('--date is required');
   if (!args.meet) throw new UsageError('--meet is required');
   return args as CollectArgs;
@@ -109,25 +128,13 @@ export function parseExportLegacyArgs(argv: string[]): ExportLegacyArgs {
   const [command, ...rest] = argv;
   if (command !== 'export-legacy') throw new UsageError(`Unknown command "${command}"`);
   const args: Partial<ExportLegacyArgs> = {};
-  const date = (flag: string, raw: string): string => {
-    const value = normaliseRaceDate(raw);
-    if (!value) throw new UsageError(`${flag}: "${raw}" is not a calendar date (YYYY-MM-DD)`);
-    return value;
-  };
-  for (let i = 0; i < rest.length; i += 1) {
-    const flag = rest[i];
-    const value = (): string => {
-      const next = rest[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      i += 1;
-      return next;
-    };
-    switch (flag) {
+  eachArg(rest, (arg, value) => {
+    switch (arg) {
       case '--from':
-        args.from = date(flag, value());
+        args.from = raceDateArg(arg, value());
         break;
       case '--to':
-        args.to = date(flag, value());
+        args.to = raceDateArg(arg, value());
         break;
       case '--meet': {
         const raw = value();
@@ -136,11 +143,9 @@ export function parseExportLegacyArgs(argv: string[]): ExportLegacyArgs {
         break;
       }
       default:
-        if (flag.startsWith('-')) throw new UsageError(`Unknown option "${flag}"`);
-        if (args.dir !== undefined) throw new UsageError(`Only one directory, not "${args.dir}" and "${flag}"`);
-        args.dir = flag;
+        args.dir = directoryArg(args.dir, arg);
     }
-  }
+  });
   if (!args.dir) throw new UsageError('export-legacy needs a directory');
   if (!args.from) throw new UsageError('--from is required');
   if (!args.to) throw new UsageError('--to is required');
@@ -155,26 +160,21 @@ export function parseImportLegacyArgs(argv: string[]): ImportLegacyArgs {
   const [command, ...rest] = argv;
   if (command !== 'import-legacy') throw new UsageError(`Unknown command "${command}"`);
   const args: Partial<ImportLegacyArgs> = { dryRun: false, concurrency: 4 };
-  for (let i = 0; i < rest.length; i += 1) {
-    const flag = rest[i];
-    switch (flag) {
+  eachArg(rest, (arg, value) => {
+    switch (arg) {
       case '--dry-run':
         args.dryRun = true;
         break;
       case '--concurrency': {
-        const raw = rest[i + 1];
-        if (raw === undefined || raw.startsWith('--')) throw new UsageError('--concurrency needs a value');
-        i += 1;
+        const raw = value();
         if (!/^\d{1,2}$/.test(raw) || Number(raw) < 1 || Number(raw) > 16) throw new UsageError(`--concurrency: "${raw}" is not a number from 1 to 16`);
         args.concurrency = Number(raw);
         break;
       }
       default:
-        if (flag.startsWith('-')) throw new UsageError(`Unknown option "${flag}"`);
-        if (args.dir !== undefined) throw new UsageError(`Only one directory, not "${args.dir}" and "${flag}"`);
-        args.dir = flag;
+        args.dir = directoryArg(args.dir, arg);
     }
-  }
+  });
   if (!args.dir) throw new UsageError('import-legacy needs a directory');
   return args as ImportLegacyArgs;
 }

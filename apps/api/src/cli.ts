@@ -8,11 +8,11 @@ import { KraUpstreamModule } from '@app/kra-sandbox';
 import { LegacyExporter, LegacyExportModule, LegacyExportReport, LegacyImporter, LegacyImportModule, LegacyImportProgress, LegacyImportReport } from '@app/legacy';
 import { MonitoringModule } from '@app/monitoring';
 import { RedisModule } from '@app/redis';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CliCommand, ExportLegacyArgs, ImportLegacyArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
+import { CliCommand, CollectArgs, ExportLegacyArgs, ImportLegacyArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
 
 @Module({})
 class CliModule {
@@ -85,29 +85,63 @@ function exportSummary(report: LegacyExportReport, root: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `npm run cli -- export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]` */
-async function exportLegacy(args: ExportLegacyArgs, config: AppConfig, logger: AppLogger): Promise<void> {
-  const root = resolve(args.dir);
+/** What a command runs in its Nest context, and how its report reads. */
+interface ReportingCommand<Report extends { ok: boolean }> {
+  module: DynamicModule;
+  /** Commands that write create the database first when the configuration says so. */
+  createsDatabase: boolean;
+  /** The fatal log line when the command throws. */
+  failureMessage: string;
+  /** The progress display the command updates: finished (its bar's line ended) before the summary. */
+  progress: { finish: () => void };
+  run: (app: INestApplicationContext) => Promise<Report>;
+  summary: (report: Report) => string;
+}
+
+/**
+ * Runs a command in a Nest context of its own: the summary goes to stderr and the report, as JSON, to
+ * stdout. Exits 0 when the report is ok, 1 when it is not or the command threw.
+ */
+async function runReportingCommand<Report extends { ok: boolean }>(command: ReportingCommand<Report>, config: AppConfig, logger: AppLogger): Promise<void> {
   try {
-    const app = await NestFactory.createApplicationContext(ExportCliModule.forRoot(config), { logger: new NestPinoLogger(logger), abortOnError: false });
-    // A bar on a terminal; off it, a line every 10 % of the races rather than one at the very end.
-    const progress = progressReporter();
-    let tenths = 0;
-    const onProgress = (done: number, total: number): void => {
-      if (process.stderr.isTTY) return progress.update('export', done, total);
-      const reached = Math.floor((done / total) * 10);
-      if (reached > tenths) process.stderr.write(`export: ${done}/${total} races (${(tenths = reached) * 10}%)\n`);
-    };
-    const report = await app.get(LegacyExporter).export(root, { from: args.from, to: args.to, meet: args.meet, onProgress });
-    progress.finish();
+    if (command.createsDatabase && config.database.createIfMissing) await ensureDatabaseExists(config.database.url);
+    const app = await NestFactory.createApplicationContext(command.module, { logger: new NestPinoLogger(logger), abortOnError: false });
+    const report = await command.run(app);
+    command.progress.finish();
     await app.close();
-    process.stderr.write(exportSummary(report, root));
+    process.stderr.write(command.summary(report));
     process.stdout.write(`${JSON.stringify(report)}\n`);
     exitAfterFlush(logger, report.ok ? 0 : 1);
   } catch (error) {
-    logger.fatal({ err: error }, 'Export failed');
+    logger.fatal({ err: error }, command.failureMessage);
     exitAfterFlush(logger, 1);
   }
+}
+
+/** `npm run cli -- export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]` */
+async function exportLegacy(args: ExportLegacyArgs, config: AppConfig, logger: AppLogger): Promise<void> {
+  const root = resolve(args.dir);
+  // A bar on a terminal; off it, a line every 10 % of the races rather than one at the very end.
+  const progress = progressReporter();
+  let tenths = 0;
+  const onProgress = (done: number, total: number): void => {
+    if (process.stderr.isTTY) return progress.update('export', done, total);
+    const reached = Math.floor((done / total) * 10);
+    if (reached > tenths) process.stderr.write(`export: ${done}/${total} races (${(tenths = reached) * 10}%)\n`);
+  };
+  await runReportingCommand(
+    {
+      module: ExportCliModule.forRoot(config),
+      // The export only reads: a missing database is an error, not something to create.
+      createsDatabase: false,
+      failureMessage: 'Export failed',
+      progress,
+      run: (app) => app.get(LegacyExporter).export(root, { from: args.from, to: args.to, meet: args.meet, onProgress }),
+      summary: (report) => exportSummary(report, root),
+    },
+    config,
+    logger,
+  );
 }
 
 /** The import's progress: a bar on a terminal (redrawn at most 10 times a second), else a line every 5 % of the files. */
@@ -159,23 +193,39 @@ async function importLegacy(args: ImportLegacyArgs, config: AppConfig, logger: A
     exitAfterFlush(logger, 2);
     return;
   }
-  try {
-    if (config.database.createIfMissing) await ensureDatabaseExists(config.database.url);
-    const app = await NestFactory.createApplicationContext(ImportCliModule.forRoot(config), { logger: new NestPinoLogger(logger), abortOnError: false });
-    const progress = importProgressReporter();
-    const report = await app.get(LegacyImporter).import(args.dir, { dryRun: args.dryRun, concurrency: args.concurrency, onProgress: progress.update });
-    progress.finish();
-    await app.close();
-    process.stderr.write(importSummary(report));
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    exitAfterFlush(logger, report.ok ? 0 : 1);
-  } catch (error) {
-    logger.fatal({ err: error }, 'Import failed');
-    exitAfterFlush(logger, 1);
-  }
+  const progress = importProgressReporter();
+  await runReportingCommand(
+    {
+      module: ImportCliModule.forRoot(config),
+      createsDatabase: true,
+      failureMessage: 'Import failed',
+      progress,
+      run: (app) => app.get(LegacyImporter).import(args.dir, { dryRun: args.dryRun, concurrency: args.concurrency, onProgress: progress.update }),
+      summary: importSummary,
+    },
+    config,
+    logger,
+  );
 }
 
-/** `npm run cli -- collect --date 2025-06-22 --meet 1 [--results] [--no-details]`, or `export-legacy` (see USAGE) */
+/** `npm run cli -- collect --date 2025-06-22 --meet 1 [--results] [--no-details]` */
+async function collect(args: CollectArgs, config: AppConfig, logger: AppLogger): Promise<void> {
+  const progress = progressReporter();
+  await runReportingCommand(
+    {
+      module: CliModule.forRoot(config),
+      createsDatabase: true,
+      failureMessage: 'Collection failed',
+      progress,
+      run: (app) => app.get(CollectionService).collectDay({ ...args, onProgress: progress.update }),
+      summary,
+    },
+    config,
+    logger,
+  );
+}
+
+/** `npm run cli -- collect | export-legacy | import-legacy …` (see USAGE) */
 async function main(): Promise<void> {
   let args: CliCommand;
   try {
@@ -188,20 +238,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, undefined);
   if (args.command === 'export-legacy') return exportLegacy(args, config, logger);
   if (args.command === 'import-legacy') return importLegacy(args, config, logger);
-  try {
-    if (config.database.createIfMissing) await ensureDatabaseExists(config.database.url);
-    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: new NestPinoLogger(logger), abortOnError: false });
-    const progress = progressReporter();
-    const report = await app.get(CollectionService).collectDay({ ...args, onProgress: progress.update });
-    progress.finish();
-    await app.close();
-    process.stderr.write(summary(report));
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    exitAfterFlush(logger, report.ok ? 0 : 1);
-  } catch (error) {
-    logger.fatal({ err: error }, 'Collection failed');
-    exitAfterFlush(logger, 1);
-  }
+  return collect(args, config, logger);
 }
 
 void main();

@@ -1,5 +1,6 @@
 export * from './collection-report';
 export * from './collection.module';
 export * from './collection.service';
+export * from './pre-race-fields';
 export * from './race-data.repository';
 export * from './read';

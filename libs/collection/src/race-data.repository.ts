@@ -2,18 +2,11 @@ import type { DividendRecord, EntryRecord, HorseRecord, JockeyRecord, RacePlanRe
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import type { RaceCardFields } from './pre-race-fields';
 
 /** Race-level facts known before the race, merged from the race plan and the entry sheet. */
-export interface RaceCard {
-  raceNo: number;
-  name: string | null;
-  distanceM: number | null;
-  raceClass: string | null;
-  ageCondition: string | null;
-  sexCondition: string | null;
-  weightCondition: string | null;
-  prizeCondition: string | null;
-  prizes: number[];
+export interface RaceCard extends RaceCardFields {
+  /** ISO 8601, as the KRA records give it. */
   scheduledStart: string | null;
   hasEntries: boolean;
   sourceId: string | null;

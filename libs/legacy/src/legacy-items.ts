@@ -1,3 +1,4 @@
+import type { EntryFields, RaceCardFields } from '@app/collection';
 import type { RawItem, RawValue } from '@app/kra-client';
 import type { LegacyItem, LegacyKind } from './legacy-files';
 
@@ -11,19 +12,10 @@ import type { LegacyItem, LegacyKind } from './legacy-files';
  */
 
 /** A race's card as stored (`races`); nothing observed at or after the start. */
-export interface LegacyRaceCard {
+export interface LegacyRaceCard extends RaceCardFields {
   /** YYYY-MM-DD */
   date: string;
   meet: number;
-  raceNo: number;
-  name: string | null;
-  distanceM: number | null;
-  raceClass: string | null;
-  ageCondition: string | null;
-  sexCondition: string | null;
-  weightCondition: string | null;
-  prizeCondition: string | null;
-  prizes: number[];
   scheduledStart: Date | null;
 }
 
@@ -68,21 +60,12 @@ export interface LegacySnapshot {
 }
 
 /** One runner as stored: the entry (`entries`), its people, their master data and the entry's snapshot. */
-export interface LegacyRunner {
+export interface LegacyRunner extends EntryFields {
   gateNo: number;
   horse: LegacyRef;
   jockey: LegacyRef;
   trainer: LegacyRef;
   owner: LegacyRef;
-  age: number | null;
-  sex: string | null;
-  origin: string | null;
-  carriedWeightKg: number | null;
-  bodyWeightKg: number | null;
-  bodyWeightChange: number | null;
-  rating: number | null;
-  equipment: string | null;
-  daysSinceLastStart: number | null;
   horseMaster: LegacyHorseMaster;
   jockeyMaster: LegacyJockeyMaster | null;
   trainerMaster: LegacyTrainerMaster | null;

@@ -1,3 +1,4 @@
+import { ENTRY_FIELD_COLUMNS, EntryFields, pickEntryFields, RACE_CARD_COLUMNS } from '@app/collection';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { LegacyEnvelope, legacyEnvelope, LegacyKind, LEGACY_VENUES } from './legacy-files';
@@ -49,10 +50,7 @@ export class LegacyRaceBuilder {
   load(date: string, meet: number, raceNo: number): Promise<LegacyRaceData | null> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const [card] = await manager.query<(LegacyRaceCard & { id: string })[]>(
-        `SELECT r.id, to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, r.race_no AS "raceNo", r.name, r.distance_m AS "distanceM",
-                r.race_class AS "raceClass", r.age_condition AS "ageCondition", r.sex_condition AS "sexCondition",
-                r.weight_condition AS "weightCondition", r.prize_condition AS "prizeCondition", r.prizes::float8[] AS prizes,
-                r.scheduled_start AS "scheduledStart"
+        `SELECT r.id, to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, ${RACE_CARD_COLUMNS}, r.scheduled_start AS "scheduledStart"
            FROM races r WHERE r.race_date = $1 AND r.meet = $2 AND r.race_no = $3`,
         [date, meet, raceNo],
       );
@@ -87,8 +85,7 @@ export class LegacyRaceBuilder {
     const rows = await manager.query<RunnerRow[]>(
       `SELECT e.gate_no AS "gateNo", e.hr_no AS "hrNo", h.name AS "hrName", e.jk_no AS "jkNo", j.name AS "jkName",
               e.tr_no AS "trNo", t.name AS "trName", e.ow_no AS "owNo", o.name AS "owName",
-              e.age, e.sex, e.origin, e.carried_weight_kg::float8 AS "carriedWeightKg", e.body_weight_kg::float8 AS "bodyWeightKg",
-              e.body_weight_change::float8 AS "bodyWeightChange", e.rating, e.equipment, e.days_since_last_start AS "daysSinceLastStart",
+              ${ENTRY_FIELD_COLUMNS},
               h.meet AS "hMeet", h.sex AS "hSex", to_char(h.birth_date, 'YYYY-MM-DD') AS "hBirthDate", h.origin AS "hOrigin",
               h.sire_no AS "hSireNo", h.sire_name AS "hSireName", h.dam_no AS "hDamNo", h.dam_name AS "hDamName",
               h.ow_no AS "hOwNo", ho.name AS "hOwName", h.tr_no AS "hTrNo", ht.name AS "hTrName",
@@ -131,7 +128,7 @@ function rangeParams(filter: LegacyRaceFilter): unknown[] {
   return [filter.from, filter.to, filter.meet === undefined ? LEGACY_MEETS : [filter.meet]];
 }
 
-interface RunnerRow {
+interface RunnerRow extends EntryFields {
   gateNo: number;
   hrNo: string;
   hrName: string;
@@ -141,15 +138,6 @@ interface RunnerRow {
   trName: string | null;
   owNo: string | null;
   owName: string | null;
-  age: number | null;
-  sex: string | null;
-  origin: string | null;
-  carriedWeightKg: number | null;
-  bodyWeightKg: number | null;
-  bodyWeightChange: number | null;
-  rating: number | null;
-  equipment: string | null;
-  daysSinceLastStart: number | null;
   hMeet: number | null;
   hSex: string | null;
   hBirthDate: string | null;
@@ -183,15 +171,7 @@ function toRunner(row: RunnerRow): LegacyRunner {
     jockey: { no: row.jkNo, name: row.jkName },
     trainer: { no: row.trNo, name: row.trName },
     owner: { no: row.owNo, name: row.owName },
-    age: row.age,
-    sex: row.sex,
-    origin: row.origin,
-    carriedWeightKg: row.carriedWeightKg,
-    bodyWeightKg: row.bodyWeightKg,
-    bodyWeightChange: row.bodyWeightChange,
-    rating: row.rating,
-    equipment: row.equipment,
-    daysSinceLastStart: row.daysSinceLastStart,
+    ...pickEntryFields(row),
     horseMaster: {
       meet: row.hMeet,
       sex: row.hSex,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ENTRY_FIELD_COLUMNS, EntryFields, RACE_CARD_COLUMNS, RaceCardFields } from '../pre-race-fields';
 import type { RaceStatus } from './read-params.dto';
 
 /**
@@ -70,8 +71,7 @@ export class RaceReadService {
       `SELECT e.id AS "entryId", e.gate_no AS "gateNo",
               e.hr_no AS "hrNo", h.name AS "horseName", e.jk_no AS "jkNo", j.name AS "jockeyName",
               e.tr_no AS "trNo", t.name AS "trainerName", e.ow_no AS "owNo", o.name AS "ownerName",
-              e.age, e.sex, e.origin, e.carried_weight_kg::float8 AS "carriedWeightKg", e.body_weight_kg::float8 AS "bodyWeightKg",
-              e.body_weight_change::float8 AS "bodyWeightChange", e.rating, e.equipment, e.days_since_last_start AS "daysSinceLastStart",
+              ${ENTRY_FIELD_COLUMNS},
               e.scratched, e.scratch_reason AS "scratchReason",
               s.taken_at AS "snapshotTakenAt", s.taken_before_start AS "snapshotTakenBeforeStart", s.horse AS "horseSnapshot", s.jockey AS "jockeySnapshot", s.trainer AS "trainerSnapshot"
          FROM entries e
@@ -163,10 +163,8 @@ export class RaceReadService {
   }
 }
 
-const RACE_COLUMNS = `r.id, to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, r.race_no AS "raceNo", r.name,
-  r.distance_m AS "distanceM", r.race_class AS "raceClass", r.age_condition AS "ageCondition",
-  r.sex_condition AS "sexCondition", r.weight_condition AS "weightCondition", r.prize_condition AS "prizeCondition",
-  r.prizes::float8[] AS prizes, r.scheduled_start AS "scheduledStart", r.status,
+const RACE_COLUMNS = `r.id, to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, ${RACE_CARD_COLUMNS},
+  r.scheduled_start AS "scheduledStart", r.status,
   (SELECT count(*)::int FROM entries e WHERE e.race_id = r.id) AS "entryCount"`;
 
 /** Every filter optional; a static statement keeps one plan per shape in pg's cache. */
@@ -207,20 +205,11 @@ export interface CollectionRow {
   dividendCount: number;
 }
 
-export interface RaceRow {
+export interface RaceRow extends RaceCardFields {
   /** bigserial: pg returns it as a string. Internal, never sent. */
   id: string;
   date: string;
   meet: number;
-  raceNo: number;
-  name: string | null;
-  distanceM: number | null;
-  raceClass: string | null;
-  ageCondition: string | null;
-  sexCondition: string | null;
-  weightCondition: string | null;
-  prizeCondition: string | null;
-  prizes: number[];
   scheduledStart: Date | null;
   status: RaceStatus;
   entryCount: number;
@@ -232,7 +221,7 @@ export interface ObservationRow {
   moisturePercent: number | null;
 }
 
-export interface EntryRow {
+export interface EntryRow extends EntryFields {
   entryId: string;
   gateNo: number;
   hrNo: string;
@@ -243,15 +232,6 @@ export interface EntryRow {
   trainerName: string | null;
   owNo: string | null;
   ownerName: string | null;
-  age: number | null;
-  sex: string | null;
-  origin: string | null;
-  carriedWeightKg: number | null;
-  bodyWeightKg: number | null;
-  bodyWeightChange: number | null;
-  rating: number | null;
-  equipment: string | null;
-  daysSinceLastStart: number | null;
   scratched: boolean;
   scratchReason: string | null;
   snapshotTakenAt: Date | null;

@@ -9,6 +9,7 @@ import type {
   RecentStartDto,
   RunnerRefDto,
 } from './read-responses.dto';
+import { pickEntryFields } from '../pre-race-fields';
 import type { CollectionRow, EntryRow, RaceRow, ResultRow, StartRow } from './race-read.service';
 
 export function iso(value: Date | string | null): string | null {
@@ -72,15 +73,7 @@ export function toEntry(row: EntryRow, strict: boolean): RaceEntryDto {
     jockey: runner(row.jkNo, row.jockeyName, snapshot(row.jockeySnapshot)),
     trainer: runner(row.trNo, row.trainerName, snapshot(row.trainerSnapshot)),
     owner: ref(row.owNo, row.ownerName),
-    age: row.age,
-    sex: row.sex,
-    origin: row.origin,
-    carriedWeightKg: row.carriedWeightKg,
-    bodyWeightKg: row.bodyWeightKg,
-    bodyWeightChange: row.bodyWeightChange,
-    rating: row.rating,
-    equipment: row.equipment,
-    daysSinceLastStart: row.daysSinceLastStart,
+    ...pickEntryFields(row),
     scratched: row.scratched,
     scratchReason: row.scratchReason,
     snapshotTakenAt: iso(row.snapshotTakenAt),
