@@ -5,64 +5,31 @@
 // (about 5 calls per runner, one at a time) would need.
 // Settings: BENCH_COLLECT_DATE (default 2025-05-25, a Sunday), BENCH_COLLECT_CONCURRENCY (default 8),
 // BENCH_COLLECT_LATENCY_MS (default 100).
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { adminQuery, benchKraClient, loadLib, postgres, redisUrl } from './harness.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
-const load = (lib) => require(resolve(root, `dist/libs/${lib}/src/index.js`));
-const { KraClient } = load('kra-client');
-const { createKraSandbox } = load('kra-sandbox');
-const { createRedisClient } = load('redis');
-const { CollectionService, RaceDataRepository } = load('collection');
-const { dataSourceOptions, runMigrationsLocked } = load('database');
-const { DataSource } = require('typeorm');
+const { createKraSandbox } = loadLib('kra-sandbox');
+const { createRedisClient } = loadLib('redis');
+const { CollectionService, RaceDataRepository } = loadLib('collection');
+const { dataSourceOptions, runMigrationsLocked } = loadLib('database');
 
 const date = process.env.BENCH_COLLECT_DATE ?? '2025-05-25';
 const concurrency = Number(process.env.BENCH_COLLECT_CONCURRENCY ?? 8);
 const latencyMs = Number(process.env.BENCH_COLLECT_LATENCY_MS ?? 100);
 const meets = [1, 3];
-const postgres = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const database = `kra_bench_${Date.now().toString(36)}`;
 const prefix = `bench:collect:${randomBytes(4).toString('hex')}:`;
 
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: `${postgres}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-await admin(`CREATE DATABASE "${database}"`);
+await adminQuery(`CREATE DATABASE "${database}"`);
 const sandbox = await createKraSandbox({ faults: { '*': { latencyMs } } });
 await sandbox.listen();
-const redis = createRedisClient({ url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: prefix }, 'bench');
+const redis = createRedisClient({ url: redisUrl, keyPrefix: prefix }, 'bench');
 await new Promise((done) => redis.once('ready', done));
 const dataSource = await new DataSource(dataSourceOptions({ url: `${postgres}/${database}`, poolSize: 10 }, 'bench-collect')).initialize();
 try {
   await runMigrationsLocked(dataSource);
-  const client = new KraClient(
-    {
-      baseUrl: sandbox.url,
-      serviceKey: 'bench-service-key',
-      timeoutMs: 10_000,
-      maxRetries: 3,
-      retryBaseMs: 100,
-      retryMaxMs: 2_000,
-      concurrency,
-      requestsPerSecond: 1_000, // the limiter measured here is concurrency, not rate
-      pageSize: 1_000,
-      dailyQuota: 10_000,
-      masterCacheTtlSeconds: 3_600,
-    },
-    redis,
-  );
+  const client = benchKraClient(sandbox.url, redis, concurrency);
   const collector = new CollectionService(client, new RaceDataRepository(dataSource));
 
   const started = process.hrtime.bigint();
@@ -101,5 +68,5 @@ try {
   if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(prefix.length)));
   redis.disconnect();
   await sandbox.close();
-  await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 }

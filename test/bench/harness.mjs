@@ -2,6 +2,7 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { clearTimeout } from 'node:timers';
 import { dirname, resolve } from 'node:path';
@@ -25,6 +26,37 @@ export function freePort() {
       server.close(() => done(port));
     });
   });
+}
+
+const require = createRequire(import.meta.url);
+
+/** A library of the built product (`npm run build` first; the bench scripts do). */
+export function loadLib(name) {
+  return require(resolve(root, `dist/libs/${name}/src/index.js`));
+}
+
+/**
+ * The KRA client the client-level benchmarks measure, on a shared Redis client: generous retries, a
+ * rate limit far above what the sandbox is asked, so that the limiter measured is `concurrency`.
+ */
+export function benchKraClient(baseUrl, redis, concurrency) {
+  const { KraClient } = loadLib('kra-client');
+  return new KraClient(
+    {
+      baseUrl,
+      serviceKey: 'bench-service-key',
+      timeoutMs: 10_000,
+      maxRetries: 3,
+      retryBaseMs: 100,
+      retryMaxMs: 2_000,
+      concurrency,
+      requestsPerSecond: 1_000,
+      pageSize: 1_000,
+      dailyQuota: 10_000,
+      masterCacheTtlSeconds: 3_600,
+    },
+    redis,
+  );
 }
 
 export async function adminQuery(sql) {

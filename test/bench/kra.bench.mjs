@@ -3,16 +3,11 @@
 // entities, against the target: calls = unique entities, wall time ≤ 1.5 × calls ÷ concurrency × 50 ms.
 // Settings: BENCH_KRA_DATE (default 2025-05-24, a Saturday), BENCH_KRA_MEET (default 1, Seoul),
 // BENCH_KRA_CONCURRENCY (default 8), BENCH_KRA_LATENCY_MS (default 50).
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchKraClient, loadLib, redisUrl } from './harness.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
-const { KraClient } = require(resolve(root, 'dist/libs/kra-client/src/index.js'));
-const { createKraSandbox } = require(resolve(root, 'dist/libs/kra-sandbox/src/index.js'));
-const { createRedisClient } = require(resolve(root, 'dist/libs/redis/src/index.js'));
+const { createKraSandbox } = loadLib('kra-sandbox');
+const { createRedisClient } = loadLib('redis');
 
 const date = process.env.BENCH_KRA_DATE ?? '2025-05-24';
 const meet = Number(process.env.BENCH_KRA_MEET ?? 1);
@@ -23,24 +18,9 @@ const MASTER_SERVICES = ['API8_2', 'API12_1', 'API19_1'];
 
 const sandbox = await createKraSandbox({ faults: { '*': { latencyMs } } });
 await sandbox.listen();
-const redis = createRedisClient({ url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: prefix }, 'bench');
+const redis = createRedisClient({ url: redisUrl, keyPrefix: prefix }, 'bench');
 await new Promise((done) => redis.once('ready', done));
-const client = new KraClient(
-  {
-    baseUrl: sandbox.url,
-    serviceKey: 'bench-service-key',
-    timeoutMs: 10_000,
-    maxRetries: 3,
-    retryBaseMs: 100,
-    retryMaxMs: 2_000,
-    concurrency,
-    requestsPerSecond: 1_000, // the limiter under test here is concurrency, not rate
-    pageSize: 1_000,
-    dailyQuota: 10_000,
-    masterCacheTtlSeconds: 3_600,
-  },
-  redis,
-);
+const client = benchKraClient(sandbox.url, redis, concurrency);
 
 try {
   const { records: runners } = await client.entrySheet(meet, date);

@@ -1,11 +1,9 @@
+import { FINAL_STATUSES } from '@app/jobs';
 import { expect } from 'vitest';
 import { ADMIN_KEY } from './infra';
 import { sleep } from './processes';
 
-/** The statuses a job ends in. */
-export const FINAL_STATUSES = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'];
-
-export const hasEnded = (job: { status: string }): boolean => FINAL_STATUSES.includes(job.status);
+export const hasEnded = (job: { status: string }): boolean => (FINAL_STATUSES as readonly string[]).includes(job.status);
 
 export interface WaitOptions<TJob> {
   key?: string;

@@ -11,8 +11,6 @@ export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'partially_succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-/** The statuses in which a job still holds its dedupe key (mirrors the partial unique index). */
-export const LIVE_STATUSES: readonly JobStatus[] = ['queued', 'running'];
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'];
 
 export const JOB_ERROR_CODES = ['quota', 'auth', 'bad_request', 'upstream', 'transient', 'cancelled', 'internal'] as const;
