@@ -27,6 +27,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The captured KRA responses the built-in sandbox serves (found beside package.json).
+COPY --from=build /app/libs/kra-sandbox/fixtures ./libs/kra-sandbox/fixtures
 # Application files stay owned by root, read-only for the process.
 USER node
 EXPOSE 3000 3001

@@ -48,6 +48,16 @@ describe('HTTP edge', () => {
     await redis.clear();
   });
 
+  it('should name in its start-up log only routes that exist', () => {
+    const fastify = api.app.getHttpAdapter().getInstance();
+    const mapped = logLines(api.logs)
+      .map((entry) => /^Mapped \{(\S+), (\w+)\} route$/.exec(String(entry.msg)))
+      .filter((match): match is RegExpExecArray => match !== null);
+    expect(mapped.map(([, path]) => path)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/metrics', '/api/v2/whoami']));
+    for (const [, url, method] of mapped) expect(fastify.hasRoute({ url, method }), `${method} ${url}`).toBe(true);
+    expect(api.logs.filter((line) => /\/api\/v2\/(health|metrics)\b/.test(line))).toEqual([]);
+  });
+
   describe('request ids', () => {
     it('should echo a sane incoming X-Request-Id and log it on the request line', async () => {
       const response = await fetch(`${api.baseUrl}/api/v2/whoami`, { headers: { ...auth, 'x-request-id': 'trace-42.abc_DEF' } });

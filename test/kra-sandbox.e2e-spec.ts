@@ -1,12 +1,12 @@
-import { createKraSandbox, FIXTURE_FILES, KraSandbox } from '@app/kra-sandbox';
+import { createKraSandbox, defaultFixturesDir, FIXTURE_FILES, KraSandbox } from '@app/kra-sandbox';
 import { XMLParser } from 'fast-xml-parser';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 /** A raw ("Decoding") key with the characters that break when encoded twice. */
 const RAW_KEY = 'e2e+Sandbox/Key==';
-const FIXTURES_DIR = resolve(process.cwd(), '../shared/kra/fixtures');
+const FIXTURES_DIR = defaultFixturesDir();
 /** Long after every race the tests look at: all results are in. */
 const AFTER_EVERYTHING = '2026-01-01T00:00:00Z';
 

@@ -1,6 +1,6 @@
 import { CollectionService, RaceDataRepository } from '@app/collection';
 import { dataSourceOptions, runMigrationsLocked } from '@app/database';
-import { createKraSandbox, KraSandbox, KraWorld, ResultRow } from '@app/kra-sandbox';
+import { createKraSandbox, defaultFixturesDir, KraSandbox, KraWorld, ResultRow } from '@app/kra-sandbox';
 import { LegacyExporter, LegacyImporter, LegacyImportReport, LegacyRaceBuilder } from '@app/legacy';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { kraClient } from './support/kra';
 import { CLI_MAIN, NodeProcess } from './support/processes';
 
 const DATA_TABLES = ['races', 'horses', 'jockeys', 'trainers', 'owners', 'entries', 'entry_snapshots', 'results', 'dividends', 'upstream_responses'];
-const FIXTURE_PATH = join(__dirname, '../../shared/kra/fixtures/API214_1-meet3-20250523-race1.json');
+const FIXTURE_PATH = join(defaultFixturesDir(), 'API214_1-meet3-20250523-race1.json');
 
 type Row = Record<string, unknown>;
 

@@ -1,3 +1,4 @@
+import { acquireAdvisoryLock, releaseAdvisoryLock } from '@app/database';
 import { KraClient, KraResult, RaceResultRecord } from '@app/kra-client';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -79,7 +80,7 @@ export class CollectionService {
     const lock = this.repository.dataSource.createQueryRunner();
     await lock.connect();
     try {
-      await lock.query('SELECT pg_advisory_lock($1, $2)', [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]);
+      await acquireAdvisoryLock(lock, [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]);
       const run: Run = { date, meet, only: options.raceNos ? new Set(options.raceNos) : undefined, track, fail, races, progress };
       await this.collectCards(run);
       // Details and results both build on the cards but not on each other: run them side by side.
@@ -87,7 +88,7 @@ export class CollectionService {
     } catch (error) {
       fail('day', error);
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1, $2)', [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]).catch(() => undefined);
+      await releaseAdvisoryLock(lock, [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]).catch(() => undefined);
       await lock.release();
     }
     await this.cache?.invalidateDay(date, meet).catch((error: unknown) => this.logger.warn(`Cache invalidation failed: ${String(error)}`));

@@ -71,6 +71,9 @@ export class NestPinoLogger implements LoggerService {
     // Nest passes the context name last; an error logger may pass a stack before it.
     const rest = [...params];
     const context = typeof rest.at(-1) === 'string' ? (rest.pop() as string) : undefined;
+    // Nest's per-controller headings ("HealthController {/api/v2/health}:") apply the global prefix
+    // even to routes excluded from it; the "Mapped {…}" line of each route names its real path.
+    if (context === 'RoutesResolver' && level === 'info') return;
     const fields: Record<string, unknown> = { context };
     if (message instanceof Error) {
       fields.err = message;

@@ -22,6 +22,10 @@ export interface AppConfig {
     poolSize: number;
     runMigrations: boolean;
     createIfMissing: boolean;
+    /** Longest a statement may run (0: no limit); also bounds a query to a database that hangs. */
+    statementTimeoutMs: number;
+    /** Longest wait for a connection: to connect, or for a free one in the pool. */
+    connectTimeoutMs: number;
   };
   redis: { url: string; keyPrefix: string };
   auth: { adminApiKey?: string; keyCacheTtlMs: number };
@@ -102,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
       runMigrations: read.bool('DATABASE_RUN_MIGRATIONS', true),
       createIfMissing: read.bool('DATABASE_CREATE_IF_MISSING', true),
+      statementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
+      connectTimeoutMs: read.int('DATABASE_CONNECT_TIMEOUT_MS', 3_000, 100, 120_000),
     },
     redis: {
       url: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),

@@ -9,7 +9,9 @@ export function dataSourceOptions(database: AppConfig['database'], applicationNa
     url: database.url,
     applicationName,
     poolSize: database.poolSize,
-    connectTimeoutMS: 5_000,
+    // Bounds both connecting and waiting for a free connection of the pool.
+    connectTimeoutMS: database.connectTimeoutMs,
+    extra: statementTimeouts(database.statementTimeoutMs),
     synchronize: false,
     migrationsRun: false,
     migrations: MIGRATIONS,
@@ -17,4 +19,12 @@ export function dataSourceOptions(database: AppConfig['database'], applicationNa
     // The pg pool must not crash the process when an idle client loses its server.
     poolErrorHandler: () => undefined,
   };
+}
+
+/**
+ * The server cancels a statement after `statement_timeout`; the client gives up a little later
+ * (`query_timeout`) when the server does not answer at all (a hung or unreachable database).
+ */
+function statementTimeouts(ms: number): Record<string, number> {
+  return ms > 0 ? { statement_timeout: ms, query_timeout: ms + 1_000 } : {};
 }

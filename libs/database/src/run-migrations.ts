@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { acquireAdvisoryLock, releaseAdvisoryLock } from './advisory-lock';
 
 /** Any fixed 64-bit number works; it only has to be the same in every process of the product. */
 const MIGRATION_LOCK_ID = 7_264_019_331;
@@ -11,12 +12,12 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<strin
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await acquireAdvisoryLock(runner, [MIGRATION_LOCK_ID]);
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((migration) => migration.name);
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+      await releaseAdvisoryLock(runner, [MIGRATION_LOCK_ID]);
     }
   } finally {
     await runner.release();

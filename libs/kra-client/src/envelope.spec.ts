@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readKraAnswer } from './envelope';
-import { readFixture } from './fixtures';
+import { readFixture } from '@app/kra-sandbox';
 import { KraAuthError, KraBadRequestError, KraQuotaExceededError, KraTransientError, KraUpstreamError } from './kra-errors';
 import { toHorse, toJockey, toRaceResult, toTrainer } from './kra-records';
 

@@ -1,6 +1,6 @@
 import type { RawValue } from '@app/kra-client';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HORSE_TOOLS, sortKeys } from './population';
 import { Rng, round1 } from './random';
 import { marginText, ResultRow } from './race-day';
@@ -38,8 +38,24 @@ export const FIXTURE_FILES = {
   trainerXml: 'API19_1-tr070180.xml',
 } as const;
 
+/** Where the captures live inside the repository (and the image), relative to its package.json. */
+const FIXTURES_IN_PACKAGE = join('libs', 'kra-sandbox', 'fixtures');
+
+/**
+ * The folder of the captured responses: `libs/kra-sandbox/fixtures` of the package this code runs
+ * from (sources under test, `dist/` when built, `/app` in the image), or `$KRA_FIXTURES_DIR`.
+ */
 export function defaultFixturesDir(): string {
-  return process.env.KRA_FIXTURES_DIR ?? resolve(process.cwd(), '../shared/kra/fixtures');
+  if (process.env.KRA_FIXTURES_DIR) return process.env.KRA_FIXTURES_DIR;
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, FIXTURES_IN_PACKAGE);
+    if (dirname(dir) === dir) throw new Error(`No package.json above ${__dirname}: cannot find the KRA fixtures`);
+  }
+}
+
+/** The text of one captured response; a missing capture is an error. */
+export function readFixture(name: string, dir = defaultFixturesDir()): string {
+  return readFileSync(join(dir, name), 'utf8');
 }
 
 export function noFixtures(): Fixtures {
@@ -56,13 +72,16 @@ function itemsOf(json: Buffer): RawItem[] {
   return Array.isArray(items.item) ? items.item : [items.item];
 }
 
-/** Reads what exists of the fixtures directory; a missing directory or file just means generated data. */
+/**
+ * Reads every capture of the fixtures directory. A missing directory or file is an error: the
+ * sandbox never silently falls back to generated data (ask for that with `fixturesDir: null`).
+ */
 export function loadFixtures(seed: string, dir: string): Fixtures {
   const fixtures = noFixtures();
-  if (!existsSync(dir)) return fixtures;
   for (const name of Object.values(FIXTURE_FILES)) {
     const path = join(dir, name);
-    if (existsSync(path)) fixtures.files.set(name, readFileSync(path));
+    if (!existsSync(path)) throw new Error(`KRA fixture missing: ${path}`);
+    fixtures.files.set(name, readFileSync(path));
   }
   const raceJson = fixtures.files.get(FIXTURE_FILES.raceResultJson);
   if (raceJson) {

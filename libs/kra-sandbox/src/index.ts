@@ -4,7 +4,7 @@ export { DEFAULT_DAILY_QUOTA, FAULT_KINDS } from './faults';
 export type { FaultKind, FaultTarget, GatewayErrorFault, GatewayErrorStatus, ServiceFaults } from './faults';
 export type { CallRecord, SandboxStats } from './stats';
 export { KraWorld } from './kra-world';
-export { FIXTURE_FILES, FIXTURE_RACE } from './fixtures';
+export { FIXTURE_FILES, FIXTURE_RACE, defaultFixturesDir, readFixture } from './fixtures';
 export { RESULT_DELAY_MINUTES, SCRATCHES_PUBLISHED_AT, isPostRaceField, queryService, resultsAvailableAt } from './services';
 export { entriesPublishedAt, kstInstant } from './calendar';
 export { scheduledMeets } from './meets';

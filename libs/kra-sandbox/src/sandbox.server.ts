@@ -21,7 +21,7 @@ export interface KraSandboxOptions {
   faults?: Partial<Record<FaultTarget, ServiceFaults>>;
   /** Calls per service per KST day before error 22 (default 10,000). */
   dailyQuota?: number;
-  /** Captured fixtures (default $KRA_FIXTURES_DIR or ../shared/kra/fixtures); null = generated data only. */
+  /** Captured fixtures (default $KRA_FIXTURES_DIR or the repository's libs/kra-sandbox/fixtures); null = generated data only. */
   fixturesDir?: string | null;
   /** How long a 'timeout' fault holds the request before destroying the socket (default 60 s). */
   timeoutHoldMs?: number;

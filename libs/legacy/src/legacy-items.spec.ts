@@ -1,7 +1,6 @@
 import { cardFrom } from '@app/collection';
 import { RawItem, toEntry, toHorse, toJockey, toRacePlan, toRaceResult, toTrainer } from '@app/kra-client';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFixture } from '@app/kra-sandbox';
 import { describe, expect, it } from 'vitest';
 import { legacyEnvelope, LegacyItem, legacyFileText } from './legacy-files';
 import {
@@ -16,10 +15,8 @@ import {
   legacyTrainerDetail,
 } from './legacy-items';
 
-const FIXTURES = process.env.KRA_FIXTURES_DIR ?? resolve(__dirname, '../../../../shared/kra/fixtures');
-
 function fixtureItems(name: string): RawItem[] {
-  const body = (JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8')) as { response: { body: { items: { item: RawItem | RawItem[] } } } }).response.body;
+  const body = (JSON.parse(readFixture(name)) as { response: { body: { items: { item: RawItem | RawItem[] } } } }).response.body;
   return ([] as RawItem[]).concat(body.items.item);
 }
 

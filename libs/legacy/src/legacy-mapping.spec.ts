@@ -1,12 +1,10 @@
 import type { RawItem } from '@app/kra-client';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFixture } from '@app/kra-sandbox';
 import { describe, expect, it } from 'vitest';
 import { LegacyFileError, LegacyFileId, LegacyItem, readLegacyEnvelope } from './legacy-files';
 import { canonicalLegacyRace, checkLegacyItems, legacyRaceRecords, legacySnapshotParts, legacySnapshotTakenAt } from './legacy-mapping';
 
-const FIXTURES = join(__dirname, '../../../../shared/kra/fixtures');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const fixture = (name: string): string => readFixture(name);
 const FILE: LegacyFileId = { date: '2025-05-23', meet: 3, raceNo: 1, kind: 'prerace' };
 const KEY = { date: FILE.date, meet: FILE.meet, raceNo: FILE.raceNo };
 
