@@ -71,6 +71,33 @@ describe('KraClient against the sandbox', () => {
       }
     });
 
+    it('should retry a page that comes back empty before every row arrived, and return every row', async () => {
+      const paged = await kraClient(sandbox.url, SERVICE_KEY, { pageSize: 10 });
+      try {
+        // Page 1 as usual, then page 2 empty (totalCount still 11), then page 2 again.
+        sandbox.failNext('API214_1', ['pass', 'emptyPage']);
+        const result = await paged.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo);
+        expect(result.records).toHaveLength(11);
+        expect(result.upstreamCalls).toBe(3);
+        expect(sandbox.stats().recent.map((call) => call.outcome)).toEqual(['ok:fixture', 'fault:emptyPage', 'ok']);
+      } finally {
+        await paged.close();
+      }
+    });
+
+    it('should fail as transient, never with a partial list, when a later page stays empty', async () => {
+      const paged = await kraClient(sandbox.url, SERVICE_KEY, { pageSize: 10 });
+      try {
+        sandbox.failNext('API214_1', ['pass', 'emptyPage', 'emptyPage', 'emptyPage']);
+        const error = await capture(paged.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo));
+        expect(error).toBeInstanceOf(KraTransientError);
+        expect(error.message).toContain('incomplete paging: page 2 was empty with 10 of 11 rows received');
+        expect(calls('API214_1')).toBe(4); // page 1, then page 2 with KRA_MAX_RETRIES (2) retries
+      } finally {
+        await paged.close();
+      }
+    });
+
     it('should get everything in one call with a large page', async () => {
       const result = await kra.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo);
       expect(result.records).toHaveLength(11);

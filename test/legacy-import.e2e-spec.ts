@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
-import { detailsAsOf, enrichedItems, itemText, LegacyTreeSummary, preraceItems, TreeItem, writeLegacyFile, writeLegacyTree } from './support/legacy-tree';
+import { compactDetails, detailsAsOf, enrichedItems, itemText, LegacyTreeSummary, preraceItems, TreeItem, writeLegacyFile, writeLegacyTree } from './support/legacy-tree';
 import { kraClient } from './support/kra';
 import { CLI_MAIN, NodeProcess } from './support/processes';
 
@@ -295,15 +295,17 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       [truncated]: expect.stringMatching(/^not valid JSON: /),
       [wrongEnvelope]: 'not an API214_1 envelope: no "response" object',
       [duplicatePath]: `chulNo ${Number(duplicate[0].chulNo)} appears more than once`,
-      [badWeightPath]: `wgBudam of chulNo ${Number(badWeight[2].chulNo)}: "abc" is not a number`,
       [empty]: 'empty file (0 bytes)',
       [unreadable]: asRoot ? expect.stringMatching(/^cannot be read: EISDIR/) : expect.stringMatching(/^cannot be read: EACCES/),
       [badName]: 'file name "race_1_20250719_x_prerace.json" is not race_<meet>_<YYYYMMDD>_<raceNo>_<prerace|enriched>.json',
       [misplaced]: '"race_1_20250719_1_prerace.json" belongs in 2025/07/20250719/seoul/, not in broken/2025/07/20250719/',
     });
     for (const [path, reason] of Object.entries(reasons)) expect(run.stderr).toContain(`FAILED ${path}: ${reason}`);
-    expect(report).toMatchObject({ files: 12, races: 8, imported: 2, unchanged: 0, failed: 6, ok: false });
-    expect(run.stderr).toContain('imported 2, skipped as unchanged 0, failed 6');
+    // A runner's odd value is a warning on that runner: its race imports.
+    expect(report.warnings).toEqual([{ path: badWeightPath, chulNo: Number(badWeight[2].chulNo), field: 'wgBudam', value: 'abc', reason: 'is not a number' }]);
+    expect(run.stderr).toContain(`WARNING ${badWeightPath} chulNo ${Number(badWeight[2].chulNo)} wgBudam "abc": is not a number`);
+    expect(report).toMatchObject({ files: 12, races: 8, imported: 3, unchanged: 0, failed: 5, ok: false });
+    expect(run.stderr).toContain('imported 3, skipped as unchanged 0, failed 5');
     // Plain progress lines off a terminal.
     expect(run.stderr).toContain('import: 12/12 files');
     expect(run.stderr).not.toContain('\r');
@@ -312,7 +314,74 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       `SELECT r.race_no, count(e.id)::int AS entries FROM races r LEFT JOIN entries e ON e.race_id = r.id WHERE r.race_date = $1 AND r.meet = 1 GROUP BY r.race_no ORDER BY r.race_no`,
       [date],
     );
-    expect(imported).toEqual([0, 1].map((index) => ({ race_no: races[index], entries: prerace(index).length })));
+    expect(imported).toEqual([0, 1, 5].map((index) => ({ race_no: races[index], entries: prerace(index).length })));
+  });
+
+  it('should import a tree as the old scripts really wrote it, with exit 0: every body-weight form, compact and raw details, a summary file', async () => {
+    const root = join(scratch, 'real');
+    const date = '2025-07-26';
+    const races = world.raceDay('20250726', 1).races.map((race) => race.plan.rcNo);
+    const rows = (index: number): ResultRow[] => raceRows(date, 1, races[index]);
+    const ref = (index: number): { date: string; meet: number; raceNo: number } => ({ date, meet: 1, raceNo: races[index] });
+    // Race 1: every form of wgHr the scripts wrote, and their compact details.
+    const forms = ['0()', '461()', '0', '-', '']; // the rest of the runners keep "NNN(+d)"
+    const withForms = (items: TreeItem[]): TreeItem[] => items.map((item, index) => (index < forms.length ? { ...item, wgHr: index === 1 ? `${Number.parseInt(itemText(item.wgHr), 10)}()` : forms[index] } : item));
+    const compact = withForms(enrichedItems(world, rows(0), detailsAsOf(date))).map(compactDetails);
+    await writeLegacyFile(root, ref(0), 'prerace', withForms(preraceItems(rows(0))));
+    await writeLegacyFile(root, ref(0), 'enriched', compact);
+    // Race 2: raw details (API8_2 / API12_1 / API19_1 items), as the captures hold them.
+    const raw = enrichedItems(world, rows(1), detailsAsOf(date));
+    await writeLegacyFile(root, ref(1), 'enriched', raw);
+    // Race 3: one odd runner.
+    const odd = preraceItems(rows(2));
+    odd[1].rating = 'N/A';
+    const oddPath = await writeLegacyFile(root, ref(2), 'prerace', odd);
+    // The scripts' own summary, at the top of the tree.
+    const summaryPath = join(root, '_processing_summary.json');
+    await writeFile(summaryPath, JSON.stringify({ stats: { total: 3, success: 3, failed: 0 }, details: [{ date: '20250726', meet: 1, races: 3 }] }));
+
+    const run = await cli(['import-legacy', root]);
+    expect(run.child.exitCode, run.stderr).toBe(0);
+    const report = reportOf(run);
+    expect(report).toMatchObject({ files: 5, races: 3, imported: 3, failed: 0, failures: [], ok: true });
+    expect(report.skipped).toEqual([{ path: summaryPath, reason: 'a summary file of the old scripts, not a race file' }]);
+    expect(report.warnings).toEqual([{ path: oddPath, chulNo: Number(odd[1].chulNo), field: 'rating', value: 'N/A', reason: 'is not a number' }]);
+    expect(run.stderr).toContain(`SKIPPED ${summaryPath}`);
+    expect(run.stderr).toContain('ok (1 warning(s))');
+
+    const stored = new Map((await database.query<Row>(`${RUNNERS_SQL} WHERE r.race_date = $1 AND r.meet = 1`, [date])).map((row) => [row.key as string, row]));
+    const at = (index: number, item: TreeItem): Row | undefined => stored.get(`${date}/1/${races[index]}/${Number(item.chulNo)}`);
+    // Body weights: "0()", "0", "-" and "" unknown; "NNN()" the weight with no change; "NNN(+d)" both.
+    const weights = compact.map((item) => [at(0, item)?.body_weight_kg, at(0, item)?.body_weight_change]);
+    const weighed = /^(\d+)\(([+-]?\d+)\)$/;
+    expect(weights).toEqual(
+      compact.map((item, index) => (index === 1 ? [Number.parseInt(itemText(item.wgHr), 10), null] : index < forms.length ? [null, null] : weighed.exec(itemText(item.wgHr))?.slice(1).map(Number))),
+    );
+    // Compact details: the figures they carry, the names and links from the runner row.
+    for (const item of enrichedItems(world, rows(0), detailsAsOf(date))) {
+      const expected = expectedRunner(item, date);
+      expect(at(0, item)).toMatchObject({
+        s_horse: { ...(expected.s_horse as Row), raceClass: null },
+        s_jockey: expected.s_jockey,
+        s_trainer: expected.s_trainer,
+      });
+    }
+    const [first] = compact;
+    const [horse] = await database.query<Row>('SELECT sire_no, dam_no, sire_name, dam_name, sex, meet, tr_no, ow_no FROM horses WHERE hr_no = $1', [first.hrNo]);
+    const rawHorse = (enrichedItems(world, rows(0), detailsAsOf(date))[0].hrDetail ?? {}) as Row;
+    expect(horse).toEqual({
+      sire_no: rawHorse.faHrNo,
+      dam_no: rawHorse.moHrNo,
+      sire_name: rawHorse.faHrName,
+      dam_name: rawHorse.moHrName,
+      sex: first.sex,
+      meet: 1,
+      tr_no: first.trNo,
+      ow_no: itemText(first.owNo),
+    });
+    // Raw details as before.
+    for (const item of raw) expect(at(1, item)).toEqual(expectedRunner(item, date));
+    expect(at(2, odd[1])).toMatchObject({ rating: null, hr_no: odd[1].hrNo });
   });
 
   it('should change nothing, not even a timestamp, when the same tree is imported again, and say so', async () => {

@@ -81,6 +81,42 @@ export function enrichedItems(world: KraWorld, rows: ResultRow[], asOf: Date): T
   }));
 }
 
+type Detail = Record<string, unknown>;
+
+const pick = (from: Detail, fields: string[]): Detail => Object.fromEntries(fields.filter((field) => from[field] !== undefined).map((field) => [field, from[field]]));
+const COUNTS = ['rcCntT', 'ord1CntT', 'ord2CntT', 'ord3CntT', 'rcCntY', 'ord1CntY', 'ord2CntY', 'ord3CntY'];
+/** A rate in percent as the old scripts wrote it: text with one decimal ("5.3"). */
+const rateText = (wins: unknown, starts: unknown): string => (Number(starts) > 0 ? ((Number(wins) / Number(starts)) * 100).toFixed(1) : '0.0');
+
+/**
+ * The old scripts' compact detail objects (the key sets and types of the real `_enriched` files),
+ * made from raw API8_2 / API12_1 / API19_1 items: no ids or names of their own (the runner row has
+ * them); the horse's parents' ids as numbers, rates as text where the scripts wrote text.
+ */
+export function compactDetails(item: TreeItem): TreeItem {
+  const horse = item.hrDetail as Detail;
+  const jockey = item.jkDetail as Detail;
+  const trainer = item.trDetail as Detail;
+  const hrDetail = {
+    ...pick(horse, ['faHrName', 'moHrName', ...COUNTS, 'chaksunT', 'rating', 'hrLastAmt']),
+    faHrNo: Number(horse.faHrNo),
+    moHrNo: horse.moHrNo,
+    winRateT: rateText(horse.ord1CntT, horse.rcCntT),
+    plcRateT: rateText(Number(horse.ord1CntT) + Number(horse.ord2CntT), horse.rcCntT),
+    winRateY: Number(rateText(horse.ord1CntY, horse.rcCntY)),
+  };
+  const jkDetail = {
+    ...pick(jockey, ['age', 'part', ...COUNTS]),
+    birthday: Number(jockey.birthday),
+    debut: Number(jockey.debut),
+    winRateT: rateText(jockey.ord1CntT, jockey.rcCntT),
+    plcRateT: rateText(Number(jockey.ord1CntT) + Number(jockey.ord2CntT), jockey.rcCntT),
+    winRateY: rateText(jockey.ord1CntY, jockey.rcCntY),
+  };
+  const trDetail = pick(trainer, ['meet', 'part', 'stDate', ...COUNTS, 'winRateT', 'plcRateT', 'qnlRateT', 'winRateY', 'plcRateY', 'qnlRateY']);
+  return { ...item, hrDetail, jkDetail, trDetail };
+}
+
 /** Writes one legacy file under `root` (items in the old scripts' envelope, or text as it is); returns its path. */
 export async function writeLegacyFile(root: string, ref: LegacyRaceRef, kind: LegacyKind, content: TreeItem[] | string): Promise<string> {
   const path = join(root, legacyFilePath({ ...ref, kind }));

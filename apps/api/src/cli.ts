@@ -176,8 +176,11 @@ function importSummary(report: LegacyImportReport): string {
   const lines = [
     `import-legacy ${report.root}${report.dryRun ? ' (dry run: nothing written)' : ''}: ${report.files} files, ${report.races} races in ${(report.durationMs / 1000).toFixed(1)} s`,
     `  ${report.dryRun ? 'would import' : 'imported'} ${report.imported}, skipped as unchanged ${report.unchanged}, failed ${report.failed}`,
+    ...report.skipped.map((skip) => `  SKIPPED ${skip.path}: ${skip.reason}`),
+    ...report.warnings.map((warning) => `  WARNING ${warning.path} chulNo ${warning.chulNo ?? '?'} ${warning.field} ${JSON.stringify(warning.value)}: ${warning.reason}`),
+    ...(report.warningCount > report.warnings.length ? [`  … and ${report.warningCount - report.warnings.length} more warning(s)`] : []),
     ...report.failures.map((failure) => `  FAILED ${failure.path}: ${failure.reason}`),
-    report.ok ? 'ok' : `${report.failures.length} failure(s)`,
+    report.ok ? `ok${report.warningCount > 0 ? ` (${report.warningCount} warning(s))` : ''}` : `${report.failures.length} failure(s)`,
   ];
   return `${lines.join('\n')}\n`;
 }

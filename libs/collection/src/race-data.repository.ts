@@ -290,7 +290,7 @@ export class RaceDataRepository {
   }
 
   /** {@link saveHorse} for several horses from one response, in one statement. */
-  async saveHorses(horses: HorseRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async saveHorses(horses: HorseRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager, keepStored: readonly string[] = []): Promise<void> {
     await this.upsertDetails(
       manager,
       'horses',
@@ -314,11 +314,12 @@ export class RaceDataRepository {
         career: { career: horse.career, thisYear: horse.thisYear },
         source_id: sourceId,
       })),
+      keepStored,
     );
   }
 
   /** {@link saveJockey} for several jockeys from one response, in one statement. */
-  async saveJockeys(jockeys: JockeyRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async saveJockeys(jockeys: JockeyRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager, keepStored: readonly string[] = []): Promise<void> {
     await this.upsertDetails(
       manager,
       'jockeys',
@@ -334,11 +335,12 @@ export class RaceDataRepository {
         career: { career: jockey.career, thisYear: jockey.thisYear },
         source_id: sourceId,
       })),
+      keepStored,
     );
   }
 
   /** {@link saveTrainer} for several trainers from one response, in one statement. */
-  async saveTrainers(trainers: TrainerRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async saveTrainers(trainers: TrainerRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager, keepStored: readonly string[] = []): Promise<void> {
     await this.upsertDetails(
       manager,
       'trainers',
@@ -353,6 +355,7 @@ export class RaceDataRepository {
         career: { career: trainer.career, thisYear: trainer.thisYear, winRatePercent: trainer.winRatePercent, placeRatePercent: trainer.placeRatePercent },
         source_id: sourceId,
       })),
+      keepStored,
     );
   }
 
@@ -361,8 +364,10 @@ export class RaceDataRepository {
    * id order so that concurrent writers lock shared rows in the same order. A row changes only when a
    * value does: another response with the same values leaves it, and its source, as they are. Rows
    * that already hold these values are left out before the upsert, which would lock them even unchanged.
+   * Columns in `keepStored` keep their stored value where a row leaves them null (a source that does
+   * not carry them, such as the old scripts' compact details).
    */
-  private async upsertDetails(manager: EntityManager, table: string, key: string, rows: Record<string, unknown>[]): Promise<void> {
+  private async upsertDetails(manager: EntityManager, table: string, key: string, rows: Record<string, unknown>[], keepStored: readonly string[] = []): Promise<void> {
     const byId = new Map<string, Record<string, unknown>>();
     for (const row of rows) if (typeof row[key] === 'string' && row[key] !== '') byId.set(row[key], row);
     if (byId.size === 0) return;
@@ -370,13 +375,14 @@ export class RaceDataRepository {
     const columns = Object.keys(ordered[0]).filter((column) => column !== key);
     const compared = columns.filter((column) => column !== 'source_id');
     const list = (prefix: string, names = compared): string => names.map((column) => `${prefix}.${column}`).join(', ');
+    const incoming = (column: string): string => (keepStored.includes(column) ? `COALESCE(EXCLUDED.${column}, t.${column})` : `EXCLUDED.${column}`);
     await manager.query(
       `INSERT INTO ${table} AS t (${key}, ${columns.join(', ')}, details_at)
        SELECT v.${key}, ${list('v', columns)}, now() FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) AS v
         WHERE NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.${key} = v.${key} AND c.details_at IS NOT NULL AND (${list('c')}) IS NOT DISTINCT FROM (${list('v')}))
-       ON CONFLICT (${key}) DO UPDATE SET ${columns.map((column) => `${column} = EXCLUDED.${column}`).join(', ')},
+       ON CONFLICT (${key}) DO UPDATE SET ${columns.map((column) => `${column} = ${incoming(column)}`).join(', ')},
          details_at = now(), updated_at = now()
-       WHERE (${list('t')}) IS DISTINCT FROM (${list('EXCLUDED')}) OR t.details_at IS NULL`,
+       WHERE (${list('t')}) IS DISTINCT FROM (${compared.map(incoming).join(', ')}) OR t.details_at IS NULL`,
       [JSON.stringify(ordered)],
     );
   }

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type Redis from 'ioredis';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { readKraAnswer, KraHttpAnswer, KraPage } from './envelope';
-import { KraError, KraQuotaExceededError, KraTransientError, KraUpstreamError } from './kra-errors';
+import { KraError, KraQuotaExceededError, KraTransientError } from './kra-errors';
 import {
   DividendRecord,
   EntryRecord,
@@ -184,15 +184,14 @@ export class KraClient {
     await this.failFastIfExhausted(service);
     const raw: RawItem[] = [];
     let upstreamCalls = 0;
-    let pageNo = 1;
-    for (;;) {
-      const { page, calls } = await this.fetchPage(key, params, pageNo);
+    // Pages until every row the gateway counted has arrived: a page may hold fewer rows than
+    // asked for (the gateway pages silently), and one that comes back empty early is retried
+    // like any transient failure, never taken as the end of the list.
+    for (let pageNo = 1, expected = 0; pageNo === 1 || raw.length < expected; pageNo += 1) {
+      const { page, calls } = await this.fetchPage(key, params, pageNo, raw.length);
       upstreamCalls += calls;
       raw.push(...page.items);
-      const pageSize = page.numOfRows > 0 ? page.numOfRows : this.settings.pageSize;
-      if (pageNo * pageSize >= page.totalCount) break;
-      if (page.items.length === 0) throw new KraUpstreamError(service, `page ${pageNo} was empty before all ${page.totalCount} rows arrived`);
-      pageNo += 1;
+      expected = page.totalCount;
     }
     if (CACHEABLE.has(key) && raw.length > 0 && this.settings.masterCacheTtlSeconds > 0) {
       await this.safeRedis((redis) => redis.set(cacheKey, JSON.stringify(raw), 'EX', this.settings.masterCacheTtlSeconds));
@@ -201,11 +200,15 @@ export class KraClient {
   }
 
   /** One page, retried on transient errors with exponential backoff, full jitter and Retry-After. */
-  private async fetchPage(key: KraServiceKey, params: Record<string, string>, pageNo: number): Promise<{ page: KraPage; calls: number }> {
+  private async fetchPage(key: KraServiceKey, params: Record<string, string>, pageNo: number, rowsSoFar: number): Promise<{ page: KraPage; calls: number }> {
     const service = KRA_SERVICES[key].name;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return { page: await this.request(key, params, pageNo), calls: attempt + 1 };
+        const page = await this.request(key, params, pageNo);
+        if (page.items.length === 0 && rowsSoFar < page.totalCount) {
+          throw new KraTransientError(service, `incomplete paging: page ${pageNo} was empty with ${rowsSoFar} of ${page.totalCount} rows received`);
+        }
+        return { page, calls: attempt + 1 };
       } catch (error) {
         if (error instanceof KraQuotaExceededError) await this.markExhausted(service, error.resetAt);
         if (!(error instanceof KraTransientError) || attempt >= this.settings.maxRetries) throw error;

@@ -27,6 +27,17 @@ describe('normalisers', () => {
     ]);
   });
 
+  it('should read "NNN()" as a weight with no change known, and "0()" as not weighed yet', () => {
+    expect([bodyWeight('461()'), bodyWeight('461( )'), bodyWeight('0()'), bodyWeight('0'), bodyWeight(0), bodyWeight('()')]).toEqual([
+      { kg: 461, change: null },
+      { kg: 461, change: null },
+      { kg: null, change: null },
+      { kg: null, change: null },
+      { kg: null, change: null },
+      { kg: null, change: null },
+    ]);
+  });
+
   it('should split the track into going and moisture', () => {
     expect(trackCondition('건조 (2%)')).toEqual({ going: '건조', moisturePercent: 2 });
     expect(trackCondition('불량(20%)')).toEqual({ going: '불량', moisturePercent: 20 });

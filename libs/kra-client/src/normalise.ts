@@ -55,10 +55,13 @@ export function raceDate(value: RawValue | undefined): string | null {
   return `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}`;
 }
 
-/** "511(+2)" → 511 kg, +2 since the last start. */
+/**
+ * "511(+2)" → 511 kg, +2 since the last start; "511()" → 511 kg, change unknown (a first start, or
+ * no earlier weight); "0()" → unknown (not weighed yet: the weigh-in is on race day).
+ */
 export function bodyWeight(value: RawValue | undefined): { kg: number | null; change: number | null } {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\(\s*([+-]?\d+(?:\.\d+)?)\s*\))?\s*$/.exec(text0(value) ?? '');
-  if (!match) return { kg: null, change: null };
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\(\s*([+-]?\d+(?:\.\d+)?)?\s*\))?\s*$/.exec(text0(value) ?? '');
+  if (!match || Number(match[1]) === 0) return { kg: null, change: null };
   return { kg: Number(match[1]), change: match[2] === undefined ? null : Number(match[2]) };
 }
 

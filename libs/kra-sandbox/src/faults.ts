@@ -8,8 +8,10 @@ import { Rng } from './random';
  * quota, then the failNext queue, then the random rates.
  */
 
-export const FAULT_KINDS = ['http500', 'http503', 'timeout', 'reset', 'code01', 'code03', 'code99', 'plainText', 'html'] as const;
+export const FAULT_KINDS = ['http500', 'http503', 'timeout', 'reset', 'code01', 'code03', 'code99', 'plainText', 'html', 'emptyPage', 'pass'] as const;
 /**
+ * emptyPage: a normal answer with no rows but the query's real totalCount (a page lost by the
+ * gateway); pass: a normal answer (lets failNext reach a later call, e.g. page 2).
  * http500/http503: that HTTP status with an HTML body; timeout: never answer (the socket is
  * destroyed after the hold time); reset: destroy the connection; code01/03/99: service error in
  * the envelope; plainText: "SERVICE ERROR - HTTP ROUTING ERROR" (200); html: an HTML error page (502).

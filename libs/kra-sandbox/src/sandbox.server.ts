@@ -152,7 +152,7 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     });
   };
 
-  const applyFault = (request: FastifyRequest, reply: FastifyReply, call: CallRecord, fault: FaultKind, format: ResponseFormat): FastifyReply | undefined => {
+  const applyFault = (request: FastifyRequest, reply: FastifyReply, call: CallRecord, service: KraServiceName, fault: FaultKind, format: ResponseFormat): FastifyReply | undefined => {
     const outcome = `fault:${fault}`;
     switch (fault) {
       case 'http500':
@@ -178,10 +178,14 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
         return send(reply, call, outcome, 200, 'text/plain;charset=UTF-8', PLAIN_TEXT_ERROR);
       case 'html':
         return send(reply, call, outcome, 502, 'text/html;charset=UTF-8', HTML_ERROR_PAGE);
+      case 'emptyPage':
+        return serve(reply, call, service, firstValues(request.query), format, { noRows: true });
+      case 'pass':
+        return serve(reply, call, service, firstValues(request.query), format);
     }
   };
 
-  const serve = (reply: FastifyReply, call: CallRecord, service: KraServiceName, params: QueryParams, format: ResponseFormat): FastifyReply => {
+  const serve = (reply: FastifyReply, call: CallRecord, service: KraServiceName, params: QueryParams, format: ResponseFormat, options: { noRows?: boolean } = {}): FastifyReply => {
     const page = paging(params);
     if (!page) return send(reply, call, 'error:10', 200, CONTENT_TYPES[format], renderServiceError('10', format));
     const instant = now();
@@ -189,14 +193,14 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     // The captured race is a post-race capture: before the race (sandbox clock) the pre-race view is generated.
     const fixtureRaceRun = service !== 'API214_1' || isRunFixtureRace(world, instant);
     const fixture = fixtureName && fixtureRaceRun ? world.fixtures.files.get(fixtureName) : undefined;
-    if (fixture) return send(reply, call, 'ok:fixture', 200, CONTENT_TYPES[format], fixture);
+    if (fixture && !options.noRows) return send(reply, call, 'ok:fixture', 200, CONTENT_TYPES[format], fixture);
 
     const result = queryService(world, service, params, instant);
     if (result.kind === 'error') return send(reply, call, `error:${result.code}`, 200, CONTENT_TYPES[format], renderServiceError(result.code, format));
     const start = (page.pageNo - 1) * page.numOfRows;
-    const items = result.items.slice(start, start + page.numOfRows);
+    const items = options.noRows ? [] : result.items.slice(start, start + page.numOfRows);
     const body = renderPage({ items, numOfRows: page.numOfRows, pageNo: page.pageNo, totalCount: result.items.length }, format);
-    return send(reply, call, 'ok', 200, CONTENT_TYPES[format], body);
+    return send(reply, call, options.noRows ? 'fault:emptyPage' : 'ok', 200, CONTENT_TYPES[format], body);
   };
 
   app.get(`${GATEWAY_PREFIX}/*`, async (request, reply) => {
@@ -216,7 +220,7 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     const decision = faults.decide(service, now());
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.kind === 'gateway') return gatewayError(decision.code, decision.status, decision.format);
-    if (decision.kind === 'fault') return applyFault(request, reply, call, decision.fault, format);
+    if (decision.kind === 'fault') return applyFault(request, reply, call, service, decision.fault, format);
     return serve(reply, call, service, params, format);
   });
 

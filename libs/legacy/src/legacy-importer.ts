@@ -7,13 +7,17 @@ import { EntityManager } from 'typeorm';
 import { LegacyFileError, LegacyFileId, LegacyItem, LegacyKind, parseLegacyFilePath, readLegacyEnvelope } from './legacy-files';
 import {
   canonicalLegacyRace,
+  CheckedLegacyItems,
   checkLegacyItems,
+  COMPACT_DETAIL_KEEPS,
+  isCompactDetail,
   LEGACY_SERVICE,
   LegacyRaceKey,
   LegacyRaceRecords,
   legacyRaceRecords,
   legacyResponseParams,
   legacySnapshotParts,
+  LegacyRunnerWarning,
   legacySnapshotTakenAt,
 } from './legacy-mapping';
 import { LegacyMasterPlan, LegacyMasterWrites } from './legacy-master-writes';
@@ -41,6 +45,17 @@ export interface LegacyImportFailure {
   reason: string;
 }
 
+/** A runner-level oddity of a file that imported: the value was left out, the race imported. */
+export interface LegacyImportWarning extends LegacyRunnerWarning {
+  path: string;
+}
+
+/** A file in the tree that is not a race file (a summary of the old scripts, a note): not read. */
+export interface LegacyImportSkip {
+  path: string;
+  reason: string;
+}
+
 export interface LegacyImportReport {
   root: string;
   dryRun: boolean;
@@ -56,6 +71,11 @@ export interface LegacyImportReport {
   failed: number;
   /** Every file or race that failed, in the order met; a race may import from one good file of two. */
   failures: LegacyImportFailure[];
+  /** Runner-level oddities of files that imported (the first {@link MAX_WARNINGS_KEPT}; `warningCount` counts all). */
+  warnings: LegacyImportWarning[];
+  warningCount: number;
+  /** Files that are not race files, left alone. */
+  skipped: LegacyImportSkip[];
   durationMs: number;
   ok: boolean;
 }
@@ -64,7 +84,8 @@ export interface LegacyImportReport {
 type TreeRace = { key: LegacyRaceKey; files: Partial<Record<LegacyKind, string>> };
 type TreeEntry =
   | { kind: 'day'; date: string; meet: number; races: TreeRace[] }
-  | { kind: 'invalid'; path: string; reason: string };
+  | { kind: 'invalid'; path: string; reason: string }
+  | { kind: 'skipped'; path: string; reason: string };
 
 type RaceOutcome = 'imported' | 'unchanged' | 'failed';
 
@@ -80,11 +101,13 @@ interface PreparedRace {
 interface Run {
   dryRun: boolean;
   failures: LegacyImportFailure[];
+  warn: (path: string, warnings: LegacyRunnerWarning[]) => void;
   masters: LegacyMasterWrites;
   done: (files: number, outcome: RaceOutcome | null) => void;
 }
 
 const DEFAULT_CONCURRENCY = 4;
+export const MAX_WARNINGS_KEPT = 10_000;
 const MAX_ATTEMPTS = 5;
 /** deadlock_detected, serialization_failure */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -113,7 +136,21 @@ export class LegacyImporter {
 
   async import(root: string, options: LegacyImportOptions = {}): Promise<LegacyImportReport> {
     const started = Date.now();
-    const report: LegacyImportReport = { root, dryRun: options.dryRun === true, files: 0, races: 0, imported: 0, unchanged: 0, failed: 0, failures: [], durationMs: 0, ok: true };
+    const report: LegacyImportReport = {
+      root,
+      dryRun: options.dryRun === true,
+      files: 0,
+      races: 0,
+      imported: 0,
+      unchanged: 0,
+      failed: 0,
+      failures: [],
+      warnings: [],
+      warningCount: 0,
+      skipped: [],
+      durationMs: 0,
+      ok: true,
+    };
     // Names only, to size the progress bar: no file is opened, nothing is kept.
     let filesTotal = 0;
     for await (const entry of walkTree(root)) filesTotal += entry.kind === 'day' ? entry.races.reduce((sum, race) => sum + Object.keys(race.files).length, 0) : 1;
@@ -122,6 +159,10 @@ export class LegacyImporter {
       dryRun: report.dryRun,
       failures: report.failures,
       masters: new LegacyMasterWrites(),
+      warn: (path, warnings) => {
+        report.warningCount += warnings.length;
+        for (const warning of warnings.slice(0, Math.max(0, MAX_WARNINGS_KEPT - report.warnings.length))) report.warnings.push({ path, ...warning });
+      },
       done: (files, outcome) => {
         report.files += files;
         if (outcome) {
@@ -139,6 +180,9 @@ export class LegacyImporter {
         const entry = next.value;
         if (entry.kind === 'invalid') {
           report.failures.push({ path: entry.path, reason: entry.reason });
+          run.done(1, null);
+        } else if (entry.kind === 'skipped') {
+          report.skipped.push({ path: entry.path, reason: entry.reason });
           run.done(1, null);
         } else {
           await this.importDay(entry, run);
@@ -171,7 +215,7 @@ export class LegacyImporter {
     for (const { key, files } of day.races) {
       // Read, checked, compared and written at once: what lives long in V8 is promoted and stays
       // until a full GC, so holding races while others are written would grow the heap.
-      const prepared = prepare(key, files, run.failures);
+      const prepared = prepare(key, files, run);
       const outcome = prepared ? await this.importRace(prepared, stored.get(key.raceNo), run) : 'failed';
       written ||= outcome === 'imported' && !run.dryRun;
       run.done(Object.keys(files).length, outcome);
@@ -244,9 +288,16 @@ export class LegacyImporter {
     if (masters.people) await repository.upsertPeople(manager, entries);
     const weights = new Map(race.runners.map((runner) => [runner.entry.gateNo as number, { kg: runner.bodyWeightKg, change: runner.bodyWeightChange }]));
     const entryIds = await repository.upsertEntries(manager, raceId, entries, sourceId, weights);
-    if (masters.horses.length > 0) await repository.saveHorses(masters.horses, sourceId, manager);
-    if (masters.jockeys.length > 0) await repository.saveJockeys(masters.jockeys, sourceId, manager);
-    if (masters.trainers.length > 0) await repository.saveTrainers(masters.trainers, sourceId, manager);
+    // Raw details first, then compact ones, which leave what they do not carry as it is stored.
+    const [horses, compactHorses] = splitCompact(masters.horses);
+    const [jockeys, compactJockeys] = splitCompact(masters.jockeys);
+    const [trainers, compactTrainers] = splitCompact(masters.trainers);
+    if (horses.length > 0) await repository.saveHorses(horses, sourceId, manager);
+    if (compactHorses.length > 0) await repository.saveHorses(compactHorses, sourceId, manager, COMPACT_DETAIL_KEEPS.horse);
+    if (jockeys.length > 0) await repository.saveJockeys(jockeys, sourceId, manager);
+    if (compactJockeys.length > 0) await repository.saveJockeys(compactJockeys, sourceId, manager, COMPACT_DETAIL_KEEPS.jockey);
+    if (trainers.length > 0) await repository.saveTrainers(trainers, sourceId, manager);
+    if (compactTrainers.length > 0) await repository.saveTrainers(compactTrainers, sourceId, manager, COMPACT_DETAIL_KEEPS.trainer);
     const rows: { entryId: string; parts: SnapshotParts }[] = [];
     for (const { horseId, parts } of snapshots) {
       const entryId = entryIds.get(horseId);
@@ -258,11 +309,13 @@ export class LegacyImporter {
 }
 
 /** A race's files read, checked and mapped; null (each failure reported) when none of them can be used. */
-function prepare(key: LegacyRaceKey, paths: Partial<Record<LegacyKind, string>>, failures: LegacyImportFailure[]): PreparedRace | null {
+function prepare(key: LegacyRaceKey, paths: Partial<Record<LegacyKind, string>>, { failures, warn }: Run): PreparedRace | null {
   const items: Partial<Record<LegacyKind, LegacyItem[]>> = {};
   for (const [kind, path] of Object.entries(paths) as [LegacyKind, string][]) {
     try {
-      items[kind] = readLegacyFile(path, { ...key, kind });
+      const checked = readLegacyFile(path, { ...key, kind });
+      items[kind] = checked.items;
+      if (checked.warnings.length > 0) warn(path, checked.warnings);
     } catch (error) {
       failures.push({ path, reason: reasonOf(error) });
     }
@@ -279,20 +332,24 @@ function prepare(key: LegacyRaceKey, paths: Partial<Record<LegacyKind, string>>,
 }
 
 /**
- * A file's runners, checked against its name; LegacyFileError with the reason otherwise. Read
+ * A file's runners, checked against its name and cleaned of what a runner cannot use (with
+ * warnings); LegacyFileError with the reason when the file cannot be used at all. Read
  * synchronously: a race file is some 40 kB, read in about 0.1 ms, a third of the CPU the promise API
  * spends on its open/stat/read/close round trips through the thread pool (measured on the CI machine).
  */
-function readLegacyFile(path: string, id: LegacyFileId): LegacyItem[] {
+function readLegacyFile(path: string, id: LegacyFileId): CheckedLegacyItems {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new LegacyFileError(`cannot be read: ${reasonOf(error)}`);
   }
-  const items = readLegacyEnvelope(text);
-  checkLegacyItems(items, id);
-  return items;
+  return checkLegacyItems(readLegacyEnvelope(text), id);
+}
+
+/** Records from raw detail items, and those from the old scripts' compact objects. */
+function splitCompact<T extends object>(records: T[]): [T[], T[]] {
+  return [records.filter((record) => !isCompactDetail(record)), records.filter((record) => isCompactDetail(record))];
 }
 
 function reasonOf(error: unknown): string {
@@ -303,6 +360,16 @@ function sqlState(error: unknown): string | undefined {
   const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
   const state = typeof code === 'string' ? code : driverError?.code;
   return typeof state === 'string' ? state : undefined;
+}
+
+/**
+ * Why a file is not a race file at all, or null when it is meant to be one (a `race_*` name, checked
+ * in full later: a misnamed race file fails). The old scripts left summaries of their own in the tree.
+ */
+function notARaceFile(name: string): string | null {
+  if (/^race_/i.test(name)) return null;
+  if (/summary.*\.json$/i.test(name)) return 'a summary file of the old scripts, not a race file';
+  return 'not a race file (race_<meet>_<YYYYMMDD>_<raceNo>_<prerace|enriched>.json)';
 }
 
 /** Directories ending in .json are taken for files (and fail as unreadable), like any other odd entry. */
@@ -329,6 +396,11 @@ async function* walkTree(dir: string): AsyncGenerator<TreeEntry> {
     const path = join(dir, entry.name);
     if (entry.isDirectory() && !FILE_LIKE.test(entry.name)) {
       subdirectories.push(path);
+      continue;
+    }
+    const other = notARaceFile(entry.name);
+    if (other) {
+      yield { kind: 'skipped', path, reason: other };
       continue;
     }
     try {

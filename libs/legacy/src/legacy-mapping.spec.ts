@@ -59,36 +59,56 @@ describe(readLegacyEnvelope.name, () => {
 
 describe(checkLegacyItems.name, () => {
   it('should accept the captured race, with its details, as a file of that race', () => {
-    expect(() => checkLegacyItems(enrichedItems(), { ...FILE, kind: 'enriched' })).not.toThrow();
+    expect(checkLegacyItems(enrichedItems(), { ...FILE, kind: 'enriched' }).warnings).toEqual([]);
   });
 
-  it('should name the field, the runner and the value of what is wrong', () => {
+  it('should fail the file, naming the field, the runner and the value, when it is not of the race its name gives', () => {
     const items = preraceItems();
     const gate = Number(items[2].chulNo);
     const edit = (change: Partial<LegacyItem>, index = 2): LegacyItem[] => items.map((item, i) => (i === index ? { ...item, ...change } : item));
-    expect(reason(edit({ wgBudam: 'abc' }))).toBe(`wgBudam of chulNo ${gate}: "abc" is not a number`);
-    expect(reason(edit({ age: 3.5 }))).toBe(`age of chulNo ${gate}: 3.5 is not a whole number`);
-    expect(reason(edit({ wgHr: 'heavy' }))).toBe(`wgHr of chulNo ${gate}: "heavy" is not a body weight such as "511(+2)"`);
     expect(reason(edit({ chulNo: items[0].chulNo }))).toBe(`chulNo ${Number(items[0].chulNo)} appears more than once`);
-    expect(reason(edit({ chulNo: undefined }))).toBe('item 3: chulNo is missing');
-    expect(reason(edit({ chulNo: 'x' }))).toBe('item 3: chulNo "x" is not a gate number');
-    expect(reason(edit({ hrNo: '-' }))).toBe(`hrNo is missing of chulNo ${gate}`);
-    expect(reason(edit({ jkName: '' }))).toBe(`jkName is missing of chulNo ${gate} (jkNo ${JSON.stringify(items[2].jkNo)})`);
     expect(reason(edit({ rcDate: 20250524 }))).toBe(`rcDate 20250524 of chulNo ${gate} does not match the file name (20250523)`);
     expect(reason(edit({ meet: '서울' }))).toBe(`meet "서울" of chulNo ${gate} does not match the file name (meet 3)`);
     expect(reason(edit({ rcNo: 2 }))).toBe(`rcNo 2 of chulNo ${gate} does not match the file name (race 1)`);
-    expect(reason(edit({ hrDetail: { hrNo: '0000001', rcCntT: 3 } }))).toBe(`hrDetail.hrNo "0000001" of chulNo ${gate} is not the runner's horse (${items[2].hrNo as string})`);
-    expect(reason(edit({ jkDetail: { rcCntT: 'many' } }))).toBe(`jkDetail.rcCntT of chulNo ${gate}: "many" is not a number`);
-    expect(reason(edit({ trDetail: 'x' as never }))).toBe(`trDetail of chulNo ${gate} is not an object: "x"`);
+    expect(reason(items.map((item) => ({ ...item, hrNo: '-' })))).toMatch(/^no runner can be imported: hrNo runner left out: no horse number/);
+  });
+
+  it('should warn on an odd runner, naming the gate, the field and the value, and import the rest of it', () => {
+    const items = preraceItems();
+    const gate = Number(items[2].chulNo);
+    const check = (change: Partial<LegacyItem>): { items: LegacyItem[]; warnings: unknown[] } => checkLegacyItems(items.map((item, i) => (i === 2 ? { ...item, ...change } : item)), FILE);
+    const warned = (change: Partial<LegacyItem>): unknown[] => check(change).warnings;
+    expect(warned({ wgBudam: 'abc' })).toEqual([{ chulNo: gate, field: 'wgBudam', value: 'abc', reason: 'is not a number' }]);
+    expect(check({ wgBudam: 'abc' }).items[2]).toMatchObject({ wgBudam: null, hrNo: items[2].hrNo });
+    expect(warned({ age: 3.5 })).toEqual([{ chulNo: gate, field: 'age', value: 3.5, reason: 'is not a whole number' }]);
+    expect(warned({ wgHr: 'heavy' })).toEqual([{ chulNo: gate, field: 'wgHr', value: 'heavy', reason: 'is not a body weight such as "511(+2)"' }]);
+    expect(warned({ chulNo: undefined })).toEqual([{ chulNo: null, field: 'chulNo', value: null, reason: 'item 3 left out: no gate number' }]);
+    expect(check({ chulNo: 'x' }).items).toHaveLength(items.length - 1);
+    expect(warned({ hrNo: '-' })).toEqual([{ chulNo: gate, field: 'hrNo', value: '-', reason: 'runner left out: no horse number' }]);
+    expect(warned({ jkName: '' })).toEqual([{ chulNo: gate, field: 'jkName', value: '', reason: `is missing (jkNo ${JSON.stringify(items[2].jkNo)}): the jockey is left out` }]);
+    expect(warned({ hrDetail: { hrNo: '0000001', rcCntT: 3 } })).toEqual([
+      { chulNo: gate, field: 'hrDetail.hrNo', value: '0000001', reason: `is not the runner's horse (${items[2].hrNo as string}): hrDetail left out` },
+    ]);
+    expect(warned({ jkDetail: { rcCntT: 'many' } })).toEqual([{ chulNo: gate, field: 'jkDetail.rcCntT', value: 'many', reason: 'is not a number' }]);
+    expect(warned({ trDetail: 'x' as never })).toEqual([{ chulNo: gate, field: 'trDetail', value: 'x', reason: `trDetail of chulNo ${gate} is not an object: "x": left out` }]);
+  });
+
+  it('should read every body weight form of real files without a warning: "511(+2)", "461()" and "0()"', () => {
+    const items: LegacyItem[] = preraceItems().map((item) => ({ ...item, wgHr: ['511(+2)', '461()', '0()', '0', '-'][(Number(item.chulNo) - 1) % 5] }));
+    const checked = checkLegacyItems(items, FILE);
+    expect(checked.warnings).toEqual([]);
+    const read = legacyRaceRecords(KEY, { prerace: checked.items }).runners.map(({ entry, bodyWeightKg, bodyWeightChange }) => [entry.gateNo, bodyWeightKg, bodyWeightChange]);
+    const expected: Record<string, [number | null, number | null]> = { '511(+2)': [511, 2], '461()': [461, null], '0()': [null, null], '0': [null, null], '-': [null, null] };
+    expect(read).toEqual(items.map((item: LegacyItem) => [Number(item.chulNo), ...expected[item.wgHr as string]]).sort((x, y) => Number(x[0]) - Number(y[0])));
   });
 
   it('should accept "none" markers and numbers written as strings', () => {
     const items = preraceItems().map((item) => ({ ...item, rating: '-', wgHr: '', ilsu: '12', wgBudam: '57.5', chulNo: String(item.chulNo as number) }));
-    expect(() => checkLegacyItems(items, FILE)).not.toThrow();
+    expect(checkLegacyItems(items, FILE).warnings).toEqual([]);
   });
 
   it('should not look at post-race fields at all', () => {
-    expect(() => checkLegacyItems(preraceItems().map((item) => ({ ...item, ord: 'DNF', rcTime: 'x', winOdds: '?', buS1fOrd: 'y' })), FILE)).not.toThrow();
+    expect(checkLegacyItems(preraceItems().map((item) => ({ ...item, ord: 'DNF', rcTime: 'x', winOdds: '?', buS1fOrd: 'y' })), FILE).warnings).toEqual([]);
   });
 });
 

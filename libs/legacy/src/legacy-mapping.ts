@@ -34,10 +34,20 @@ import { LegacyDetailField, LegacyFileError, LegacyFileId, LegacyItem, LegacyKin
  * | chulNo                                         | EntryRecord.gateNo (toEntry)           | entries.gate_no                            |
  * | hrNo/hrName, jkNo/jkName, trNo/trName, owNo/owName | PersonRef                          | entries.*_no; horses/jockeys/trainers/owners.name |
  * | age, sex, name, wgBudam, rating, hrTool, ilsu  | EntryRecord                            | entries.age, sex, origin, carried_weight_kg, rating, equipment, days_since_last_start |
- * | wgHr "511(+2)"                                 | bodyWeight()                           | entries.body_weight_kg, body_weight_change |
+ * | wgHr "511(+2)", "511()", "0()"                 | bodyWeight(): "511()" change unknown, "0()" weight unknown | entries.body_weight_kg, body_weight_change |
  * | hrDetail (API8_2)                              | HorseRecord (toHorse)                  | horses.*, entry_snapshots.horse            |
  * | jkDetail (API12_1)                             | JockeyRecord (toJockey)                | jockeys.*, entry_snapshots.jockey          |
  * | trDetail (API19_1)                             | TrainerRecord (toTrainer)              | trainers.*, entry_snapshots.trainer        |
+ *
+ * The details come in two forms: raw API8_2 / API12_1 / API19_1 items, and the old scripts' compact
+ * objects, which have no ids or names of their own. A compact block takes the runner row's ids,
+ * names, meet, sex, birthday, origin, owner and trainer (see DETAIL_FROM_RUNNER); of its own fields,
+ * hrDetail gives faHrNo/faHrName, moHrNo/moHrName, the counts, chaksunT, rating and hrLastAmt;
+ * jkDetail age, birthday, debut, part and the counts; trDetail meet, part, stDate, the counts,
+ * winRateT and plcRateT. What a compact block does not carry (the horse's rank, the jockey's weight,
+ * the trainer's birthday) keeps its stored value. Their rate fields (winRateT, plcRateT, winRateY of
+ * horses and jockeys, qnlRateT and the this-year rates of trainers) are checked as numbers and not
+ * stored: the counts they derive from are.
  *
  * Never read (post-race, or not ours to store): ord, ordBigo, rankRise, diffUnit, rcTime, winOdds,
  * plcOdds, track, weather, every sectional (bu*, se*, sj*, je*), buga1–3, wgBudamBigo, wgJk, rcDay,
@@ -95,10 +105,13 @@ const RUNNER_FIELDS: Record<string, FieldKind> = {
   chaksun5: 'integer',
 };
 
+const RATE_FIELDS: Record<string, FieldKind> = { winRateT: 'decimal', plcRateT: 'decimal', winRateY: 'decimal', plcRateY: 'decimal', qnlRateT: 'decimal', qnlRateY: 'decimal' };
+
+/** Both forms of each detail block: raw API8_2 / API12_1 / API19_1 items and the old scripts' compact objects. */
 const DETAIL_FIELDS: Record<LegacyDetailField, Record<string, FieldKind>> = {
-  hrDetail: { birthday: 'date', rating: 'integer', chaksunT: 'integer', ...CAREER_FIELDS },
-  jkDetail: { birthday: 'date', debut: 'date', wgPart: 'decimal', ...CAREER_FIELDS },
-  trDetail: { birthday: 'date', stDate: 'date', winRateT: 'decimal', plcRateT: 'decimal', ...CAREER_FIELDS },
+  hrDetail: { birthday: 'date', rating: 'integer', chaksunT: 'integer', ...CAREER_FIELDS, ...RATE_FIELDS },
+  jkDetail: { age: 'integer', birthday: 'date', debut: 'date', wgPart: 'decimal', ...CAREER_FIELDS, ...RATE_FIELDS },
+  trDetail: { age: 'integer', birthday: 'date', stDate: 'date', ...CAREER_FIELDS, ...RATE_FIELDS },
 };
 
 /** Each detail block's own id and name fields, and the runner's fields they must agree with. */
@@ -139,15 +152,39 @@ function badValue(kind: FieldKind, value: unknown): string | null {
       return new Date(`${date}T00:00:00Z`).toISOString().startsWith(date) ? null : 'is not a calendar date';
     }
     case 'bodyWeight':
-      return bodyWeight(raw).kg === null ? 'is not a body weight such as "511(+2)"' : null;
+      // "0()" and "0" (not weighed yet when the file was written) read as unknown: not a problem.
+      return bodyWeight(raw).kg === null && !/^\s*0\s*(\(\s*\))?\s*$/.test(String(raw)) ? 'is not a body weight such as "511(+2)"' : null;
   }
 }
 
-function checkFields(record: Record<string, unknown>, fields: Record<string, FieldKind>, label: (field: string) => string): void {
+/**
+ * Something odd about one runner of a file: the field, its value and why it was not used. The
+ * runner imports without that value (or without that detail block); a runner that cannot be
+ * stored at all (no gate, no horse) is left out of the race.
+ */
+export interface LegacyRunnerWarning {
+  chulNo: number | null;
+  field: string;
+  value: unknown;
+  reason: string;
+}
+
+/** The runners of a file that can be imported, each cleaned of the values it cannot use. */
+export interface CheckedLegacyItems {
+  items: LegacyItem[];
+  warnings: LegacyRunnerWarning[];
+}
+
+/** Clears each present value that is not of its kind, with a warning; returns the record, cleaned. */
+function cleanFields(record: Record<string, unknown>, fields: Record<string, FieldKind>, warn: (field: string, value: unknown, reason: string) => void): Record<string, unknown> {
+  let clean = record;
   for (const [field, kind] of Object.entries(fields)) {
     const problem = badValue(kind, record[field]);
-    if (problem) throw new LegacyFileError(`${label(field)} ${show(record[field])} ${problem}`);
+    if (!problem) continue;
+    warn(field, record[field], problem);
+    clean = { ...clean, [field]: null };
   }
+  return clean;
 }
 
 /** A detail block as given, or null when it is missing or empty; one-element arrays are unwrapped. */
@@ -164,15 +201,24 @@ function detailBlock(item: LegacyItem, field: LegacyDetailField, gate: number): 
 }
 
 /**
- * Checks the items of one file against its name and the stored fields' types. Throws a
- * LegacyFileError naming the first problem: the field, the runner (chulNo) and the value.
+ * Checks the items of one file against its name and the stored fields' types. What concerns the
+ * whole file (its runners are not of the race its name gives, a gate appears twice) throws a
+ * LegacyFileError naming the field, the runner (chulNo) and the value. What concerns one runner is
+ * a warning on that runner: a value that is not of its kind is left out, a detail block that does
+ * not fit is left out, a runner without a gate or a horse is left out.
  */
-export function checkLegacyItems(items: LegacyItem[], file: LegacyFileId): void {
+export function checkLegacyItems(items: LegacyItem[], file: LegacyFileId): CheckedLegacyItems {
   const gates = new Set<number>();
+  const warnings: LegacyRunnerWarning[] = [];
+  const kept: LegacyItem[] = [];
   items.forEach((item, index) => {
     const gateProblem = badValue('integer', item.chulNo);
     const gate = num(item.chulNo as RawValue);
-    if (gateProblem || gate === null || gate < 1) throw new LegacyFileError(`item ${index + 1}: chulNo ${gate === null && !gateProblem ? 'is missing' : `${show(item.chulNo)} is not a gate number`}`);
+    if (gateProblem || gate === null || gate < 1) {
+      const why = gate === null && !gateProblem ? 'no gate number' : 'not a gate number';
+      warnings.push({ chulNo: null, field: 'chulNo', value: item.chulNo ?? null, reason: `item ${index + 1} left out: ${why}` });
+      return;
+    }
     if (gates.has(gate)) throw new LegacyFileError(`chulNo ${gate} appears more than once`);
     gates.add(gate);
     const of = `of chulNo ${gate}`;
@@ -180,36 +226,99 @@ export function checkLegacyItems(items: LegacyItem[], file: LegacyFileId): void 
     if (date !== file.date) throw new LegacyFileError(`rcDate ${show(item.rcDate)} ${of} does not match the file name (${file.date.replaceAll('-', '')})`);
     if (meetCode(item.meet as RawValue) !== file.meet) throw new LegacyFileError(`meet ${show(item.meet)} ${of} does not match the file name (meet ${file.meet})`);
     if (num(item.rcNo as RawValue) !== file.raceNo) throw new LegacyFileError(`rcNo ${show(item.rcNo)} ${of} does not match the file name (race ${file.raceNo})`);
-    if (kraId(item.hrNo as RawValue, 'horse') === null) throw new LegacyFileError(`hrNo is missing ${of}`);
-    if (text0(item.hrName as RawValue) === null) throw new LegacyFileError(`hrName is missing ${of} (hrNo ${show(item.hrNo)})`);
+    const warn = (field: string, value: unknown, reason: string): void => {
+      warnings.push({ chulNo: gate, field, value: value ?? null, reason });
+    };
+    if (typeof item.hrNo === 'object' || kraId(item.hrNo, 'horse') === null) {
+      warn('hrNo', item.hrNo, 'runner left out: no horse number');
+      return;
+    }
+    if (typeof item.hrName === 'object' || text0(item.hrName) === null) {
+      warn('hrName', item.hrName, `runner left out: no horse name (hrNo ${show(item.hrNo)})`);
+      return;
+    }
+    let clean: Record<string, unknown> = { ...item };
     for (const person of PEOPLE) {
-      if (typeof item[person.id] === 'object' && item[person.id] !== null) throw new LegacyFileError(`${person.id} ${of} is not a single value`);
-      if (kraId(item[person.id] as RawValue, person.kind) !== null && text0(item[person.name] as RawValue) === null) {
-        throw new LegacyFileError(`${person.name} is missing ${of} (${person.id} ${show(item[person.id])})`);
+      const id = clean[person.id];
+      if (typeof id === 'object' && id !== null) {
+        warn(person.id, id, `is not a single value: the ${person.kind} is left out`);
+        clean = { ...clean, [person.id]: null, [person.name]: null };
+      } else if (kraId(id as RawValue, person.kind) !== null && text0(clean[person.name] as RawValue) === null) {
+        warn(person.name, clean[person.name], `is missing (${person.id} ${show(id)}): the ${person.kind} is left out`);
+        clean = { ...clean, [person.id]: null, [person.name]: null };
       }
     }
-    checkFields(item, RUNNER_FIELDS, (field) => `${field} ${of}:`);
+    clean = cleanFields(clean, RUNNER_FIELDS, warn);
     for (const field of Object.keys(DETAIL_FIELDS) as LegacyDetailField[]) {
-      const block = detailBlock(item, field, gate);
+      let block: Record<string, unknown> | null;
+      try {
+        block = detailBlock(item, field, gate);
+      } catch (error) {
+        warn(field, item[field], `${(error as LegacyFileError).reason}: left out`);
+        clean = { ...clean, [field]: null };
+        continue;
+      }
       if (!block) continue;
       const identity = DETAIL_IDENTITY[field];
       const own = kraId(block[identity.id] as RawValue, identity.kind);
-      const runner = kraId(item[identity.id] as RawValue, identity.kind);
-      if (own !== null && own !== runner) throw new LegacyFileError(`${field}.${identity.id} ${show(block[identity.id])} ${of} is not the runner's ${identity.kind} (${runner ?? 'none'})`);
-      if (own === null && runner === null) throw new LegacyFileError(`${field} ${of} names no ${identity.kind}: neither it nor the runner has ${identity.id}`);
-      checkFields(block, DETAIL_FIELDS[field], (name) => `${field}.${name} ${of}:`);
+      const runner = kraId(clean[identity.id] as RawValue, identity.kind);
+      if (own !== runner && (own !== null || runner === null)) {
+        const why = own !== null ? `is not the runner's ${identity.kind} (${runner ?? 'none'})` : `names no ${identity.kind}: neither it nor the runner has ${identity.id}`;
+        warn(`${field}.${identity.id}`, block[identity.id], `${why}: ${field} left out`);
+        clean = { ...clean, [field]: null };
+        continue;
+      }
+      clean = { ...clean, [field]: cleanFields(block, DETAIL_FIELDS[field], (name, value, reason) => warn(`${field}.${name}`, value, reason)) };
     }
+    kept.push(clean as LegacyItem);
   });
+  if (kept.length === 0) throw new LegacyFileError(`no runner can be imported: ${warnings.map((warning) => `${warning.field} ${warning.reason}`).join('; ')}`);
+  return { items: kept, warnings };
 }
 
-/** A detail block with the runner's id and name filled in where the block leaves them out. */
+/**
+ * The runner-row fields a detail block takes when it leaves them out: the old scripts' compact
+ * `hrDetail` / `jkDetail` / `trDetail` hold figures only and the runner row names the rest (a raw
+ * API8_2 / API12_1 / API19_1 item carries them itself, and keeps its own).
+ */
+const DETAIL_FROM_RUNNER: Record<LegacyDetailField, readonly string[]> = {
+  hrDetail: ['hrNo', 'hrName', 'meet', 'sex', 'birthday', 'name', 'owNo', 'owName', 'trNo', 'trName'],
+  jkDetail: ['jkNo', 'jkName', 'meet'],
+  trDetail: ['trNo', 'trName', 'meet'],
+};
+
+/** Records made from compact detail blocks: written without clearing what those blocks do not carry. */
+const COMPACT_RECORDS = new WeakSet<object>();
+
+/** Master columns a compact block does not carry (rank, jockey weight, trainer birthday): their stored values stay. */
+export const COMPACT_DETAIL_KEEPS: Readonly<Record<'horse' | 'jockey' | 'trainer', readonly string[]>> = {
+  horse: ['race_class'],
+  jockey: ['weight_kg'],
+  trainer: ['birth_date'],
+};
+
+/** Whether a detail record came from the old scripts' compact form (no id of its own) rather than a raw item. */
+export function isCompactDetail(record: object): boolean {
+  return COMPACT_RECORDS.has(record);
+}
+
+function detailRecord<T extends object>(item: LegacyItem, field: LegacyDetailField, gate: number, toRecord: (raw: RawItem) => T): T | null {
+  const block = detailBlock(item, field, gate);
+  const raw = detailItem(item, field, gate);
+  if (!block || !raw) return null;
+  const record = toRecord(raw);
+  if (text0(block[DETAIL_IDENTITY[field].id] as RawValue) === null) COMPACT_RECORDS.add(record);
+  return record;
+}
+
+/** A detail block with the runner's fields filled in where the block leaves them out. */
 function detailItem(item: LegacyItem, field: LegacyDetailField, gate: number): RawItem | null {
   const block = detailBlock(item, field, gate);
   if (!block) return null;
-  const { id, name } = DETAIL_IDENTITY[field];
   const filled: Record<string, unknown> = { ...block };
-  if (text0(filled[id] as RawValue) === null) filled[id] = item[id];
-  if (text0(filled[name] as RawValue) === null) filled[name] = item[name];
+  for (const name of DETAIL_FROM_RUNNER[field]) {
+    if (text0(filled[name] as RawValue) === null && item[name] !== undefined) filled[name] = item[name];
+  }
   return filled as RawItem;
 }
 
@@ -218,16 +327,13 @@ export function legacyRunnerRecords(item: LegacyItem): LegacyRunnerRecords {
   const entry = toEntry(item as RawItem);
   const gate = entry.gateNo as number;
   const weight = bodyWeight(item.wgHr as RawValue);
-  const horse = detailItem(item, 'hrDetail', gate);
-  const jockey = detailItem(item, 'jkDetail', gate);
-  const trainer = detailItem(item, 'trDetail', gate);
   return {
     entry,
     bodyWeightKg: weight.kg,
     bodyWeightChange: weight.change,
-    horse: horse && toHorse(horse),
-    jockey: jockey && toJockey(jockey),
-    trainer: trainer && toTrainer(trainer),
+    horse: detailRecord(item, 'hrDetail', gate, toHorse),
+    jockey: detailRecord(item, 'jkDetail', gate, toJockey),
+    trainer: detailRecord(item, 'trDetail', gate, toTrainer),
   };
 }
 
