@@ -82,7 +82,7 @@ describe('Backfills', () => {
     // Monday 2025-05-19 to Sunday 2025-05-25: Busan races Friday and Sunday, Seoul Saturday and Sunday.
     const id = await backfill({ from: '20250519', to: '2025-05-25', meets: [3, 1] });
     const days = (await children(id)).map((child) => {
-      expect(child).toMatchObject({ type: 'collect-day', parentId: id, params: { raceNos: null, details: true, results: false } });
+      expect(child).toMatchObject({ type: 'collect-day', parentId: id, params: { raceNos: null, details: true, results: true } });
       return `${String(child.params.date)}/${String(child.params.meet)}`;
     });
     expect(days).toEqual(['2025-05-23/3', '2025-05-24/1', '2025-05-25/1', '2025-05-25/3']);

@@ -6,7 +6,7 @@ import { RunningApi, startApi } from './support/api';
 import { ADMIN_KEY, testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
 import { forbiddenKeys } from './support/prerace';
 import { kraClient, TestKraClient } from './support/kra';
-import { CLI_MAIN, NodeProcess, sleep } from './support/processes';
+import { CLI_MAIN, NodeProcess, runOnTerminal, sleep } from './support/processes';
 import { findScratchDay } from './support/sandbox-days';
 
 const FIXTURE_DAY = { date: '2025-05-23', meet: 3 };
@@ -100,6 +100,20 @@ describe('Collection engine against the sandbox', () => {
       `SELECT d.combination, d.payout FROM dividends d JOIN races r ON r.id = d.race_id WHERE r.race_no = 1 AND d.pool = 'WIN' AND r.race_date = '2025-05-23'`,
     );
     expect(win).toEqual({ combination: '10', payout: '3.0' });
+  });
+
+  it('should mark a race cancelled when API299 flags it not run (noraceFlag 1), with no result', async () => {
+    // A Seoul day collected nowhere else in this file; its race 2 called off.
+    sandbox.world.cancelRace('20250607', 1, 2);
+    const report = await service.collectDay({ date: '2025-06-07', meet: 1, results: true, details: false });
+    expect(report.failures).toEqual([]);
+    expect(report.races.find((race) => race.raceNo === 2)).toMatchObject({ status: 'cancelled', results: 0, dividends: 0 });
+    const races = await database.query<{ race_no: number; status: string; results: number }>(
+      `SELECT r.race_no, r.status, count(res.entry_id)::int AS results FROM races r JOIN entries e ON e.race_id = r.id LEFT JOIN results res ON res.entry_id = e.id
+        WHERE r.race_date = '2025-06-07' AND r.meet = 1 GROUP BY r.race_no, r.status ORDER BY r.race_no`,
+    );
+    expect(races.find((race) => race.race_no === 2)).toEqual({ race_no: 2, status: 'cancelled', results: 0 });
+    expect(races.filter((race) => race.race_no !== 2).every((race) => race.status === 'finished' && race.results > 0)).toBe(true);
   });
 
   it('should mark a scratched runner scratched, with no finishing position', async () => {
@@ -299,6 +313,29 @@ describe('npm run cli -- collect', () => {
     expect(cli.stderr).not.toContain('\r');
     const [{ n }] = await database.query<{ n: string }>(`SELECT count(*) AS n FROM races WHERE status = 'finished'`);
     expect(Number(n)).toBe(report.races.length);
+  });
+
+  it('should show a terminal human log lines above the progress bar, and no JSON report unless --json', async () => {
+    const env = testEnv(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000', KRA_RETRY_BASE_MS: '5', KRA_RETRY_MAX_MS: '20', KRA_MASTER_CACHE_TTL_SECONDS: '0' });
+    // A 503 in the middle of the details step: its retry warning is logged while the bar is drawn.
+    sandbox.failNext('API8_2', ['pass', 'pass', 'pass', 'http503']);
+    const plain = await runOnTerminal(CLI_MAIN, env, ['collect', '--date', '2025-05-23', '--meet', '3']);
+    expect(plain.code, plain.output).toBe(0);
+    // What each screen line shows: the text after the last "clear line" (a log line clears the bar,
+    // is printed, and the bar is drawn again below it).
+    const clearLine = '\r\u001b[2K';
+    const screen = plain.output.split(/\r\n|\n/).map((line) => (line.includes(clearLine) ? line.slice(line.lastIndexOf(clearLine) + clearLine.length) : line));
+    expect(screen.some((line) => /^WARN {2}\[KraUpstream\] KRA_SERVICE_KEY is not set: using the KRA sandbox/.test(line)), plain.output).toBe(true);
+    expect(screen.some((line) => /^WARN {2}\[KraClient\] API8_2: .*retry 1 of/.test(line)), plain.output).toBe(true);
+    expect(plain.output).not.toContain('{"level"');
+    // No log text inside a bar's line.
+    expect(screen.filter((line) => line.includes('[#') && /WARN|\{"/.test(line))).toEqual([]);
+    // The summary, and no JSON report, on a terminal.
+    expect(plain.output).toContain('2025-05-23 meet 3:');
+    expect(plain.output).not.toContain('{"date":"2025-05-23"');
+    const json = await runOnTerminal(CLI_MAIN, env, ['collect', '--date', '2025-05-23', '--meet', '3', '--json']);
+    expect(json.code, json.output).toBe(0);
+    expect(json.output).toMatch(/\{"date":"2025-05-23","meet":3,.*"ok":true\}/);
   });
 
   it('should exit 1 when anything failed, naming it', async () => {

@@ -19,8 +19,9 @@ interface Job {
   errorMessage: string | null;
   retryOf: string | null;
   cancelRequestedAt: string | null;
+  params: Record<string, unknown>;
   events: { at: string; message: string }[];
-  result: { ok: boolean; races: { raceNo: number }[]; failures: unknown[] } | null;
+  result: { ok: boolean; races: { raceNo: number; status: string; results: number }[]; failures: unknown[] } | null;
 }
 
 describe('Collection jobs', () => {
@@ -84,7 +85,10 @@ describe('Collection jobs', () => {
     expect(seen.at(-1)).toBe('succeeded');
     expect(seen.every((status) => ['queued', 'running', 'succeeded'].includes(status))).toBe(true);
     expect(final).toMatchObject({ type: 'collect-day', progress: 100, step: 'done', attempts: 1, errorCode: null });
+    // A day that is over: its results come too, unless asked otherwise.
+    expect(final.params).toMatchObject({ details: true, results: true });
     expect(final.result?.ok).toBe(true);
+    expect(final.result?.races.every((race) => race.status === 'finished' && race.results > 0)).toBe(true);
     expect(final.result?.races.length).toBe(sandbox.world.raceDay('20250523', 3).races.length);
     expect(final.events.map((event) => event.message)).toEqual(expect.arrayContaining(['queued', 'attempt 1 started', expect.stringMatching(/^succeeded/)]));
 
@@ -96,6 +100,14 @@ describe('Collection jobs', () => {
     const again = await jobsApi.submit('/collection/races', { date: '2025-05-23', meet: 3 });
     expect(again).not.toBe(id);
     expect((await settle(again)).final.status).toBe('succeeded');
+  });
+
+  it('should collect the cards and details only of a day still to come, or when asked to', async () => {
+    const ahead = new Date(Date.now() + 3 * 86_400_000 + 9 * 3_600_000).toISOString().slice(0, 10);
+    const upcoming = await jobsApi.job(await jobsApi.submit('/collection/races', { date: ahead, meet: 1 }));
+    expect(upcoming.params).toMatchObject({ date: ahead, details: true, results: false });
+    const asked = await jobsApi.job(await jobsApi.submit('/collection/races', { date: '2025-05-24', meet: 1, include: ['details'] }));
+    expect(asked.params).toMatchObject({ details: true, results: false });
   });
 
   it('should collect only the races asked for, results included', async () => {

@@ -209,7 +209,7 @@ describe('KRA sandbox over HTTP', () => {
       }
       expect(itemsOf(await getJson(DIVIDENDS, params))).toEqual([]);
       expect(itemsOf(await getJson(TRACK, { meet: 1, rc_date_fr: '20250503', rc_date_to: '20250503' }))).toEqual([]);
-      expect(itemsOf(await getJson(TOTALS, params))[0]).toMatchObject({ stTime: '-', finalBit: 'N' });
+      expect(itemsOf(await getJson(TOTALS, params))[0]).toMatchObject({ stTime: '-', finalBit: 0, noraceFlag: 0 });
 
       sandbox.setClock(kst(3));
       const results = itemsOf(await getJson(RESULTS, params));
@@ -218,7 +218,7 @@ describe('KRA sandbox over HTTP', () => {
       expect(new Set(results.map((row) => row.chulNo))).toEqual(new Set(card.map((row) => row.chulNo)));
       expect(itemsOf(await getJson(DIVIDENDS, params)).map((row) => row.pool)).toContain('WIN');
       expect(itemsOf(await getJson(TRACK, { meet: 1, rc_date_fr: '20250503', rc_date_to: '20250503' })).map((row) => row.rcNo)).toEqual([1]);
-      expect(itemsOf(await getJson(TOTALS, params))[0]).toMatchObject({ finalBit: 'Y', stTime: expect.stringMatching(/^2025-05-03T\d\d:\d\d:00\+09:00$/) });
+      expect(itemsOf(await getJson(TOTALS, params))[0]).toMatchObject({ finalBit: 1, stTime: expect.stringMatching(/^2025-05-03T\d\d:\d\d:00\+09:00$/) });
     });
 
     it('should publish the entry sheet on the Wednesday before the race day at 14:30 KST', async () => {

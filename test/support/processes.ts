@@ -63,3 +63,19 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+const shellQuote = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs a built entry point on a pseudo-terminal (util-linux `script`), as a person at a terminal
+ * runs it: stdout and stderr are both the terminal, and `output` is what the screen received.
+ */
+export async function runOnTerminal(entry: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, entry, ...args].map(shellQuote).join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolveExit) => child.on('exit', (exitCode) => resolveExit(exitCode)));
+  return { code, output };
+}

@@ -5,7 +5,9 @@ import { parseCliArgs, parseCollectArgs, parseExportLegacyArgs, parseImportLegac
 describe(parseCollectArgs.name, () => {
   it('should read a full collect command', () => {
     expect(parseCollectArgs(['collect', '--date', '20250622', '--meet', '1', '--results'])).toEqual({ date: '2025-06-22', meet: 1, results: true, details: true });
-    expect(parseCollectArgs(['collect', '--meet', '3', '--date', '2025-06-22', '--no-details'])).toEqual({ date: '2025-06-22', meet: 3, results: false, details: false });
+    expect(parseCollectArgs(['collect', '--meet', '3', '--date', '2025-06-22', '--no-details', '--no-results'])).toEqual({ date: '2025-06-22', meet: 3, results: false, details: false });
+    // Without either flag the day decides (results for a day that is over).
+    expect(parseCollectArgs(['collect', '--meet', '3', '--date', '2025-06-22'])).toEqual({ date: '2025-06-22', meet: 3, details: true });
   });
 
   it.each([
@@ -55,9 +57,9 @@ describe(parseExportLegacyArgs.name, () => {
 
 describe(parseCliArgs.name, () => {
   it('should hand each command to its own parser', () => {
-    expect(parseCliArgs(['collect', '--date', '2025-06-22', '--meet', '1'])).toEqual({ command: 'collect', date: '2025-06-22', meet: 1, results: false, details: true });
-    expect(parseCliArgs(['export-legacy', 'out', '--from', '2025-06-01', '--to', '2025-06-30'])).toEqual({ command: 'export-legacy', dir: 'out', from: '2025-06-01', to: '2025-06-30' });
-    expect(parseCliArgs(['import-legacy', 'data/races'])).toEqual({ command: 'import-legacy', dir: 'data/races', dryRun: false, concurrency: 4 });
+    expect(parseCliArgs(['collect', '--date', '2025-06-22', '--meet', '1'])).toEqual({ command: 'collect', json: false, date: '2025-06-22', meet: 1, details: true });
+    expect(parseCliArgs(['export-legacy', 'out', '--from', '2025-06-01', '--to', '2025-06-30'])).toEqual({ command: 'export-legacy', json: false, dir: 'out', from: '2025-06-01', to: '2025-06-30' });
+    expect(parseCliArgs(['import-legacy', 'data/races', '--json'])).toEqual({ command: 'import-legacy', json: true, dir: 'data/races', dryRun: false, concurrency: 4 });
     expect(() => parseCliArgs(['fetch'])).toThrow('Unknown command "fetch"');
   });
 });

@@ -1,12 +1,13 @@
 import { daysBetween, MAX_RANGE_DAYS, normaliseRaceDate } from '@app/collection';
 
-export const USAGE = `Usage: npm run cli -- collect --date YYYY-MM-DD --meet 1|2|3 [--results] [--no-details]
+export const USAGE = `Usage: npm run cli -- collect --date YYYY-MM-DD --meet 1|2|3 [--results | --no-results] [--no-details]
        npm run cli -- export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]
        npm run cli -- import-legacy <dir> [--dry-run] [--concurrency N]
 
   --date        race day (YYYY-MM-DD or YYYYMMDD, Asia/Seoul)
   --meet        1 Seoul, 2 Jeju, 3 Busan-Gyeongnam (4 Yeongcheon)
-  --results     also collect results, dividends and scratches
+  --results     also collect results, dividends and scratches (the default for a day that is over:
+                before today in Asia/Seoul); --no-results: cards and details only
   --no-details  skip horse, jockey and trainer details (and the pre-race snapshot)
 
 export-legacy writes the races of a range as legacy files, <dir>/YYYY/MM/YYYYMMDD/<venue>/race_*_prerace.json
@@ -19,6 +20,9 @@ import-legacy reads a legacy tree (or any part of it, e.g. <dir>/2025/05) into t
   <dir>           root of the legacy tree (the old data/races)
   --dry-run       parse and check every file and report what would be imported; write nothing
   --concurrency   races imported at once, 1 to 16 (default 4)
+
+Every command: --json prints the JSON report on stdout also on a terminal (off a terminal it always does).
+Progress and log lines go to stderr.
 
 Exit status: 0 when everything was collected, exported or imported, 1 when anything failed, 2 for bad arguments.
 `;
@@ -65,7 +69,8 @@ function raceDateArg(flag: string, raw: string): string {
 export interface CollectArgs {
   date: string;
   meet: number;
-  results: boolean;
+  /** Absent: results too when the day is over (before today in Asia/Seoul). */
+  results?: boolean;
   details: boolean;
 }
 
@@ -73,7 +78,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === 'help') throw new UsageError('', true);
   if (command !== 'collect') throw new UsageError(`Unknown command "${command}"`);
-  const args: Partial<CollectArgs> = { results: false, details: true };
+  const args: Partial<CollectArgs> = { details: true };
   eachArg(rest, (arg, value) => {
     switch (arg) {
       case '--date':
@@ -87,6 +92,9 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
       }
       case '--results':
         args.results = true;
+        break;
+      case '--no-results':
+        args.results = false;
         break;
       case '--no-details':
         args.details = false;
@@ -114,13 +122,23 @@ export interface ImportLegacyArgs {
   concurrency: number;
 }
 
-export type CliCommand = ({ command: 'collect' } & CollectArgs) | ({ command: 'export-legacy' } & ExportLegacyArgs) | ({ command: 'import-legacy' } & ImportLegacyArgs);
+/** Options every command takes. */
+export interface CommonArgs {
+  /** Print the JSON report on stdout even on a terminal (off a terminal it is always printed). */
+  json: boolean;
+}
 
-/** Any command line: each command's own parser checks its options. */
+export type CliCommand = CommonArgs &
+  (({ command: 'collect' } & CollectArgs) | ({ command: 'export-legacy' } & ExportLegacyArgs) | ({ command: 'import-legacy' } & ImportLegacyArgs));
+
+/** Any command line: `--json` anywhere after the command, then each command's own parser checks its options. */
 export function parseCliArgs(argv: string[]): CliCommand {
-  if (argv[0] === 'export-legacy') return { command: 'export-legacy', ...parseExportLegacyArgs(argv) };
-  if (argv[0] === 'import-legacy') return { command: 'import-legacy', ...parseImportLegacyArgs(argv) };
-  return { command: 'collect', ...parseCollectArgs(argv) };
+  const [command, ...rest] = argv;
+  const json = rest.includes('--json');
+  const own = [command, ...rest.filter((arg) => arg !== '--json')].filter((arg) => arg !== undefined);
+  if (command === 'export-legacy') return { command: 'export-legacy', json, ...parseExportLegacyArgs(own) };
+  if (command === 'import-legacy') return { command: 'import-legacy', json, ...parseImportLegacyArgs(own) };
+  return { command: 'collect', json, ...parseCollectArgs(own) };
 }
 
 /** `export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]` */

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { CollectionModule, CollectionReport, CollectionService } from '@app/collection';
+import { CollectionModule, CollectionReport, CollectionService, isRaceDayOver } from '@app/collection';
 import { AppLogger, createLogger, exitAfterFlush, NestPinoLogger } from '@app/common';
 import { AppConfig, ConfigModule, loadConfigOrExit } from '@app/config';
 import { DatabaseModule, ensureDatabaseExists } from '@app/database';
@@ -12,7 +12,8 @@ import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CliCommand, CollectArgs, ExportLegacyArgs, ImportLegacyArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
+import { CliCommand, CollectArgs, CommonArgs, ExportLegacyArgs, ImportLegacyArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
+import { CliOutput } from './cli-output';
 
 @Module({})
 class CliModule {
@@ -40,25 +41,24 @@ class ImportCliModule {
   }
 }
 
-/** A progress bar on a terminal; plain lines (one per step) when the output is a file or a pipe. */
-function progressReporter(): { update: (step: string, done: number, total: number) => void; finish: () => void } {
-  const tty = process.stderr.isTTY === true;
-  let lastStep = '';
+function bar(done: number, total: number): string {
+  const width = 30;
+  const filled = total > 0 ? Math.round((done / total) * width) : width;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
+/** A progress bar per step on a terminal; a plain line per finished step when stderr is a file or a pipe. */
+function progressReporter(out: CliOutput): { update: (step: string, done: number, total: number) => void; finish: () => void } {
   return {
     update(step, done, total) {
-      if (tty) {
-        const width = 30;
-        const filled = total > 0 ? Math.round((done / total) * width) : width;
-        process.stderr.write(`\r${step.padEnd(8)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}   `);
-        if (done === total) process.stderr.write('\n');
-      } else if (step !== lastStep || done === total) {
-        if (done === total) process.stderr.write(`${step}: ${done}/${total} done\n`);
+      if (out.tty) {
+        out.drawBar(`${step.padEnd(8)} ${bar(done, total)} ${done}/${total}`);
+        if (done === total) out.endBar();
+      } else if (done === total) {
+        out.line(`${step}: ${done}/${total} done`);
       }
-      lastStep = step;
     },
-    finish() {
-      if (tty) process.stderr.write('\n');
-    },
+    finish: () => out.endBar(),
   };
 }
 
@@ -87,6 +87,9 @@ function exportSummary(report: LegacyExportReport, root: string): string {
 
 /** What a command runs in its Nest context, and how its report reads. */
 interface ReportingCommand<Report extends { ok: boolean }> {
+  /** Where the progress, log lines and summary go, and whether the JSON report goes to stdout. */
+  out: CliOutput;
+  json: boolean;
   module: DynamicModule;
   /** Commands that write create the database first when the configuration says so. */
   createsDatabase: boolean;
@@ -99,8 +102,9 @@ interface ReportingCommand<Report extends { ok: boolean }> {
 }
 
 /**
- * Runs a command in a Nest context of its own: the summary goes to stderr and the report, as JSON, to
- * stdout. Exits 0 when the report is ok, 1 when it is not or the command threw.
+ * Runs a command in a Nest context of its own: the summary goes to stderr, and the report, as JSON, to
+ * stdout when asked for (--json) or when stdout is not a terminal (a pipe, a file: another program
+ * reads it). Exits 0 when the report is ok, 1 when it is not or the command threw.
  */
 async function runReportingCommand<Report extends { ok: boolean }>(command: ReportingCommand<Report>, config: AppConfig, logger: AppLogger): Promise<void> {
   try {
@@ -109,28 +113,37 @@ async function runReportingCommand<Report extends { ok: boolean }>(command: Repo
     const report = await command.run(app);
     command.progress.finish();
     await app.close();
-    process.stderr.write(command.summary(report));
-    process.stdout.write(`${JSON.stringify(report)}\n`);
+    command.out.write(command.summary(report));
+    if (command.json || process.stdout.isTTY !== true) process.stdout.write(`${JSON.stringify(report)}\n`);
     exitAfterFlush(logger, report.ok ? 0 : 1);
   } catch (error) {
+    command.progress.finish();
     logger.fatal({ err: error }, command.failureMessage);
     exitAfterFlush(logger, 1);
   }
 }
 
+/** What every command runs with: its output and its logger. */
+interface CliContext {
+  out: CliOutput;
+  logger: AppLogger;
+}
+
 /** `npm run cli -- export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]` */
-async function exportLegacy(args: ExportLegacyArgs, config: AppConfig, logger: AppLogger): Promise<void> {
+async function exportLegacy(args: ExportLegacyArgs & CommonArgs, config: AppConfig, { logger, out }: CliContext): Promise<void> {
   const root = resolve(args.dir);
   // A bar on a terminal; off it, a line every 10 % of the races rather than one at the very end.
-  const progress = progressReporter();
+  const progress = progressReporter(out);
   let tenths = 0;
   const onProgress = (done: number, total: number): void => {
-    if (process.stderr.isTTY) return progress.update('export', done, total);
+    if (out.tty) return progress.update('export', done, total);
     const reached = Math.floor((done / total) * 10);
-    if (reached > tenths) process.stderr.write(`export: ${done}/${total} races (${(tenths = reached) * 10}%)\n`);
+    if (reached > tenths) out.line(`export: ${done}/${total} races (${(tenths = reached) * 10}%)`);
   };
   await runReportingCommand(
     {
+      out,
+      json: args.json,
       module: ExportCliModule.forRoot(config),
       // The export only reads: a missing database is an error, not something to create.
       createsDatabase: false,
@@ -145,30 +158,25 @@ async function exportLegacy(args: ExportLegacyArgs, config: AppConfig, logger: A
 }
 
 /** The import's progress: a bar on a terminal (redrawn at most 10 times a second), else a line every 5 % of the files. */
-function importProgressReporter(): { update: (progress: LegacyImportProgress) => void; finish: () => void } {
-  const tty = process.stderr.isTTY === true;
+function importProgressReporter(out: CliOutput): { update: (progress: LegacyImportProgress) => void; finish: () => void } {
   let drawnAt = 0;
   let step = 0;
   return {
     update({ filesDone, filesTotal, imported, unchanged, failed }) {
       const counts = `${filesDone}/${filesTotal} files  imported ${imported}  unchanged ${unchanged}  failed ${failed}`;
-      if (tty) {
+      if (out.tty) {
         if (Date.now() - drawnAt < 100 && filesDone < filesTotal) return;
         drawnAt = Date.now();
-        const width = 30;
-        const filled = filesTotal > 0 ? Math.round((filesDone / filesTotal) * width) : width;
-        process.stderr.write(`\rimport   [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${counts}   `);
+        out.drawBar(`import   ${bar(filesDone, filesTotal)} ${counts}`);
         return;
       }
       const reached = filesTotal > 0 ? Math.floor((filesDone / filesTotal) * 20) : 20;
       if (reached > step) {
         step = reached;
-        process.stderr.write(`import: ${counts} (${reached * 5}%)\n`);
+        out.line(`import: ${counts} (${reached * 5}%)`);
       }
     },
-    finish() {
-      if (tty) process.stderr.write('\n');
-    },
+    finish: () => out.endBar(),
   };
 }
 
@@ -186,19 +194,21 @@ function importSummary(report: LegacyImportReport): string {
 }
 
 /** `npm run cli -- import-legacy <dir> [--dry-run] [--concurrency N]` */
-async function importLegacy(args: ImportLegacyArgs, config: AppConfig, logger: AppLogger): Promise<void> {
+async function importLegacy(args: ImportLegacyArgs & CommonArgs, config: AppConfig, { logger, out }: CliContext): Promise<void> {
   const isDirectory = await stat(args.dir).then(
     (stats) => stats.isDirectory(),
     () => false,
   );
   if (!isDirectory) {
-    process.stderr.write(`import-legacy: "${args.dir}" is not a directory\n\n${USAGE}`);
+    out.write(`import-legacy: "${args.dir}" is not a directory\n\n${USAGE}`);
     exitAfterFlush(logger, 2);
     return;
   }
-  const progress = importProgressReporter();
+  const progress = importProgressReporter(out);
   await runReportingCommand(
     {
+      out,
+      json: args.json,
       module: ImportCliModule.forRoot(config),
       createsDatabase: true,
       failureMessage: 'Import failed',
@@ -212,15 +222,17 @@ async function importLegacy(args: ImportLegacyArgs, config: AppConfig, logger: A
 }
 
 /** `npm run cli -- collect --date 2025-06-22 --meet 1 [--results] [--no-details]` */
-async function collect(args: CollectArgs, config: AppConfig, logger: AppLogger): Promise<void> {
-  const progress = progressReporter();
+async function collect(args: CollectArgs & CommonArgs, config: AppConfig, { logger, out }: CliContext): Promise<void> {
+  const progress = progressReporter(out);
   await runReportingCommand(
     {
+      out,
+      json: args.json,
       module: CliModule.forRoot(config),
       createsDatabase: true,
       failureMessage: 'Collection failed',
       progress,
-      run: (app) => app.get(CollectionService).collectDay({ ...args, onProgress: progress.update }),
+      run: (app) => app.get(CollectionService).collectDay({ ...args, results: args.results ?? isRaceDayOver(args.date), onProgress: progress.update }),
       summary,
     },
     config,
@@ -238,10 +250,12 @@ async function main(): Promise<void> {
     process.exit(error instanceof UsageError && error.help ? 0 : 2);
   }
   const config = loadConfigOrExit();
-  const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, undefined);
-  if (args.command === 'export-legacy') return exportLegacy(args, config, logger);
-  if (args.command === 'import-legacy') return importLegacy(args, config, logger);
-  return collect(args, config, logger);
+  // Log lines go to stderr, above the progress bar (stdout carries the report only).
+  const out = new CliOutput();
+  const context: CliContext = { out, logger: createLogger(config.log.level === 'info' ? 'warn' : config.log.level, out.logDestination()) };
+  if (args.command === 'export-legacy') return exportLegacy(args, config, context);
+  if (args.command === 'import-legacy') return importLegacy(args, config, context);
+  return collect(args, config, context);
 }
 
 void main();

@@ -1,5 +1,5 @@
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '@app/database';
-import { KraClient, KraResult, RaceResultRecord } from '@app/kra-client';
+import { KraClient, KraResult, RaceResultRecord, summariseRaceTotals } from '@app/kra-client';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CollectionFailure, CollectionReport, RaceReport } from './collection-report';
@@ -200,8 +200,8 @@ export class CollectionService {
 
   /** Results, dividends, scratches and observed conditions; never from a cached card. */
   private async collectResults({ date, meet, track, fail, races, progress }: Run): Promise<void> {
-    const [summaries, scratches, conditions] = await Promise.all([
-      this.kra.raceSummaries(meet, date).then(track),
+    const [totals, scratches, conditions] = await Promise.all([
+      this.kra.raceTotals(meet, date).then(track),
       this.kra.scratches(meet, date).then(track),
       // Observed conditions are a nicety: the results stand without them.
       this.kra
@@ -212,6 +212,7 @@ export class CollectionService {
           return undefined;
         }),
     ]);
+    const summaries = summariseRaceTotals(totals.records);
     let done = 0;
     const raceNos = [...races.keys()].sort((a, b) => a - b);
     await Promise.all(
@@ -219,7 +220,7 @@ export class CollectionService {
         const report = races.get(raceNo) as RaceReport;
         try {
           const [results, dividends] = await Promise.all([this.kra.raceResults(meet, date, raceNo).then(track), this.kra.dividends(meet, date, raceNo).then(track)]);
-          const summary = summaries.records.find((record) => record.raceNo === raceNo);
+          const summary = summaries.get(raceNo);
           const observed = conditions?.records.find((record) => record.raceNo === raceNo);
           const resultsSource = await this.repository.saveResponse(results.service, results.params, results.raw);
           const dividendsSource = await this.repository.saveResponse(dividends.service, dividends.params, dividends.raw);
@@ -246,7 +247,7 @@ export class CollectionService {
               const first = results.records[0] as RaceResultRecord | undefined;
               await this.repository.finishRace(manager, raceId, {
                 status,
-                weather: observed?.weather ?? summary?.weather ?? first?.weather ?? null,
+                weather: observed?.weather ?? first?.weather ?? null,
                 going: observed?.going ?? summary?.going ?? first?.going ?? null,
                 moisturePercent: observed?.moisturePercent ?? summary?.moisturePercent ?? first?.moisturePercent ?? null,
                 dividends: dividends.records.length > 0,

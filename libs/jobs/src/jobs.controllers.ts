@@ -25,7 +25,10 @@ export class CollectionJobsController {
 
   @Post('races')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Collect a race day: cards and entries, by default runner details too', description: SUBMIT_DESCRIPTION })
+  @ApiOperation({
+    summary: 'Collect a race day: cards, entries and runner details, and the results too for a day that is over',
+    description: `${SUBMIT_DESCRIPTION} Without \`include\`, a day before today (Asia/Seoul) is collected with its results, dividends and scratches; today or a day to come with cards and details.`,
+  })
   @ApiBody({ type: CollectRequestDto, examples: { day: { value: { date: '2025-05-23', meet: 3 } }, races: { value: { date: '20250523', meet: 3, raceNos: [1, 2], include: [] } } } })
   @ApiAcceptedResponse({ type: JobSubmissionDto })
   @ApiErrors(400, 503)

@@ -35,8 +35,8 @@ export class CollectRequestDto {
     example: ['details'],
     description:
       'What to collect besides the race cards and entries (always collected): `details` (horse, jockey and trainer lookups and the pre-race ' +
-      'snapshot), `results` (results, dividends, scratches). Default: `["details"]` for /collection/races, `["results"]` for /collection/results, ' +
-      'which always includes results. `[]`: the cards only.',
+      'snapshot), `results` (results, dividends, scratches). Default for /collection/races: `["details", "results"]` for a race day that is over ' +
+      '(before today in Asia/Seoul), `["details"]` otherwise; for /collection/results `["results"]`, which always includes results. `[]`: the cards only.',
   })
   @IsOptional()
   @IsArray()

@@ -1,3 +1,4 @@
+import { isRaceDayOver } from '@app/collection';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { InjectQueue } from '@nestjs/bullmq';
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
@@ -43,9 +44,10 @@ export function normaliseCollectParams(type: CollectJobType, request: CollectReq
     date: request.date,
     meet: request.meet,
     raceNos: request.raceNos?.length ? [...new Set(request.raceNos)].sort((a, b) => a - b) : null,
-    // collect-day: cards plus details unless told otherwise; collect-results: cards plus results.
+    // collect-day: cards plus details unless told otherwise, and results too for a day that is over;
+    // collect-results: cards plus results.
     details: include ? include.includes('details') : type === 'collect-day',
-    results: type === 'collect-results' || (include?.includes('results') ?? false),
+    results: type === 'collect-results' || (include ? include.includes('results') : isRaceDayOver(request.date)),
   };
 }
 

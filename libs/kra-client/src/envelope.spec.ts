@@ -40,6 +40,8 @@ describe('readKraAnswer on the captured fixtures', () => {
         placeRatePercent: 35,
         winRatePercentThisYear: 6,
         placeRatePercentThisYear: 32,
+        quinellaRatePercent: 24,
+        quinellaRatePercentThisYear: 18,
       },
     ]);
   });

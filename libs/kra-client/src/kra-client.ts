@@ -13,7 +13,7 @@ import {
   HorseRecord,
   JockeyRecord,
   RaceResultRecord,
-  RaceSummaryRecord,
+  RaceTotalRecord,
   RacePlanRecord,
   RawItem,
   ScratchRecord,
@@ -23,7 +23,7 @@ import {
   toJockey,
   toRacePlan,
   toRaceResult,
-  toRaceSummary,
+  toRaceTotal,
   toScratch,
   toTrack,
   toTrainer,
@@ -121,8 +121,9 @@ export class KraClient {
     return this.map('raceResult', { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_no: raceNo }, toRaceResult);
   }
 
-  raceSummaries(meet: number, date: string): Promise<KraResult<RaceSummaryRecord>> {
-    return this.map('raceResultTotal', { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_year: compact(date).slice(0, 4) }, toRaceSummary);
+  /** API299: every runner of the day's races with its result and counts, and each race's flags (see summariseRaceTotals). */
+  raceTotals(meet: number, date: string): Promise<KraResult<RaceTotalRecord>> {
+    return this.map('raceResultTotal', { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_year: compact(date).slice(0, 4) }, toRaceTotal);
   }
 
   horse(hrNo: string, meet?: number): Promise<KraResult<HorseRecord>> {
@@ -174,7 +175,8 @@ export class KraClient {
   private async fetchAllUncached(key: KraServiceKey, params: Record<string, string>): Promise<KraResult<RawItem>> {
     const service = KRA_SERVICES[key].name;
     const cacheKey = `cache:kra:${service}:${new URLSearchParams(params).toString()}`;
-    if (CACHEABLE.has(key)) {
+    // A TTL of 0 disables the cache: neither read nor written.
+    if (CACHEABLE.has(key) && this.settings.masterCacheTtlSeconds > 0) {
       const cached = await this.safeRedis((redis) => redis.get(cacheKey));
       if (cached) {
         const raw = JSON.parse(cached) as RawItem[];

@@ -120,87 +120,232 @@ function prizes(item: RawItem): number[] {
 /** Sectional fields are named by track; those of the other tracks arrive as zeros. */
 const SECTIONAL_FIELD = /^(bu|se|sj|je)(_|[A-Z])/;
 
-/** API214_1: one runner's card and result. */
-export interface RaceResultRecord extends RunnerFields {
-  bodyWeightKg: number | null;
-  bodyWeightChange: number | null;
-  weather: string | null;
-  going: string | null;
-  moisturePercent: number | null;
+/** Non-zero sectional times and positions of the row's track, by KRA field name (only those fields are read). */
+function sectionals(item: RawItem): Record<string, number> {
+  const found: Record<string, number> = {};
+  for (const field of Object.keys(item)) {
+    if (!SECTIONAL_FIELD.test(field)) continue;
+    const number = num(item[field]);
+    if (number) found[field] = number;
+  }
+  return found;
+}
+
+/** What a result row says of the race run: position or status, time, margin. */
+interface FinishFields {
   finishPosition: number | null;
   finishStatus: FinishStatus | null;
   raceTimeSeconds: number | null;
+  sectionals: Record<string, number>;
+}
+
+function finishFields(item: RawItem, winOdds?: RawValue): FinishFields {
+  const result = finish(item.ord, winOdds);
+  return { finishPosition: result.position, finishStatus: result.status, raceTimeSeconds: num(item.rcTime) || null, sectionals: sectionals(item) };
+}
+
+/**
+ * API214_1: one runner's card and result, every field the gateway sends: the race's card fields,
+ * the runner's pre-race fields, and what only the run race fills (position, time, margin, odds,
+ * sectionals, observed track, class rise).
+ */
+export interface RaceResultRecord extends RunnerFields, FinishFields {
+  // The race's card (the same on every row of a race).
+  weekday: string | null;
+  prizeCondition: string | null;
+  ageCondition: string | null;
+  weightCondition: string | null;
+  prizes: number[];
+  /** buga1–3: additional prize money by place, 0 when none. */
+  additionalPrizes: number[];
+  // The runner, before the race.
+  origin: string | null;
+  horseBirthDate: string | null;
+  equipment: string | null;
+  daysSinceLastStart: number | null;
+  bodyWeightKg: number | null;
+  bodyWeightChange: number | null;
+  /** wgJk, as the gateway names it (0 when none). */
+  jockeyWeightKg: number | null;
+  /** wgBudamBigo: a note on the carried weight. */
+  carriedWeightNote: string | null;
+  // After the race.
+  weather: string | null;
+  going: string | null;
+  moisturePercent: number | null;
   margin: string | null;
   note: string | null;
   winOdds: number | null;
   placeOdds: number | null;
-  /** Non-zero sectional times and positions of this race's track, by KRA field name. */
-  sectionals: Record<string, number>;
-  prizes: number[];
+  /** rankRise: the class change the result earned (0 when none). */
+  classRise: number | null;
 }
 
 export function toRaceResult(item: RawItem): RaceResultRecord {
   const weight = bodyWeight(item.wgHr);
   const track = trackCondition(item.track);
-  const result = finish(item.ord, item.winOdds);
-  const sectionals: Record<string, number> = {};
-  for (const [field, value] of Object.entries(item)) {
-    const number = SECTIONAL_FIELD.test(field) ? num(value) : null;
-    if (number) sectionals[field] = number;
-  }
   const winOdds = num(item.winOdds);
   const placeOdds = num(item.plcOdds);
   return {
     ...runner(item),
+    ...finishFields(item, item.winOdds),
+    weekday: text0(item.rcDay),
+    prizeCondition: text0(item.prizeCond),
+    ageCondition: text0(item.ageCond),
+    weightCondition: text0(item.budam),
+    prizes: prizes(item),
+    additionalPrizes: [1, 2, 3].map((place) => num(item[`buga${place}`]) ?? 0),
+    origin: text0(item.name),
+    horseBirthDate: raceDate(item.birthday),
+    equipment: text0(item.hrTool),
+    daysSinceLastStart: num(item.ilsu),
     bodyWeightKg: weight.kg,
     bodyWeightChange: weight.change,
+    jockeyWeightKg: num(item.wgJk),
+    carriedWeightNote: text0(item.wgBudamBigo),
     weather: text0(item.weather),
     going: track.going,
     moisturePercent: track.moisturePercent,
-    finishPosition: result.position,
-    finishStatus: result.status,
-    raceTimeSeconds: num(item.rcTime) || null,
     margin: text0(item.diffUnit),
     note: text0(item.ordBigo),
     winOdds: winOdds || null,
     placeOdds: placeOdds || null,
-    sectionals,
-    prizes: prizes(item),
+    classRise: num(item.rankRise),
   };
 }
 
-/** API299: a race of the day's summary. */
-export interface RaceSummaryRecord extends RaceKey {
-  raceName: string | null;
-  distanceM: number | null;
-  raceClass: string | null;
-  weather: string | null;
-  going: string | null;
-  moisturePercent: number | null;
+/** Starts, wins and seconds, as API299 counts them (it has no thirds). */
+export interface PlaceCounts {
+  starts: number | null;
+  wins: number | null;
+  seconds: number | null;
+}
+
+function placeCounts(item: RawItem, prefix: '' | 'hr' | 'jk' | 'tr', period: 'T' | 'Y'): PlaceCounts {
+  const name = (field: string): string => (prefix === '' ? `${field}${period}` : `${prefix}${field[0].toUpperCase()}${field.slice(1)}${period}`);
+  return { starts: num(item[name('rcCnt')]), wins: num(item[name('ord1Cnt')]), seconds: num(item[name('ord2Cnt')]) };
+}
+
+/**
+ * A flag the gateway sends as 1 / "1" / 0 / "0" (JSON numbers, XML text); "Y" / "N" are read too.
+ * Null when absent or unreadable.
+ */
+export function flag(value: RawValue | undefined): boolean | null {
+  const text = text0(value)?.toUpperCase();
+  if (text === undefined || text === null) return null;
+  if (text === 'Y') return true;
+  if (text === 'N') return false;
+  const number = num(value);
+  return number === null ? null : number !== 0;
+}
+
+/**
+ * API299 Race_Result_total: one runner of a race with its result, sectionals and the counts of its
+ * horse, jockey and trainer, plus the race's flags: `noRace` (noraceFlag other than 0: the race was
+ * not run, cancelled or void) and `final` (finalBit 1: the result is final, else provisional).
+ */
+export interface RaceTotalRecord extends RaceKey, FinishFields {
   scheduledStart: string | null;
   actualStart: string | null;
+  /** startTimeChg and stTimeChgReason: a changed start and why. */
+  startTimeChange: string | null;
+  startTimeChangeReason: string | null;
+  going: string | null;
+  moisturePercent: number | null;
   noRace: boolean;
   final: boolean;
-  runnerCount: number | null;
+  gateNo: number | null;
+  horse: PersonRef;
+  jockey: PersonRef;
+  trainer: PersonRef;
+  age: number | null;
+  sex: string | null;
+  origin: string | null;
+  /** prdName: 국산 (bred in Korea) or 외산 (imported). */
+  production: string | null;
+  raceClass: string | null;
+  carriedWeightKg: number | null;
+  bodyWeightKg: number | null;
+  bodyWeightChange: number | null;
+  horseCounts: { career: PlaceCounts; thisYear: PlaceCounts };
+  /** hrRcCntT / hrOrd1CntT / hrOrd2CntT: counts the gateway does not document (in the hundreds: not the horse's career). */
+  horseOtherCounts: PlaceCounts;
+  jockeyAge: number | null;
+  jockeyCareerYears: number | null;
+  jockeyCounts: { career: PlaceCounts; thisYear: PlaceCounts };
+  trainerAge: number | null;
+  trainerCareerYears: number | null;
+  trainerCounts: { career: PlaceCounts; thisYear: PlaceCounts };
 }
 
-export function toRaceSummary(item: RawItem): RaceSummaryRecord {
+export function toRaceTotal(item: RawItem): RaceTotalRecord {
   const key = raceKey(item);
   const track = trackCondition(item.track);
+  const weight = bodyWeight(item.wgHr);
+  const counts = (prefix: '' | 'jk' | 'tr'): { career: PlaceCounts; thisYear: PlaceCounts } => ({ career: placeCounts(item, prefix, 'T'), thisYear: placeCounts(item, prefix, 'Y') });
   return {
     ...key,
-    raceName: text0(item.rcName),
-    distanceM: num(item.rcDist),
-    raceClass: text0(item.rank),
-    weather: text0(item.weather),
-    going: track.going,
-    moisturePercent: track.moisturePercent,
+    ...finishFields(item),
     scheduledStart: startTime(key.raceDate, item.schStTime),
     actualStart: startTime(key.raceDate, item.stTime),
-    noRace: text0(item.noraceFlag)?.toUpperCase() === 'Y',
-    final: text0(item.finalBit)?.toUpperCase() === 'Y',
-    runnerCount: num(item.hrCnt),
+    startTimeChange: text0(item.startTimeChg),
+    startTimeChangeReason: text0(item.stTimeChgReason),
+    going: track.going,
+    moisturePercent: track.moisturePercent,
+    noRace: flag(item.noraceFlag) === true,
+    final: flag(item.finalBit) === true,
+    gateNo: num(item.chulNo),
+    horse: ref(item, 'hrNo', 'hrName', 'horse'),
+    jockey: ref(item, 'jkNo', 'jkName', 'jockey'),
+    trainer: ref(item, 'trNo', 'trName', 'trainer'),
+    age: num(item.age),
+    sex: text0(item.sex),
+    origin: text0(item.name),
+    production: text0(item.prdName),
+    raceClass: text0(item.rank),
+    carriedWeightKg: num(item.wgBudam),
+    bodyWeightKg: weight.kg,
+    bodyWeightChange: weight.change,
+    horseCounts: counts(''),
+    horseOtherCounts: placeCounts(item, 'hr', 'T'),
+    jockeyAge: num(item.jkAge),
+    jockeyCareerYears: num(item.jkCareer),
+    jockeyCounts: counts('jk'),
+    trainerAge: num(item.trAge) || null,
+    trainerCareerYears: num(item.trCareer),
+    trainerCounts: counts('tr'),
   };
+}
+
+/** What API299 says of one race, from its runner rows. */
+export interface RaceTotalSummary {
+  raceNo: number;
+  noRace: boolean;
+  final: boolean;
+  going: string | null;
+  moisturePercent: number | null;
+  actualStart: string | null;
+  runners: number;
+}
+
+/** The races of a day's API299 rows: a race is not run if any row says so, final once every row does. */
+export function summariseRaceTotals(records: RaceTotalRecord[]): Map<number, RaceTotalSummary> {
+  const races = new Map<number, RaceTotalSummary>();
+  for (const record of records) {
+    if (record.raceNo === null) continue;
+    const race = races.get(record.raceNo);
+    if (!race) {
+      races.set(record.raceNo, { raceNo: record.raceNo, noRace: record.noRace, final: record.final, going: record.going, moisturePercent: record.moisturePercent, actualStart: record.actualStart, runners: 1 });
+      continue;
+    }
+    race.noRace ||= record.noRace;
+    race.final &&= record.final;
+    race.going ??= record.going;
+    race.moisturePercent ??= record.moisturePercent;
+    race.actualStart ??= record.actualStart;
+    race.runners += 1;
+  }
+  return races;
 }
 
 /** Career figures: totals (T) and this year (Y). */
@@ -271,6 +416,10 @@ export interface JockeyRecord {
   debutDate: string | null;
   affiliation: string | null;
   weightKg: number | null;
+  /** wgOther, as the gateway names it. */
+  otherWeightKg: number | null;
+  /** spDate, as the gateway names it (its meaning is not documented). */
+  spDate: string | null;
   career: CareerRecord;
   thisYear: CareerRecord;
 }
@@ -285,6 +434,8 @@ export function toJockey(item: RawItem): JockeyRecord {
     debutDate: raceDate(item.debut),
     affiliation: text0(item.part),
     weightKg: num(item.wgPart),
+    otherWeightKg: num(item.wgOther),
+    spDate: raceDate(item.spDate),
     career: career(item, 'T'),
     thisYear: career(item, 'Y'),
   };
@@ -305,6 +456,8 @@ export interface TrainerRecord {
   placeRatePercent: number | null;
   winRatePercentThisYear: number | null;
   placeRatePercentThisYear: number | null;
+  quinellaRatePercent: number | null;
+  quinellaRatePercentThisYear: number | null;
 }
 
 export function toTrainer(item: RawItem): TrainerRecord {
@@ -322,6 +475,8 @@ export function toTrainer(item: RawItem): TrainerRecord {
     placeRatePercent: num(item.plcRateT),
     winRatePercentThisYear: num(item.winRateY),
     placeRatePercentThisYear: num(item.plcRateY),
+    quinellaRatePercent: num(item.qnlRateT),
+    quinellaRatePercentThisYear: num(item.qnlRateY),
   };
 }
 

@@ -25,6 +25,8 @@ export class KraWorld {
   private readonly populations = new Map<MeetCode, Population>();
   private readonly raceDays = new Map<string, RaceDay>();
   private masters: { horses: MasterRecord[]; jockeys: MasterRecord[]; trainers: MasterRecord[] } | null = null;
+  private masterIndex: Record<'horse' | 'jockey' | 'trainer', Map<string, MasterRecord>> | null = null;
+  private readonly cancelled = new Set<string>();
 
   constructor(
     readonly seed: string,
@@ -61,6 +63,15 @@ export class KraWorld {
     return day;
   }
 
+  /** Calls a race off: it keeps its card, gets no result, and API299 flags it (noraceFlag 1). */
+  cancelRace(rcDate: string, meet: MeetCode, rcNo: number): void {
+    this.cancelled.add(`${rcDate}|${meet}|${rcNo}`);
+  }
+
+  isCancelled(race: Race): boolean {
+    return this.cancelled.has(`${race.plan.rcDate}|${race.plan.meet}|${race.plan.rcNo}`);
+  }
+
   race(rcDate: string, meet: MeetCode, rcNo: number): Race | undefined {
     return this.raceDay(rcDate, meet).races.find((race) => race.plan.rcNo === rcNo);
   }
@@ -76,6 +87,15 @@ export class KraWorld {
       .map((row) => ({ chulNo: Number(row.chulNo), hrNo: String(row.hrNo), hrName: String(row.hrName), reason: '마체이상' }));
     const plan = planFromRows(generated.plan, rows);
     return { plan, rows, scratches, dividends: computeDividends(new Rng(this.seed, 'dividends', plan.rcDate, plan.meet, plan.rcNo), rows) };
+  }
+
+  /** The master item of a horse, jockey or trainer as the sandbox serves it at `asOf`, or null. */
+  masterItem(kind: 'horse' | 'jockey' | 'trainer', id: string, asOf: Date): RawItem | null {
+    if (!this.masterIndex) {
+      const index = (records: MasterRecord[]): Map<string, MasterRecord> => new Map(records.map((record) => [record.id, record]));
+      this.masterIndex = { horse: index(this.horses()), jockey: index(this.jockeys()), trainer: index(this.trainers()) };
+    }
+    return this.masterIndex[kind].get(id)?.item(asOf) ?? null;
   }
 
   horses(): MasterRecord[] {

@@ -137,7 +137,7 @@ describe('consistency across services', () => {
     const label = `${rcDate} meet ${meet}`;
     expect(results.length, label).toBeGreaterThan(0);
     expect(entries.length, label).toBe(results.length);
-    expect(plans.length, label).toBe(totals.length);
+    expect(plans.length, label).toBe(new Set(totals.map((item) => item.rcNo)).size);
 
     const runnerKey = (row: RawItem): string => [row.rcNo, row.chulNo, row.hrNo, row.jkNo, row.trNo].join('|');
     expect(new Set(results.map(runnerKey)), label).toEqual(new Set(entries.map(runnerKey)));
@@ -167,7 +167,9 @@ describe('consistency across services', () => {
         scratches.filter((item) => item.rcNo === rcNo).map((item) => [item.chulNo, item.hrNo, item.hrName]),
         raceLabel,
       ).toEqual(scratched.map((row) => [row.chulNo, row.hrNo, row.hrName]).sort((a, b) => Number(a[0]) - Number(b[0])));
-      expect(totals.find((item) => item.rcNo === rcNo)?.hrCnt, raceLabel).toBe(rows.length - scratched.length);
+      // API299: one row per runner, the same runners and results as API214_1.
+      const totalKey = (row: RawItem): string => [row.chulNo, row.hrNo, row.jkNo, row.trNo, row.ord, row.rcTime, row.wgHr].join('|');
+      expect(totals.filter((item) => item.rcNo === rcNo).map(totalKey), raceLabel).toEqual(rows.map(totalKey));
     }
 
     for (const row of results) {
@@ -194,5 +196,31 @@ describe('consistency across services', () => {
     const race = withFixtures.race(FIXTURE_RACE.rcDate, FIXTURE_RACE.meet, FIXTURE_RACE.rcNo);
     expect(race?.rows.slice(0, 10)).toEqual(fixtureRows());
     expect(race?.rows).toHaveLength(11);
+  });
+});
+
+describe('API299 as the gateway serves it', () => {
+  const world = new KraWorld(SEED, noFixtures());
+  const capture = (JSON.parse(readFileSync(join(defaultFixturesDir(), 'API299-meet1-20250503-page1.json'), 'utf8')) as { response: { body: { items: { item: Row[] } } } }).response.body.items.item;
+  const typesOf = (row: Row): Record<string, string> => Object.fromEntries(Object.entries(row).map(([field, value]) => [field, typeof value]));
+
+  it('should answer one row per runner with exactly the 94 fields of the real capture, of the same types', () => {
+    const rows = items(world, 'API299', { meet: '1', rc_date: '20250503' });
+    const race1 = rows.filter((row) => row.rcNo === 1);
+    expect(race1.length).toBe(world.race('20250503', 1, 1)?.rows.length);
+    expect(Object.keys(capture[0])).toHaveLength(94);
+    for (const row of rows) {
+      expect(Object.keys(row)).toEqual(Object.keys(capture[0]));
+      expect(typesOf(row)).toEqual(typesOf(capture[0]));
+    }
+    expect(race1[0]).toMatchObject({ finalBit: 1, noraceFlag: 0, meet: '서울', ord: 1, prdName: expect.stringMatching(/^(국산|외산)$/) });
+  });
+
+  it('should carry no result before the race: finalBit 0, no start, zero positions and times', () => {
+    const plan = world.plans('20250503', 1)[0];
+    const before = queryService(world, 'API299', { meet: '1', rc_date: '20250503', rc_no: '1' }, new Date(`2025-05-03T${plan.schStTime.slice(0, 2)}:${plan.schStTime.slice(2)}:00+09:00`));
+    if (before.kind !== 'items') throw new Error('error answer');
+    expect(before.items.length).toBeGreaterThan(5);
+    for (const row of before.items) expect(row).toMatchObject({ finalBit: 0, stTime: '-', ord: 0, rcTime: 0, seG1fAccTime: 0, track: '-' });
   });
 });
