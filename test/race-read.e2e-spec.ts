@@ -194,6 +194,7 @@ describe('Race read API', () => {
         scratchReason: null,
         snapshotTakenAt: '2025-05-23T00:05:00.000Z',
         snapshotTakenBeforeStart: true,
+        snapshotWithheld: null,
         result: {
           finishPosition: 1,
           finishStatus: 'finished',
@@ -256,11 +257,18 @@ describe('Race read API', () => {
     it('should withhold from the prerace view a snapshot taken after the start, which may count the race', async () => {
       type Entry = Json & { horse: Json; jockey: Json; trainer: Json };
       const prerace = await getJson<{ entries: Entry[] }>('/races/2025-05-24/1/1?view=prerace');
-      expect(prerace.entries[1]).toMatchObject({ gateNo: 2, snapshotTakenBeforeStart: false, snapshotTakenAt: '2025-05-24T12:00:00.000Z' });
+      expect(prerace.entries[1]).toMatchObject({
+        gateNo: 2,
+        snapshotTakenBeforeStart: false,
+        snapshotTakenAt: '2025-05-24T12:00:00.000Z',
+        snapshotWithheld: 'taken after the start: its figures may already count this race',
+      });
+      expect(prerace.entries[0]).toMatchObject({ snapshotWithheld: null });
       expect([prerace.entries[1].horse.snapshot, prerace.entries[1].jockey.snapshot, prerace.entries[1].trainer.snapshot]).toEqual([null, null, null]);
       expect(prerace.entries[0].horse.snapshot).toEqual(snapshotFor(1).horse);
       const full = await getJson<{ entries: Entry[] }>('/races/2025-05-24/1/1');
       expect(full.entries[1].horse.snapshot).toEqual(snapshotFor(2).horse);
+      expect(full.entries[1]).toMatchObject({ snapshotWithheld: null });
     });
 
     it('should show a race with entries but no results yet, and 404 an unknown race', async () => {

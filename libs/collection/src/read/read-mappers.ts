@@ -65,6 +65,7 @@ function runner(no: string | null, name: string | null, snapshot: Record<string,
  * its figures may already count this race.
  */
 export function toEntry(row: EntryRow, strict: boolean): RaceEntryDto {
+  const taken = row.snapshotTakenAt !== null;
   const usable = !strict || row.snapshotTakenBeforeStart === true;
   const snapshot = (value: Record<string, unknown> | null): Record<string, unknown> | null => (usable ? value : null);
   return {
@@ -78,8 +79,12 @@ export function toEntry(row: EntryRow, strict: boolean): RaceEntryDto {
     scratchReason: row.scratchReason,
     snapshotTakenAt: iso(row.snapshotTakenAt),
     snapshotTakenBeforeStart: row.snapshotTakenBeforeStart,
+    snapshotWithheld: taken && !usable ? SNAPSHOT_TAKEN_AFTER_START : null,
   };
 }
+
+/** Why the prerace view shows no snapshot although one was taken. */
+export const SNAPSHOT_TAKEN_AFTER_START = 'taken after the start: its figures may already count this race';
 
 export function toResult(row: ResultRow): RaceResultDto {
   const { finishPosition, finishStatus, raceTimeS, margin, note, winOdds, placeOdds, sectionals } = row;

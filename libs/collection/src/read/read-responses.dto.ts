@@ -263,6 +263,16 @@ export class RaceEntryDto {
   })
   snapshotTakenBeforeStart: boolean | null;
 
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description:
+      'Why `snapshot` is null although a snapshot was taken: `view=prerace` withholds one taken after the start ("taken after the start: its figures ' +
+      'may already count this race"), as for a day collected after it was run (backfill). Null when the snapshot is shown, or none was taken.',
+  })
+  snapshotWithheld: string | null;
+
   @ApiPropertyOptional({ type: RaceResultDto, nullable: true, description: '`full` view only; null until results are collected' })
   result?: RaceResultDto | null;
 }
