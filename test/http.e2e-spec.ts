@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines, RunningApi, startApi } from './support/api';
 import { ADMIN_KEY, CLOSED_PORT, testConfig, TestDatabase, TestRedisPrefix } from './support/infra';
@@ -134,6 +135,94 @@ describe('HTTP edge', () => {
       });
       expect(response.status).toBe(413);
       expect(await response.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large', requestId: expect.any(String) });
+    });
+
+    const post = (path: string, body: string): Promise<Response> => fetch(`${api.baseUrl}/api/v2${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+    const problems = async (response: Response): Promise<{ status: number; body: { requestId?: string; details?: { field: string; reason: string }[] } }> => ({
+      status: response.status,
+      body: (await response.json()) as { requestId?: string; details?: { field: string; reason: string }[] },
+    });
+
+    it.each(['/admin/api-keys', '/collection/races', '/collection/backfill', '/jobs/00000000-0000-4000-8000-000000000000/cancel'])(
+      'should answer a body nested thousands of levels deep (3 KB) with 400 on POST %s',
+      async (path) => {
+        const deep = `{"name": ${'['.repeat(1_500)}${']'.repeat(1_500)}}`;
+        const { status, body } = await problems(await post(path, deep));
+        expect(status).toBe(400);
+        expect(body.details).toEqual([{ field: 'body', reason: 'is nested 1501 levels deep; at most 32 are accepted' }]);
+        expect(body.requestId).toEqual(expect.any(String));
+      },
+    );
+
+    it('should refuse control characters in text fields with 400 naming the field, and store nothing', async () => {
+      const { status, body } = await problems(await post('/admin/api-keys', JSON.stringify({ name: 'a\u0000b', scopes: ['read'] })));
+      expect(status).toBe(400);
+      expect(body.details).toEqual([{ field: 'name', reason: 'must not contain control characters (U+0000)' }]);
+      const nested = await problems(await post('/collection/races', JSON.stringify({ date: '2025-05-23', meet: 3, include: ['details\u0007'] })));
+      expect(nested.body.details).toEqual([{ field: 'include[0]', reason: 'must not contain control characters (U+0007)' }]);
+      const [{ count }] = await database.query<{ count: number }>(`SELECT count(*)::int AS count FROM api_keys WHERE name LIKE 'a%b'`);
+      expect(count).toBe(0);
+    });
+
+    it('should refuse reserved names (__proto__, constructor.prototype, prototype) naming the field, not as malformed JSON', async () => {
+      const cases: [string, string][] = [
+        ['{"name":"x","scopes":["read"],"constructor":{"prototype":{"admin":true}}}', 'constructor'],
+        ['{"name":"x","scopes":["read"],"__proto__":{"admin":true}}', '__proto__'],
+        ['{"name":"x","scopes":["read"],"prototype":1}', 'prototype'],
+      ];
+      for (const [text, field] of cases) {
+        const { status, body } = await problems(await post('/admin/api-keys', text));
+        expect(status, text).toBe(400);
+        expect(body.details).toEqual([{ field, reason: `"${field}" is a reserved name, not a field` }]);
+      }
+    });
+
+    it('should refuse an expiry that is not a real calendar date, and a collection years ahead', async () => {
+      const expiry = await problems(await post('/admin/api-keys', JSON.stringify({ name: 'x', scopes: ['read'], expiresAt: '2027-02-30' })));
+      expect(expiry.status).toBe(400);
+      expect(expiry.body.details?.map((problem) => problem.field)).toEqual(['expiresAt']);
+      expect(expiry.body.details?.[0].reason).toContain('real calendar date');
+      const ahead = await problems(await post('/collection/races', JSON.stringify({ date: '2031-05-03', meet: 1 })));
+      expect(ahead.status).toBe(400);
+      expect(ahead.body.details).toEqual([{ field: 'date', reason: expect.stringMatching(/^date must be at most 14 days after today in Asia\/Seoul/) }]);
+    });
+
+    it('should name the field of a bad API key id', async () => {
+      const response = await fetch(`${api.baseUrl}/api/v2/admin/api-keys/not-an-id`, { method: 'DELETE', headers: auth });
+      const { status, body } = await problems(response);
+      expect(status).toBe(400);
+      expect(body.details).toEqual([{ field: 'id', reason: 'id must be the id of an API key (a UUID)' }]);
+    });
+
+    it('should answer what the HTTP parser and the router refuse (431, 414, malformed requests) in the one shape, without echoing the URL', async () => {
+      const shape = (body: unknown): string[] => Object.keys(body as object).sort();
+      const big = await fetch(`${api.baseUrl}/api/v2/whoami`, { headers: { ...auth, 'x-padding': 'a'.repeat(20_000) } });
+      expect(big.status).toBe(431);
+      const bigBody = (await big.json()) as { requestId: string };
+      expect(shape(bigBody)).toEqual(['error', 'message', 'requestId', 'statusCode']);
+      expect(big.headers.get('x-request-id')).toBe(bigBody.requestId);
+
+      const longSegment = 'x'.repeat(2_000);
+      const long = await fetch(`${api.baseUrl}/api/v2/horses/${longSegment}`, { headers: auth });
+      expect(long.status).toBe(414);
+      const longText = await long.text();
+      expect(shape(JSON.parse(longText))).toEqual(['error', 'message', 'requestId', 'statusCode']);
+      expect(longText).not.toContain(longSegment.slice(0, 50));
+      // A segment within the router's limit reaches its validator, which names it.
+      const named = await problems(await fetch(`${api.baseUrl}/api/v2/horses/${'1'.repeat(200)}`, { headers: auth }));
+      expect(named.body.details?.map((problem) => problem.field)).toEqual(['hrNo']);
+
+      const { port } = new URL(api.baseUrl);
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'));
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      const rawBody = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+      expect(rawBody).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Malformed HTTP request', requestId: expect.any(String) });
     });
 
     it('should answer an unknown route with 404 in the same shape', async () => {

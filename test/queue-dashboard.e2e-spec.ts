@@ -112,8 +112,18 @@ describe('Queue dashboard', () => {
     expect(queues[0].jobs.map((job) => job.id)).toEqual([jobId]);
 
     // Read-only: no cleaning or removing jobs behind the jobs API's back.
-    const clean = await fetch(`${api.baseUrl}/admin/queues/api/queues/collection/clean/waiting`, { method: 'PUT', headers: { 'x-api-key': ADMIN_KEY } });
+    const clean = await fetch(`${api.baseUrl}/admin/queues/api/queues/collection/clean/waiting`, { method: 'PUT', headers: { 'x-api-key': ADMIN_KEY, 'x-request-id': 'dash-405' } });
     expect(clean.status).toBe(405);
+    // In the API's one error shape, not the board's translation key.
+    expect(await clean.json()).toEqual({
+      statusCode: 405,
+      error: 'Method Not Allowed',
+      message: 'The queue dashboard is read-only: cancel and retry jobs through /api/v2/jobs',
+      requestId: 'dash-405',
+    });
+    const unknown = await fetch(`${api.baseUrl}/admin/queues/api/queues/nope/pause`, { method: 'PUT', headers: { 'x-api-key': ADMIN_KEY } });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ statusCode: 404, error: 'Not Found', requestId: expect.any(String) });
   });
 
   it('should answer a bare 500 and log the cause when the key cannot be checked', async () => {

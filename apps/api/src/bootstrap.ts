@@ -1,4 +1,4 @@
-import { AppLogger, createLogger, NestPinoLogger, registerSecret, requestIdFor, securityHeaders } from '@app/common';
+import { AppLogger, clientErrorHandler, createLogger, frameworkErrorHandler, jsonBodyParser, NestPinoLogger, registerSecret, requestIdFor, securityHeaders } from '@app/common';
 import { AppConfig } from '@app/config';
 import { ensureDatabaseExists } from '@app/database';
 import { HttpMetrics } from '@app/monitoring';
@@ -45,13 +45,21 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     requestIdHeader: false,
     genReqId: requestIdFor,
     return503OnClosing: false,
+    // Longer than any id or date: an over-long path parameter reaches its validator (400 naming it).
+    routerOptions: { maxParamLength: 1_000 },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, options.extraModules), adapter, {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
+    // Our own JSON parser (below) instead of Nest's registration of Fastify's.
+    bodyParser: false,
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser);
   app.get(HttpMetrics).attach(fastify, logger);
   const headers = securityHeaders({
     contentSecurityPolicy: {

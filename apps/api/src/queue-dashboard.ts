@@ -1,5 +1,5 @@
 import { API_KEY_HEADER, ApiKeysService, hasScope } from '@app/auth';
-import { AppLogger, securityHeaders, toErrorBody } from '@app/common';
+import { AppLogger, securityHeaders, toErrorBody, toOwnErrorBody } from '@app/common';
 import { COLLECTION_QUEUE } from '@app/jobs';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -78,10 +78,32 @@ export async function mountQueueDashboard(app: NestFastifyApplication, logger: A
         logger.error({ err: error, requestId: request.id, method: request.method, route: request.routeOptions.url }, 'Queue dashboard error');
         done();
       });
+      // Bull Board's own refusals ({"error": {"key": "ERRORS.QUEUE_READ_ONLY"}}) in the one error shape.
+      scope.addHook('onSend', (request, reply, payload, done) => {
+        if (reply.statusCode < 400 || (typeof payload === 'string' && payload.includes('"requestId"'))) return done(null, payload);
+        void reply.header('content-type', 'application/json; charset=utf-8');
+        done(null, JSON.stringify(toOwnErrorBody(reply.statusCode, boardMessage(payload) ?? payload, request.id)));
+      });
       await scope.register(board.registerPlugin());
     },
     { prefix: QUEUE_DASHBOARD_PATH },
   );
+}
+
+const BOARD_MESSAGES: Record<string, string> = {
+  'ERRORS.QUEUE_READ_ONLY': 'The queue dashboard is read-only: cancel and retry jobs through /api/v2/jobs',
+  'ERRORS.QUEUE_NOT_FOUND': 'No such queue: the dashboard shows the collection queue only',
+};
+
+/** Bull Board's error key as a message, when the payload is one of its errors. */
+function boardMessage(payload: unknown): string | undefined {
+  if (typeof payload !== 'string') return undefined;
+  try {
+    const key = (JSON.parse(payload) as { error?: { key?: unknown } }).error?.key;
+    return typeof key === 'string' ? JSON.stringify({ message: BOARD_MESSAGES[key] ?? key }) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

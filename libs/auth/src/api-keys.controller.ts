@@ -1,9 +1,9 @@
 import { ApiErrors } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, WhoAmIDto } from './api-keys.dto';
+import { ApiKeyDto, ApiKeyIdParamsDto, CreateApiKeyDto, CreatedApiKeyDto, WhoAmIDto } from './api-keys.dto';
 import { RequireScopes } from './auth.decorators';
 
 @ApiTags('admin')
@@ -33,7 +33,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke an API key', description: 'Takes effect on every replica within API_KEY_CACHE_TTL_MS.' })
   @ApiNoContentResponse({ description: 'Revoked (or already revoked)' })
   @ApiErrors(400, 404, 409)
-  async revoke(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
+  async revoke(@Param() { id }: ApiKeyIdParamsDto): Promise<void> {
     await this.apiKeys.revoke(id);
   }
 }

@@ -1,7 +1,7 @@
 import { API_SCOPES, ApiScope } from '@app/config';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayNotEmpty, ArrayUnique, IsArray, IsDate, IsIn, IsOptional, IsString, Length, MinDate } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayNotEmpty, ArrayUnique, IsArray, IsDate, IsIn, isISO8601, IsOptional, IsString, IsUUID, Length, MinDate } from 'class-validator';
 import type { ApiKey } from './api-key.entity';
 
 export class CreateApiKeyDto {
@@ -20,10 +20,18 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({ example: '2027-06-30T00:00:00Z', description: 'When the key stops working; never if omitted' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'expiresAt must be an ISO 8601 timestamp' })
+  // Only a real calendar date becomes a Date ("2027-02-30" would roll over to March 2); anything else
+  // stays as sent and fails IsDate.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value))
+  @IsDate({ message: 'expiresAt must be an ISO 8601 timestamp of a real calendar date, such as 2027-06-30T00:00:00Z' })
   @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
   expiresAt?: Date;
+}
+
+export class ApiKeyIdParamsDto {
+  @ApiProperty({ example: '5b0c8d0e-7f55-4d57-a1a4-9a3b9b3f2f10', format: 'uuid' })
+  @IsUUID('4', { message: 'id must be the id of an API key (a UUID)' })
+  id: string;
 }
 
 export class ApiKeyDto {

@@ -1,5 +1,7 @@
 export * from './all-exceptions.filter';
 export * from './error-body';
+export * from './http-edge';
+export * from './json-body';
 export * from './logger';
 export * from './redact';
 export * from './request-id';

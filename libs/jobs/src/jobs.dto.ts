@@ -8,9 +8,13 @@ import { COLLECT_INCLUDES, CollectInclude, JOB_ERROR_CODES, JOB_STATUSES, JOB_TY
 const TIMESTAMP = { example: '2025-05-23T01:10:00.000Z', nullable: true, type: String, format: 'date-time' } as const;
 
 
+/** Entry sheets appear the Wednesday before a race day: nothing lies further ahead than this. */
+export const MAX_DAYS_AHEAD = 14;
+
 export class CollectRequestDto {
-  @ApiProperty({ example: '2025-05-23', description: 'Race day, `YYYYMMDD` or `YYYY-MM-DD`' })
+  @ApiProperty({ example: '2025-05-23', description: `Race day, \`YYYYMMDD\` or \`YYYY-MM-DD\`, at most ${MAX_DAYS_AHEAD} days after today (Asia/Seoul)` })
   @RaceDate()
+  @NotFarAhead(MAX_DAYS_AHEAD)
   date: string;
 
   @ApiProperty({ example: 3, minimum: 1, maximum: 4, description: MEET_DESCRIPTION })
@@ -43,6 +47,19 @@ export class CollectRequestDto {
   @ArrayMaxSize(COLLECT_INCLUDES.length)
   @IsIn(COLLECT_INCLUDES, { each: true })
   include?: CollectInclude[];
+}
+
+/** On a date: at most `days` after today in Asia/Seoul, where no entry sheet can exist yet. Invalid dates are left to `@RaceDate()`. */
+function NotFarAhead(days: number): PropertyDecorator {
+  const limit = (): string => new Date(Date.parse(`${kstToday()}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  return (target, propertyKey) =>
+    registerDecorator({
+      name: 'notFarAhead',
+      target: target.constructor,
+      propertyName: propertyKey as string,
+      options: { message: (args: ValidationArguments) => `${args.property} must be at most ${days} days after today in Asia/Seoul (${limit()}): no entries exist yet` },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || normaliseRaceDate(value) !== value || value <= limit() },
+    });
 }
 
 /** On a date: not after today in Asia/Seoul, where there is nothing to collect yet. Invalid dates are left to `@RaceDate()`. */
