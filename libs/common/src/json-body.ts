@@ -8,6 +8,7 @@ export const MAX_BODY_DEPTH = 32;
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** C0 control characters and DEL: never part of a name, a date or an id. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 function codePoint(text: string): string {
