@@ -247,7 +247,23 @@ describe('Collection jobs', () => {
     expect(messages).toContain('attempt 3 started');
   });
 
-  // Last: the client remembers an exhausted quota until midnight KST, in Redis and in memory.
+  // Last ones: the client remembers an exhausted quota until midnight KST, in Redis and in memory.
+  it('should end a day whose cards were stored before the quota ran out partially_succeeded, not failed', async () => {
+    sandbox.reset();
+    sandbox.setFaults('API8_2', { gatewayError: { code: '22', status: 200, format: 'xml' } });
+    try {
+      const id = await jobsApi.submit('/collection/races', { date: '2025-04-12', meet: 1, include: ['details'] });
+      const { final } = await settle(id);
+      expect(final).toMatchObject({ status: 'partially_succeeded', attempts: 1 });
+      expect(final.result?.races.length).toBeGreaterThan(5);
+      expect(final.result?.failures.length).toBeGreaterThan(0);
+      // Only the lookups already in flight (KRA_CONCURRENCY, 4) when the first quota answer came.
+      expect(sandbox.stats().byService.API8_2).toBeLessThanOrEqual(4);
+    } finally {
+      sandbox.setFaults('API8_2', null);
+    }
+  });
+
   it('should fail a job at once, without retries, when the KRA quota is spent', async () => {
     sandbox.reset();
     sandbox.setFaults('API26_2', { gatewayError: { code: '22', status: 200, format: 'xml' } });

@@ -233,6 +233,31 @@ describe('KraClient against the sandbox', () => {
       expect(calls('API8_2')).toBe(3);
     });
 
+    it('should start no call of a service after its first quota answer, not even the calls already waiting in the pacer', async () => {
+      const LATENCY_MS = 30;
+      const paced = await kraClient(sandbox.url, SERVICE_KEY, { concurrency: 2, requestsPerSecond: 10, masterCacheTtlSeconds: 0 });
+      try {
+        sandbox.setFaults('API8_2', { dailyQuota: 3, latencyMs: LATENCY_MS });
+        const horses = Array.from({ length: 40 }, (_, index) => String(40_000 + index).padStart(7, '0'));
+        const outcomes = await Promise.allSettled(horses.map((horse) => paced.client.horse(horse)));
+        const rejected = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        expect(rejected.every((outcome) => outcome.reason instanceof KraQuotaExceededError)).toBe(true);
+        expect(rejected.length).toBeGreaterThanOrEqual(37);
+
+        const served = sandbox.stats().recent.filter((call) => call.service === 'API8_2');
+        const quotaAnswers = served.filter((call) => call.outcome === 'gateway:22');
+        // Only calls already in flight when the first quota answer came back (at most KRA_CONCURRENCY - 1 more).
+        expect(quotaAnswers.length).toBeGreaterThanOrEqual(1);
+        expect(quotaAnswers.length).toBeLessThanOrEqual(2);
+        expect(served).toHaveLength(3 + quotaAnswers.length);
+        const firstAnswered = Date.parse(quotaAnswers[0].at) + LATENCY_MS;
+        expect(served.filter((call) => Date.parse(call.at) > firstAnswered)).toEqual([]);
+      } finally {
+        sandbox.setFaults('API8_2', null);
+        await paced.close();
+      }
+    });
+
     it('should count calls per service per KST day', async () => {
       await kra.client.jockey('080405');
       sandbox.failNext('API12_1', ['http500']);

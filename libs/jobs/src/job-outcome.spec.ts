@@ -20,12 +20,19 @@ describe('judgeReport', () => {
     expect(judgeReport(report([]))).toEqual({ kind: 'succeeded' });
   });
 
-  it('should fail at once when every failure is quota or auth', () => {
+  it('should fail at once when nothing was stored and every failure is quota or auth', () => {
     expect(judgeReport(report([failure('day', 'KraQuotaExceededError')], 0))).toMatchObject({ kind: 'permanent', code: 'quota' });
-    expect(judgeReport(report([failure('horse 1', 'KraAuthError'), failure('horse 2', 'KraQuotaExceededError')]))).toMatchObject({
+    expect(judgeReport(report([failure('horse 1', 'KraAuthError'), failure('horse 2', 'KraQuotaExceededError')], 0))).toMatchObject({
       kind: 'permanent',
       code: 'auth',
       message: 'horse 1: KraAuthError happened (and 1 more failure)',
+    });
+  });
+
+  it('should call a day partly stored before the quota ran out a partial success, not a failure', () => {
+    expect(judgeReport(report([failure('horse 1', 'KraQuotaExceededError'), failure('horse 2', 'KraQuotaExceededError')]))).toMatchObject({
+      kind: 'partially_succeeded',
+      message: 'horse 1: KraQuotaExceededError happened (and 1 more failure)',
     });
   });
 

@@ -51,10 +51,11 @@ export type Verdict =
  * What a finished engine run means for the job. The engine reports failures per race and entity
  * instead of throwing, so the job's fate is read off the report:
  * - no failures: succeeded;
- * - every failure a quota/auth/bad-request error: failed at once (retrying burns quota for nothing);
  * - every failure transient: retried;
  * - the day itself failed (no cards stored): retried if transient or unknown, else failed at once;
- * - otherwise some data is in: partially_succeeded.
+ * - nothing stored and every failure a quota/auth/bad-request error: failed at once (retrying burns
+ *   quota for nothing);
+ * - otherwise some data is in (say the cards, before the quota ran out on the details): partially_succeeded.
  */
 export function judgeReport(report: CollectionReport): Verdict {
   if (report.ok) return { kind: 'succeeded' };
@@ -62,13 +63,14 @@ export function judgeReport(report: CollectionReport): Verdict {
   const codes = failures.map((failure) => errorCodeOf(failure.error));
   if (codes.includes('cancelled')) return { kind: 'cancelled' };
   const message = summarise(failures);
-  if (codes.every((code) => PERMANENT_CODES.has(code))) return { kind: 'permanent', code: codes[0], message };
   const day = failures.find((failure) => failure.scope === 'day');
-  if (codes.every((code) => code === 'transient')) return { kind: 'retry', code: 'transient', message, partial: !day && report.races.length > 0 };
+  const stored = !day && report.races.length > 0;
+  if (codes.every((code) => code === 'transient')) return { kind: 'retry', code: 'transient', message, partial: stored };
   if (day) {
     const code = errorCodeOf(day.error);
     return code === 'transient' || code === 'internal' ? { kind: 'retry', code, message, partial: false } : { kind: 'permanent', code, message };
   }
+  if (!stored) return { kind: 'permanent', code: codes.find((code) => PERMANENT_CODES.has(code)) ?? codes[0], message };
   return { kind: 'partially_succeeded', message };
 }
 

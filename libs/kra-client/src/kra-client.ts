@@ -212,7 +212,8 @@ export class KraClient {
         }
         return { page, calls: attempt + 1 };
       } catch (error) {
-        if (error instanceof KraQuotaExceededError) await this.markExhausted(service, error.resetAt);
+        // The gateway's own quota answer (code 22 / HTTP 429), not a call this process held back.
+        if (error instanceof KraQuotaExceededError && (error.code !== undefined || error.httpStatus !== undefined)) await this.markExhausted(service, error.resetAt);
         if (!(error instanceof KraTransientError) || attempt >= this.settings.maxRetries) throw error;
         const backoff = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** attempt);
         const delay = Math.max(Math.random() * backoff, (error.retryAfterSeconds ?? 0) * 1000);
@@ -225,16 +226,26 @@ export class KraClient {
   private async request(key: KraServiceKey, params: Record<string, string>, pageNo: number): Promise<KraPage> {
     const { name: service, path } = KRA_SERVICES[key];
     const release = await this.limiter.acquire();
+    // Calls that waited in the pacer while another one got the quota answer must not be sent.
+    const blocked = this.locallyExhausted(service);
+    if (blocked) {
+      release();
+      throw blocked;
+    }
     const stopTimer = this.metrics?.duration.startTimer({ service });
     let outcome = 'ok';
     try {
       await this.countCall(service);
+      const stillBlocked = this.locallyExhausted(service);
+      if (stillBlocked) throw stillBlocked;
       const answer = await this.get(service, path, { ...params, pageNo: String(pageNo), numOfRows: String(this.settings.pageSize), _type: 'json' });
       const page = readKraAnswer(service, answer, this.now);
       if (page.items.length === 0) outcome = 'empty';
       return page;
     } catch (error) {
       outcome = error instanceof KraError ? outcomeOf(error) : 'error';
+      // Before the pacer lets the next call go: from this answer on, no call of this service starts.
+      if (error instanceof KraQuotaExceededError) this.exhaustedUntil.set(service, error.resetAt);
       throw error;
     } finally {
       stopTimer?.();
@@ -256,6 +267,12 @@ export class KraClient {
       const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
       throw new KraTransientError(service, timedOut ? `no answer within ${this.settings.timeoutMs} ms` : `connection failed (${code})`, code);
     }
+  }
+
+  /** The quota error for a service this process knows is exhausted, or null. */
+  private locallyExhausted(service: KraServiceName): KraQuotaExceededError | null {
+    const until = this.exhaustedUntil.get(service);
+    return until && until > this.now() ? this.blocked(service, until) : null;
   }
 
   private async failFastIfExhausted(service: KraServiceName): Promise<void> {
