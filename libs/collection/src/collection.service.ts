@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@app/common';
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '@app/database';
 import { KraClient, KraResult, RaceResultRecord, summariseRaceTotals } from '@app/kra-client';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
@@ -41,6 +42,9 @@ export const COLLECTION_CLOCK = Symbol('COLLECTION_CLOCK');
 
 const DAY_LOCK_NAMESPACE = 7_264_020;
 
+/** The `error` of a failure caused by an unavailable database (down, unreachable, hanging). */
+export const DATABASE_UNAVAILABLE = 'DatabaseUnavailable';
+
 /**
  * Collects a race day from the KRA API into Postgres: discovers the real races from the race plan and
  * the entry sheet, upserts races, people and entries, looks each unique horse, jockey and trainer up
@@ -71,7 +75,8 @@ export class CollectionService {
     };
     const fail = (scope: string, error: unknown): void => {
       const reason = error instanceof Error ? error.message : String(error);
-      failures.push({ scope, reason, error: error instanceof Error ? error.name : 'Error' });
+      // A database that is down is named as such: the job waits for it rather than retrying blindly.
+      failures.push({ scope, reason, error: isDatabaseUnavailable(error) ? DATABASE_UNAVAILABLE : error instanceof Error ? error.name : 'Error' });
       this.logger.warn(`${date} meet ${meet} ${scope}: ${reason}`);
     };
 

@@ -1,4 +1,5 @@
 export * from './all-exceptions.filter';
+export * from './database-errors';
 export * from './error-body';
 export * from './http-edge';
 export * from './json-body';

@@ -50,6 +50,8 @@ export interface AppConfig {
     maxStalled: number;
     /** How often a processor repairs jobs whose queue entry is gone (a Redis restart without persistence). */
     reconcileIntervalMs: number;
+    /** How long a job waits for an unavailable database (without spending attempts) before it fails as usual. */
+    databaseWaitMs: number;
   };
   /** The worker's collection schedule; every cron is read in Asia/Seoul (KST). */
   schedule: {
@@ -138,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       stalledIntervalMs: read.int('JOBS_STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
       maxStalled: read.int('JOBS_MAX_STALLED', 2, 0, 100),
       reconcileIntervalMs: read.int('JOBS_RECONCILE_INTERVAL_MS', 60_000, 500, 86_400_000),
+      databaseWaitMs: read.int('JOBS_DATABASE_WAIT_MS', 600_000, 0, 86_400_000),
     },
     schedule: {
       enabled: read.bool('SCHEDULE_ENABLED', true),

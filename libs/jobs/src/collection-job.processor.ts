@@ -2,7 +2,8 @@ import { CollectionReport, CollectionService } from '@app/collection';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { isDatabaseUnavailable } from '@app/common';
+import { DelayedError, Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Counter, Histogram } from 'prom-client';
 import { errorCodeOf, JobCancelledError, JobInterruptedError, judgeReport, Verdict } from './job-outcome';
 import { JobProgress } from './job-progress';
@@ -16,10 +17,16 @@ import { bullOptions } from './queue-options';
  * the row from the report. Permanent failures end in BullMQ's UnrecoverableError (no retries);
  * transient ones are thrown so BullMQ retries them with backoff.
  *
+ * A database that is down does not spend attempts: the job is put back on the queue for a few
+ * seconds, again and again, until the database answers or JOBS_DATABASE_WAIT_MS has passed.
+ *
  * Crash safety is BullMQ's: a running job holds a lock its worker renews; when a worker dies the
  * lock lapses (JOBS_LOCK_MS) and another worker's stalled check puts the job back. Collection is
  * idempotent, so the rerun leaves the data as one run would.
  */
+/** How soon a job that found the database unavailable is tried again. */
+const DATABASE_RETRY_DELAY_MS = 2_000;
+
 @Injectable()
 export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CollectionJobProcessor.name);
@@ -79,8 +86,15 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
     const id = job.data.jobId;
     if (this.shuttingDown) return this.handBack(job, token, 'handed back before starting: the worker is shutting down');
     const attempt = job.attemptsMade + 1;
-    const record = await this.jobs.start(id, attempt);
+    let record: JobRecord | null;
+    try {
+      record = await this.jobs.start(id, attempt);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) return this.waitForDatabase(job, token, String(error));
+      throw error;
+    }
     if (!record) return this.skip(id);
+    if (job.data.databaseWaitSince !== undefined) await job.updateData({ jobId: id });
 
     const progress = new JobProgress(this.jobs, record);
     this.running.add(progress);
@@ -98,17 +112,42 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
           ? { kind: 'cancelled' }
           : error instanceof JobInterruptedError
             ? { kind: 'interrupted' }
-            : { kind: 'retry', code: errorCodeOf(error), message: String(error), partial: false };
+            : isDatabaseUnavailable(error)
+              ? { kind: 'database', message: String(error) }
+              : { kind: 'retry', code: errorCodeOf(error), message: String(error), partial: false };
     } finally {
       this.running.delete(progress);
-      await progress.stop();
+      await progress.stop().catch((error: unknown) => this.logger.warn(`Job ${id}: last progress not saved: ${String(error)}`));
     }
     if (progress.detached) {
       this.logger.warn(`Job ${id}: its record stopped being this run's (ended or re-queued elsewhere); run abandoned`);
       return 'skipped';
     }
     if (verdict.kind === 'interrupted') return this.handBack(job, token, `interrupted at "${progress.stepName}" by a worker shutdown; resumes in another worker`);
-    return this.conclude(job, record, verdict, report);
+    if (verdict.kind === 'database') return this.waitForDatabase(job, token, verdict.message);
+    try {
+      return await this.conclude(job, record, verdict, report);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) return this.waitForDatabase(job, token, String(error));
+      throw error;
+    }
+  }
+
+  /**
+   * The database is unavailable: the job goes back to the queue, delayed, without spending an attempt
+   * (its row cannot be written now). Once it has waited JOBS_DATABASE_WAIT_MS this episode, it fails
+   * as any run does, spending attempts; the reconciler ends its row with the queue's count later.
+   */
+  private async waitForDatabase(job: Job<CollectionQueuePayload>, token: string | undefined, reason: string): Promise<never> {
+    const since = job.data.databaseWaitSince ?? Date.now();
+    const waited = Date.now() - since;
+    if (waited >= this.config.jobs.databaseWaitMs) {
+      throw new Error(`The database has been unavailable for ${Math.round(waited / 1000)} s (JOBS_DATABASE_WAIT_MS): ${reason}`);
+    }
+    await job.updateData({ ...job.data, databaseWaitSince: since });
+    await job.moveToDelayed(Date.now() + DATABASE_RETRY_DELAY_MS, token);
+    this.logger.warn(`Job ${job.data.jobId}: the database is unavailable (${reason}); trying again in ${DATABASE_RETRY_DELAY_MS} ms, no attempt spent`);
+    throw new DelayedError();
   }
 
   /** Back to the queue without spending an attempt: BullMQ's WaitingError tells the worker the job has moved. */
@@ -119,7 +158,12 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
     throw new WaitingError();
   }
 
-  private async conclude(job: Job<CollectionQueuePayload>, record: JobRecord, verdict: Exclude<Verdict, { kind: 'interrupted' }>, report: CollectionReport | undefined): Promise<JobStatus> {
+  private async conclude(
+    job: Job<CollectionQueuePayload>,
+    record: JobRecord,
+    verdict: Exclude<Verdict, { kind: 'interrupted' | 'database' }>,
+    report: CollectionReport | undefined,
+  ): Promise<JobStatus> {
     const attempt = job.attemptsMade + 1;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
     const summary = report ? `${report.races.length} race(s), ${report.failures.length} failure(s)` : 'no report';

@@ -1,4 +1,4 @@
-import type { CollectionFailure, CollectionReport } from '@app/collection';
+import { CollectionFailure, CollectionReport, DATABASE_UNAVAILABLE } from '@app/collection';
 import { KraAuthError, KraBadRequestError, KraQuotaExceededError, KraTransientError, KraUpstreamError } from '@app/kra-client';
 import { JobErrorCode } from './job.types';
 
@@ -26,6 +26,7 @@ const CODE_BY_ERROR_NAME: Record<string, JobErrorCode> = {
   [KraUpstreamError.name]: 'upstream',
   [KraTransientError.name]: 'transient',
   [JobCancelledError.name]: 'cancelled',
+  [DATABASE_UNAVAILABLE]: 'database',
 };
 
 /** Retrying cannot help these before the quota resets or someone fixes the key or the request. */
@@ -42,6 +43,8 @@ export type Verdict =
   | { kind: 'cancelled' }
   /** The processor is shutting down: hand the job back to the queue, no attempt spent. */
   | { kind: 'interrupted' }
+  /** PostgreSQL is unavailable: try again later without spending an attempt (see JOBS_DATABASE_WAIT_MS). */
+  | { kind: 'database'; message: string }
   /** Fail now: no BullMQ retry. */
   | { kind: 'permanent'; code: JobErrorCode; message: string }
   /** Throw so BullMQ retries with backoff; `partial` says data was stored should the retries run out. */
@@ -63,6 +66,7 @@ export function judgeReport(report: CollectionReport): Verdict {
   const codes = failures.map((failure) => errorCodeOf(failure.error));
   if (codes.includes('cancelled')) return { kind: 'cancelled' };
   const message = summarise(failures);
+  if (codes.every((code) => code === 'database')) return { kind: 'database', message };
   const day = failures.find((failure) => failure.scope === 'day');
   const stored = !day && report.races.length > 0;
   if (codes.every((code) => code === 'transient')) return { kind: 'retry', code: 'transient', message, partial: stored };

@@ -87,7 +87,14 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
     if (state === 'completed' || state === 'failed') {
       const entry = await withTimeout(this.queue.getJob(job.id), QUEUE_COMMAND_TIMEOUT_MS);
       const reason = entry?.failedReason || `the queue entry ${state} without the job ending`;
-      const ended = await this.jobs.finish(job.id, { status: 'failed', errorCode: 'internal', errorMessage: reason, message: `failed by the reconciler: ${reason}` });
+      // The queue's own count: runs that failed while the database was away never reached the row.
+      const ended = await this.jobs.finish(job.id, {
+        status: 'failed',
+        errorCode: /database/i.test(reason) ? 'database' : 'internal',
+        errorMessage: reason,
+        message: `failed by the reconciler: ${reason}`,
+        attempts: entry?.attemptsMade,
+      });
       if (ended) {
         this.total.inc({ type: job.type, status: 'failed' });
         summary.failed.push(job.id);

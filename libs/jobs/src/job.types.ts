@@ -13,7 +13,7 @@ export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'partially_succee
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'];
 
-export const JOB_ERROR_CODES = ['quota', 'auth', 'bad_request', 'upstream', 'transient', 'cancelled', 'internal'] as const;
+export const JOB_ERROR_CODES = ['quota', 'auth', 'bad_request', 'upstream', 'transient', 'database', 'cancelled', 'internal'] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 
 export const COLLECT_INCLUDES = ['details', 'results'] as const;
@@ -112,6 +112,8 @@ export interface JobRequester {
 /** What travels in the BullMQ job: only the id; the row holds the rest, so the two cannot disagree. */
 export interface CollectionQueuePayload {
   jobId: string;
+  /** When the job first found the database unavailable, in this episode (ms since the epoch). */
+  databaseWaitSince?: number;
 }
 
 /** Kept in the row; older lines are dropped so a long retry story cannot grow the row without bound. */

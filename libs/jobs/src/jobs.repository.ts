@@ -57,6 +57,8 @@ export interface JobOutcome {
   errorCode?: JobErrorCode | null;
   errorMessage?: string | null;
   message: string;
+  /** Attempts the queue spent, when the row may not know them all (runs whose start it never saw). */
+  attempts?: number;
 }
 
 /**
@@ -218,11 +220,12 @@ export class JobsRepository {
   async finish(id: string, outcome: JobOutcome): Promise<JobRecord | null> {
     const [row] = await this.update<JobRow>(
       `UPDATE jobs SET status = $2::text, result = COALESCE($3::jsonb, result), error_code = $4, error_message = $5, finished_at = now(),
+              attempts = GREATEST(attempts, COALESCE($7::int, 0)),
               progress = CASE WHEN $2::text IN ('succeeded', 'partially_succeeded') THEN 100 ELSE progress END,
               step = CASE WHEN $2::text IN ('succeeded', 'partially_succeeded') THEN 'done' ELSE step END,
               events = ${APPEND_EVENT('$6')}
         WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
-      [id, outcome.status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.errorCode ?? null, outcome.errorMessage ?? null, outcome.message],
+      [id, outcome.status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.errorCode ?? null, outcome.errorMessage ?? null, outcome.message, outcome.attempts ?? null],
     );
     return row ? toRecord(row) : null;
   }

@@ -1,0 +1,108 @@
+import { COLLECTION_QUEUE } from '@app/jobs';
+import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunningApi, startApi } from './support/api';
+import { ADMIN_KEY, testConfig, TestDatabase, TestRedisPrefix } from './support/infra';
+import { JobsApi } from './support/jobs-api';
+import { sleep } from './support/processes';
+import { TcpProxy } from './support/tcp-proxy';
+
+interface Job {
+  id: string;
+  status: string;
+  attempts: number;
+  errorCode: string | null;
+  events: { message: string }[];
+}
+
+/** The API with PostgreSQL behind a proxy the test takes away (down) or freezes (hang). */
+describe('PostgreSQL outage', () => {
+  const database = new TestDatabase();
+  const redis = new TestRedisPrefix();
+  const proxy = new TcpProxy(5432);
+  let sandbox: KraSandbox;
+  let api: RunningApi;
+  let queue: Queue;
+  const jobsApi = new JobsApi<Job>(() => api.baseUrl);
+  const read = (): Promise<Response> => fetch(`${api.baseUrl}/api/v2/races?from=2025-05-01&to=2025-05-31`, { headers: { 'x-api-key': ADMIN_KEY } });
+
+  beforeAll(async () => {
+    await database.create();
+    await proxy.up();
+    sandbox = await createKraSandbox();
+    await sandbox.listen();
+    api = await startApi(
+      testConfig(database, redis, {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/${database.name}`,
+        DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+        DATABASE_CONNECT_TIMEOUT_MS: '500',
+        KRA_BASE_URL: sandbox.url,
+        KRA_REQUESTS_PER_SECOND: '1000',
+        JOBS_RUN_IN_API: 'true',
+        JOBS_ATTEMPTS: '2',
+        JOBS_BACKOFF_MS: '100',
+        JOBS_DATABASE_WAIT_MS: '120000',
+        JOBS_RECONCILE_INTERVAL_MS: '86400000',
+      }),
+    );
+    queue = api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
+  });
+
+  afterAll(async () => {
+    await proxy.up();
+    await api?.close();
+    await sandbox?.close();
+    await proxy.close();
+    await database.drop();
+    await redis.clear();
+  });
+
+  it('should answer reads with 503 and Retry-After while the database is down, and 200 once it is back', async () => {
+    expect((await read()).status).toBe(200);
+    await proxy.down();
+    try {
+      const response = await read();
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(await response.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; try again shortly', requestId: expect.any(String) });
+    } finally {
+      await proxy.up();
+    }
+    expect((await read()).status).toBe(200);
+  });
+
+  it('should answer 503 instead of holding the request when the database hangs (statement and connect timeouts)', async () => {
+    await proxy.hang();
+    try {
+      const response = await read();
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+    } finally {
+      await proxy.up();
+    }
+    expect((await read()).status).toBe(200);
+  });
+
+  it('should let a job wait for the database instead of spending its attempts, and count its attempts truly', async () => {
+    await queue.pause();
+    const id = await jobsApi.submit('/collection/races', { date: '2025-05-23', meet: 3, include: [] });
+    await proxy.down();
+    try {
+      await queue.resume();
+      // Several rounds of "database unavailable": with JOBS_ATTEMPTS 2 they would have failed the job.
+      await sleep(5_000);
+      const entry = await queue.getJob(id);
+      expect(entry?.attemptsMade).toBe(0);
+      expect(await entry?.getState()).toMatch(/^(delayed|active|waiting)$/);
+    } finally {
+      await proxy.up();
+    }
+    const { final } = await jobsApi.settle(id, (job) => job.status, { timeoutMs: 30_000 });
+    expect(final).toMatchObject({ status: 'succeeded', attempts: 1, errorCode: null });
+    const messages = final.events.map((event) => event.message);
+    expect(messages.filter((message) => /^attempt \d+ started$/.test(message))).toEqual(['attempt 1 started']);
+    expect(messages.filter((message) => /failed|retrying/.test(message))).toEqual([]);
+  });
+});
