@@ -333,6 +333,90 @@ describe('Legacy export', () => {
   });
 });
 
+describe('A drop-in for the old scripts: legacy-collect and POST /legacy/collect', () => {
+  const database = new TestDatabase();
+  const redis = new TestRedisPrefix();
+  let sandbox: KraSandbox;
+  let api: RunningApi;
+  let root: string;
+  /** A Seoul day no other test of this file collects. */
+  const SEOUL_DAY = { compact: '20250607', date: '2025-06-07', meet: 1 };
+
+  beforeAll(async () => {
+    await database.create();
+    sandbox = await createKraSandbox();
+    await sandbox.listen();
+    api = await startApi(testConfig(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000', JOBS_RUN_IN_API: 'false' }));
+    root = await mkdtemp(join(tmpdir(), 'legacy-collect-'));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await sandbox?.close();
+    await database.drop();
+    await redis.clear();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  const run = async (args: string[]): Promise<NodeProcess> => {
+    const cli = new NodeProcess(CLI_MAIN, testEnv(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000' }), args);
+    await cli.exited;
+    return cli;
+  };
+
+  it('should take the old script\'s arguments (YYYYMMDD, meet 1 by default), collect the day and write its legacy files, exit 0', async () => {
+    const cli = await run(['legacy-collect', SEOUL_DAY.compact, '--out', root]);
+    expect(cli.child.exitCode, cli.stderr).toBe(0);
+    const report = JSON.parse(cli.stdout.trim().split('\n').at(-1) ?? '{}') as { collection: Json & { results: boolean }; export: Json; ok: boolean };
+    expect(report).toMatchObject({ ok: true, collection: { date: SEOUL_DAY.date, meet: 1, results: true, ok: true }, export: { meet: 1, ok: true } });
+
+    const races = sandbox.world.raceDay(SEOUL_DAY.compact, 1).races.map((race) => race.plan.rcNo);
+    const expected = races.flatMap((raceNo) => (['prerace', 'enriched'] as const).map((kind) => legacyFilePath({ date: SEOUL_DAY.date, meet: 1, raceNo, kind }))).sort();
+    expect(filesUnder(root)).toEqual(expected);
+    // The same bytes export-legacy writes for that day: leakage-safe, no final odds, no guessed races.
+    const exported = join(root, 'by-export');
+    const exportCli = await run(['export-legacy', exported, '--from', SEOUL_DAY.date, '--to', SEOUL_DAY.date, '--meet', '1']);
+    expect(exportCli.child.exitCode, exportCli.stderr).toBe(0);
+    for (const path of expected) {
+      const file = readFileSync(join(root, path), 'utf8');
+      expect(file, path).toBe(readFileSync(join(exported, path), 'utf8'));
+      expect(file).not.toMatch(/"(winOdds|plcOdds)"/);
+    }
+  });
+
+  it('should exit 2 for arguments the old script would not take', async () => {
+    for (const args of [['legacy-collect'], ['legacy-collect', '20250230'], ['legacy-collect', SEOUL_DAY.compact, '9'], ['legacy-collect', SEOUL_DAY.compact, '1', 'extra']]) {
+      const cli = await run(args);
+      expect(cli.child.exitCode, args.join(' ')).toBe(2);
+      expect(cli.stderr).toContain('npm run cli -- legacy-collect YYYYMMDD [MEET]');
+    }
+  });
+
+  it('should queue the same collection job from POST /legacy/collect {date, meet} and answer 202 with the job', async () => {
+    const post = (body: unknown, key = ADMIN_KEY): Promise<Response> =>
+      fetch(`${api.baseUrl}/api/v2/legacy/collect`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await post({ date: '20250524', meet: 1 });
+    expect(response.status).toBe(202);
+    const job = (await response.json()) as Json & { id: string };
+    expect(job).toMatchObject({ id: expect.any(String), type: 'collect-day', status: 'queued', params: { date: '2025-05-24', meet: 1, details: true, results: true } });
+    // The same work as POST /collection/races: the same job while it is queued.
+    const same = await fetch(`${api.baseUrl}/api/v2/collection/races`, {
+      method: 'POST',
+      headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ date: '2025-05-24', meet: 1 }),
+    });
+    expect(((await same.json()) as { jobId: string }).jobId).toBe(job.id);
+    // Meet 1 when omitted, as the old scripts did; bad input named.
+    expect(((await (await post({ date: '2025-05-31' })).json()) as { params: Json }).params).toMatchObject({ meet: 1 });
+    const bad = await post({ date: '2025-02-30', meet: 7 });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { details: { field: string }[] }).details.map((problem) => problem.field).sort()).toEqual(['date', 'meet']);
+    // Scope collect: a read key may not.
+    const reader = await api.app.inject({ method: 'POST', url: '/api/v2/admin/api-keys', headers: { 'x-api-key': ADMIN_KEY }, payload: { name: 'reader', scopes: ['read'] } });
+    expect((await post({ date: '20250524' }, reader.json<{ key: string }>().key)).status).toBe(403);
+  });
+});
+
 describe('Legacy round trip: import → export → import', () => {
   const databases = [new TestDatabase(), new TestDatabase()];
   const redis = new TestRedisPrefix();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseRaceDate } from '@app/collection';
-import { parseCliArgs, parseCollectArgs, parseExportLegacyArgs, parseImportLegacyArgs, UsageError } from './cli-args';
+import { parseCliArgs, parseCollectArgs, parseExportLegacyArgs, parseImportLegacyArgs, parseLegacyCollectArgs, UsageError } from './cli-args';
 
 describe(parseCollectArgs.name, () => {
   it('should read a full collect command', () => {
@@ -81,5 +81,23 @@ describe(parseImportLegacyArgs.name, () => {
   ])('should refuse %j', (argv, message) => {
     expect(() => parseImportLegacyArgs(argv)).toThrow(UsageError);
     expect(() => parseImportLegacyArgs(argv)).toThrow(message);
+  });
+});
+
+describe(parseLegacyCollectArgs.name, () => {
+  it('should take the old script\'s DATE [MEET], meet 1 when omitted, and --out', () => {
+    expect(parseLegacyCollectArgs(['legacy-collect', '20250523'])).toEqual({ date: '2025-05-23', meet: 1, out: 'data/races' });
+    expect(parseLegacyCollectArgs(['legacy-collect', '20250523', '3', '--out', '/tmp/races'])).toEqual({ date: '2025-05-23', meet: 3, out: '/tmp/races' });
+    expect(parseLegacyCollectArgs(['legacy-collect', '--out', 'x', '2025-05-23', '2'])).toEqual({ date: '2025-05-23', meet: 2, out: 'x' });
+  });
+
+  it.each([
+    [['legacy-collect'], 'needs a date'],
+    [['legacy-collect', '2025-13-01'], 'is not a calendar date'],
+    [['legacy-collect', '20250523', '4'], 'meet: "4" is not 1, 2 or 3'],
+    [['legacy-collect', '20250523', '1', '2'], 'not also "2"'],
+    [['legacy-collect', '20250523', '--results'], 'Unknown option "--results"'],
+  ])('should refuse %j', (argv, message) => {
+    expect(() => parseLegacyCollectArgs(argv)).toThrow(message);
   });
 });

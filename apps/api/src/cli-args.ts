@@ -3,6 +3,7 @@ import { daysBetween, MAX_RANGE_DAYS, normaliseRaceDate } from '@app/collection'
 export const USAGE = `Usage: npm run cli -- collect --date YYYY-MM-DD --meet 1|2|3 [--results | --no-results] [--no-details]
        npm run cli -- export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]
        npm run cli -- import-legacy <dir> [--dry-run] [--concurrency N]
+       npm run cli -- legacy-collect YYYYMMDD [MEET] [--out data/races]
 
   --date        race day (YYYY-MM-DD or YYYYMMDD, Asia/Seoul)
   --meet        1 Seoul, 2 Jeju, 3 Busan-Gyeongnam (4 Yeongcheon)
@@ -20,6 +21,10 @@ import-legacy reads a legacy tree (or any part of it, e.g. <dir>/2025/05) into t
   <dir>           root of the legacy tree (the old data/races)
   --dry-run       parse and check every file and report what would be imported; write nothing
   --concurrency   races imported at once, 1 to 16 (default 4)
+
+legacy-collect takes the old scripts' arguments (collect_and_preprocess.js DATE MEET): collects the day of the
+meet (1 when omitted; results too for a day that is over) and writes its files as export-legacy does:
+  --out         root of the legacy tree (default data/races)
 
 Every command: --json prints the JSON report on stdout also on a terminal (off a terminal it always does).
 Progress and log lines go to stderr.
@@ -128,8 +133,20 @@ export interface CommonArgs {
   json: boolean;
 }
 
+export interface LegacyCollectArgs {
+  /** YYYY-MM-DD */
+  date: string;
+  meet: number;
+  out: string;
+}
+
 export type CliCommand = CommonArgs &
-  (({ command: 'collect' } & CollectArgs) | ({ command: 'export-legacy' } & ExportLegacyArgs) | ({ command: 'import-legacy' } & ImportLegacyArgs));
+  (
+    | ({ command: 'collect' } & CollectArgs)
+    | ({ command: 'export-legacy' } & ExportLegacyArgs)
+    | ({ command: 'import-legacy' } & ImportLegacyArgs)
+    | ({ command: 'legacy-collect' } & LegacyCollectArgs)
+  );
 
 /** Any command line: `--json` anywhere after the command, then each command's own parser checks its options. */
 export function parseCliArgs(argv: string[]): CliCommand {
@@ -138,6 +155,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
   const own = [command, ...rest.filter((arg) => arg !== '--json')].filter((arg) => arg !== undefined);
   if (command === 'export-legacy') return { command: 'export-legacy', json, ...parseExportLegacyArgs(own) };
   if (command === 'import-legacy') return { command: 'import-legacy', json, ...parseImportLegacyArgs(own) };
+  if (command === 'legacy-collect') return { command: 'legacy-collect', json, ...parseLegacyCollectArgs(own) };
   return { command: 'collect', json, ...parseCollectArgs(own) };
 }
 
@@ -171,6 +189,26 @@ export function parseExportLegacyArgs(argv: string[]): ExportLegacyArgs {
   if (days < 0) throw new UsageError('--to must not be before --from');
   if (days + 1 > MAX_RANGE_DAYS) throw new UsageError(`--from..--to may span at most ${MAX_RANGE_DAYS} days`);
   return args as ExportLegacyArgs;
+}
+
+/** `legacy-collect YYYYMMDD [MEET] [--out data/races]`: the old scripts' `collect_and_preprocess.js DATE MEET`. */
+export function parseLegacyCollectArgs(argv: string[]): LegacyCollectArgs {
+  const [command, ...rest] = argv;
+  if (command !== 'legacy-collect') throw new UsageError(`Unknown command "${command}"`);
+  const positional: string[] = [];
+  const args: Partial<LegacyCollectArgs> = { out: 'data/races' };
+  eachArg(rest, (arg, value) => {
+    if (arg === '--out') args.out = value();
+    else if (arg.startsWith('-')) throw new UsageError(`Unknown option "${arg}"`);
+    else positional.push(arg);
+  });
+  const [date, meet, extra] = positional;
+  if (extra !== undefined) throw new UsageError(`legacy-collect takes a date and a meet, not also "${extra}"`);
+  if (date === undefined) throw new UsageError('legacy-collect needs a date (YYYYMMDD)');
+  args.date = raceDateArg('date', date);
+  if (meet !== undefined && !/^[1-3]$/.test(meet)) throw new UsageError(`meet: "${meet}" is not 1, 2 or 3`);
+  args.meet = meet === undefined ? 1 : Number(meet);
+  return args as LegacyCollectArgs;
 }
 
 /** `import-legacy <dir> [--dry-run] [--concurrency N]` */

@@ -12,7 +12,7 @@ import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CliCommand, CollectArgs, CommonArgs, ExportLegacyArgs, ImportLegacyArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
+import { CliCommand, CollectArgs, CommonArgs, ExportLegacyArgs, ImportLegacyArgs, LegacyCollectArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
 import { CliOutput } from './cli-output';
 
 @Module({})
@@ -30,6 +30,25 @@ class CliModule {
 class ExportCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return { module: ExportCliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), LegacyExportModule] };
+  }
+}
+
+/** legacy-collect: the collector's modules and the export's. */
+@Module({})
+class LegacyCollectCliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: LegacyCollectCliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot('kra-cli'),
+        RedisModule,
+        MonitoringModule,
+        KraClientModule.forRoot(KraUpstreamModule.forRoot()),
+        CollectionModule,
+        LegacyExportModule,
+      ],
+    };
   }
 }
 
@@ -221,6 +240,44 @@ async function importLegacy(args: ImportLegacyArgs & CommonArgs, config: AppConf
   );
 }
 
+/** What legacy-collect did: the collection, then the files of the day. */
+interface LegacyCollectReport {
+  collection: CollectionReport;
+  export: LegacyExportReport | null;
+  ok: boolean;
+}
+
+/**
+ * `npm run cli -- legacy-collect YYYYMMDD [MEET] [--out data/races]`, the old scripts' command:
+ * collects the day (results too once it is over), then writes its files as export-legacy does.
+ * The files are leakage-safe: no final odds, no guessed races, only what the card and the pre-race
+ * snapshot say.
+ */
+async function legacyCollect(args: LegacyCollectArgs & CommonArgs, config: AppConfig, { logger, out }: CliContext): Promise<void> {
+  const root = resolve(args.out);
+  const progress = progressReporter(out);
+  await runReportingCommand<LegacyCollectReport>(
+    {
+      out,
+      json: args.json,
+      module: LegacyCollectCliModule.forRoot(config),
+      createsDatabase: true,
+      failureMessage: 'Collection failed',
+      progress,
+      run: async (app) => {
+        const collection = await app.get(CollectionService).collectDay({ date: args.date, meet: args.meet, results: isRaceDayOver(args.date), onProgress: progress.update });
+        progress.finish();
+        // Nothing to write when not even the cards came in.
+        const exported = collection.races.length > 0 ? await app.get(LegacyExporter).export(root, { from: args.date, to: args.date, meet: args.meet }) : null;
+        return { collection, export: exported, ok: collection.ok && exported?.ok === true };
+      },
+      summary: (report) => `${summary(report.collection)}${report.export ? exportSummary(report.export, root) : 'no races: no files written\n'}`,
+    },
+    config,
+    logger,
+  );
+}
+
 /** `npm run cli -- collect --date 2025-06-22 --meet 1 [--results] [--no-details]` */
 async function collect(args: CollectArgs & CommonArgs, config: AppConfig, { logger, out }: CliContext): Promise<void> {
   const progress = progressReporter(out);
@@ -255,6 +312,7 @@ async function main(): Promise<void> {
   const context: CliContext = { out, logger: createLogger(config.log.level === 'info' ? 'warn' : config.log.level, out.logDestination()) };
   if (args.command === 'export-legacy') return exportLegacy(args, config, context);
   if (args.command === 'import-legacy') return importLegacy(args, config, context);
+  if (args.command === 'legacy-collect') return legacyCollect(args, config, context);
   return collect(args, config, context);
 }
 

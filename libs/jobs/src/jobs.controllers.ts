@@ -5,7 +5,7 @@ import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } fr
 import type { FastifyRequest } from 'fastify';
 import { toJob, toJobSummary } from './job-mappers';
 import { CollectJobType, JobRequester } from './job.types';
-import { BackfillRequestDto, CollectRequestDto, JobDto, JobIdParamsDto, JobListQueryDto, JobPageDto, JobSubmissionDto } from './jobs.dto';
+import { BackfillRequestDto, CollectRequestDto, JobDto, JobIdParamsDto, JobListQueryDto, JobPageDto, JobSubmissionDto, LegacyCollectRequestDto } from './jobs.dto';
 import { JobsService } from './jobs.service';
 
 function requesterOf(request: FastifyRequest): JobRequester {
@@ -49,6 +49,34 @@ export class CollectionJobsController {
   private async submit(type: CollectJobType, body: CollectRequestDto, request: FastifyRequest): Promise<JobSubmissionDto> {
     const { job } = await this.jobs.submit(type, body, requesterOf(request).apiKeyId);
     return { jobId: job.id, status: job.status };
+  }
+}
+
+/**
+ * The old plan's wrapper route around the old scripts' `collect_and_preprocess.js DATE MEET`: callers
+ * of that route move here without a shell behind it. It queues the same job as POST /collection/races.
+ */
+@ApiTags('legacy')
+@RequireScopes('collect')
+@Controller('legacy')
+export class LegacyCollectController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Post('collect')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Collect a race day, as the old scripts did for DATE MEET: queues the collect-day job of POST /collection/races',
+    description:
+      'Queues a collect-day job for the day and meet (1 when omitted): cards, entries and runner details, and the results too for a day that is ' +
+      'over. Answers 202 with the job; poll `GET /jobs/{id}`, then read the race files with `GET /legacy/races/{date}/{meet}/{raceNo}`. ' +
+      'The same request while the job is queued or running returns that job.',
+  })
+  @ApiBody({ type: LegacyCollectRequestDto, examples: { oldScript: { value: { date: '20250523', meet: 3 } } } })
+  @ApiAcceptedResponse({ type: JobDto })
+  @ApiErrors(400, 503)
+  async collect(@Body() body: LegacyCollectRequestDto, @Req() request: FastifyRequest): Promise<JobDto> {
+    const { job } = await this.jobs.submit('collect-day', { date: body.date, meet: body.meet ?? 1 }, requesterOf(request).apiKeyId);
+    return toJob(job);
   }
 }
 

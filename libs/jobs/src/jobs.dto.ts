@@ -49,6 +49,21 @@ export class CollectRequestDto {
   include?: CollectInclude[];
 }
 
+/** `POST /legacy/collect`: the old plan's wrapper of the old scripts' command, `DATE [MEET]`. */
+export class LegacyCollectRequestDto {
+  @ApiProperty({ example: '20250523', description: `Race day, \`YYYYMMDD\` (as the old scripts took it) or \`YYYY-MM-DD\`, at most ${MAX_DAYS_AHEAD} days after today` })
+  @RaceDate()
+  @NotFarAhead(MAX_DAYS_AHEAD)
+  date: string;
+
+  @ApiPropertyOptional({ example: 1, minimum: 1, maximum: 4, default: 1, description: `${MEET_DESCRIPTION}; 1 when omitted, as the old scripts did` })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(4)
+  meet?: number;
+}
+
 /** On a date: at most `days` after today in Asia/Seoul, where no entry sheet can exist yet. Invalid dates are left to `@RaceDate()`. */
 function NotFarAhead(days: number): PropertyDecorator {
   const limit = (): string => new Date(Date.parse(`${kstToday()}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);

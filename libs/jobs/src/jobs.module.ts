@@ -8,7 +8,7 @@ import { CollectionJobProcessor } from './collection-job.processor';
 import { JobReconciler } from './job-reconciler';
 import { CollectionScheduler } from './collection-scheduler';
 import { COLLECTION_QUEUE, JOB_DURATION_METRIC, JOBS_TOTAL_METRIC } from './job.types';
-import { BackfillController, CollectionJobsController, JobsController } from './jobs.controllers';
+import { BackfillController, CollectionJobsController, JobsController, LegacyCollectController } from './jobs.controllers';
 import { JobsRepository } from './jobs.repository';
 import { JobsService } from './jobs.service';
 import { QUEUE_DEPTH_METRIC, QueueMonitor } from './queue-monitor';
@@ -33,7 +33,7 @@ const METRICS: Provider[] = [
 @Module({})
 export class JobsModule {
   static forApi(config: AppConfig): DynamicModule {
-    return JobsModule.build(config.jobs.runInApi, [CollectionJobsController, BackfillController, JobsController], []);
+    return JobsModule.build(config.jobs.runInApi, [CollectionJobsController, BackfillController, LegacyCollectController, JobsController], []);
   }
 
   /** The worker also runs the collection schedule: enqueuing stays with the processes that own the queue. */
