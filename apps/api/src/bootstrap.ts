@@ -1,4 +1,15 @@
-import { AppLogger, clientErrorHandler, createLogger, frameworkErrorHandler, jsonBodyParser, NestPinoLogger, registerSecret, requestIdFor, securityHeaders } from '@app/common';
+import {
+  AppLogger,
+  clientErrorHandler,
+  createLogger,
+  frameworkErrorHandler,
+  jsonBodyParser,
+  NestPinoLogger,
+  registerSecret,
+  requestIdFor,
+  securityHeaders,
+  upgradeInsecureRequests,
+} from '@app/common';
 import { AppConfig } from '@app/config';
 import { ensureDatabaseExists } from '@app/database';
 import { HttpMetrics } from '@app/monitoring';
@@ -64,7 +75,13 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   const headers = securityHeaders({
     contentSecurityPolicy: {
       // The Swagger UI page needs its inline bootstrap script and styles.
-      directives: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'", "'unsafe-inline'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        ...upgradeInsecureRequests(config.http.servedOverHttps),
+      },
     },
   });
   fastify.addHook('onRequest', (_request, reply, done) => {
@@ -78,7 +95,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   }
   applyGlobalPrefix(app);
   if (config.http.swaggerEnabled) mountSwagger(app);
-  await mountQueueDashboard(app, logger);
+  await mountQueueDashboard(app, logger, config);
   await app.init();
   return app;
 }

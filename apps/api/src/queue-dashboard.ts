@@ -1,5 +1,6 @@
 import { API_KEY_HEADER, ApiKeysService, hasScope } from '@app/auth';
-import { AppLogger, securityHeaders, toErrorBody, toOwnErrorBody } from '@app/common';
+import { AppLogger, securityHeaders, toErrorBody, toOwnErrorBody, upgradeInsecureRequests } from '@app/common';
+import type { AppConfig } from '@app/config';
 import { COLLECTION_QUEUE } from '@app/jobs';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -16,21 +17,46 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 const CHALLENGE = 'Basic realm="queues"';
 
 /**
- * The dashboard's own policy, for its paths only. Its page loads the IBM Plex fonts from Google
- * Fonts and sets inline styles, so it needs those; its only inline script is JSON data (never run),
- * so unlike the API-wide policy (relaxed for the Swagger UI) it needs no inline scripts.
+ * The dashboard's own policy, for its paths only: everything from this server (its page would load
+ * fonts from Google Fonts, which a closed network cannot reach: that link is taken out, and the
+ * system's sans-serif and monospace fonts stand in). It sets inline styles; its only inline script
+ * is JSON data (never run), so unlike the API-wide policy (relaxed for the Swagger UI) it needs no
+ * inline scripts.
  */
-const DASHBOARD_CSP = securityHeaders({
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
-      fontSrc: ["'self'", 'https://fonts.gstatic.com'],
-      imgSrc: ["'self'", 'data:'],
+function dashboardPolicy(config: AppConfig): string {
+  return securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        fontSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        ...upgradeInsecureRequests(config.http.servedOverHttps),
+      },
     },
-  },
-})['Content-Security-Policy'];
+  })['Content-Security-Policy'];
+}
+
+/** The page's link to Google Fonts. */
+const EXTERNAL_FONTS = /<link[^>]+href="https:\/\/fonts\.googleapis\.com[^>]*>\s*/g;
+const BASE_HREF = /<base href="[^"]*"\s*\/?>/;
+
+/**
+ * The dashboard page as served: without the external fonts, and with an absolute base URL. Opened
+ * as http://user:KEY@host/admin/queues, the page's URL holds credentials, and a browser refuses to
+ * fetch any URL resolved against it (the translations among them: the page showed raw keys); the
+ * absolute base, without credentials, lets every request go out with the credentials the browser
+ * keeps for the site.
+ */
+function dashboardPage(html: string, request: FastifyRequest): string {
+  const base = `${request.protocol}://${request.host}${QUEUE_DASHBOARD_PATH}/`;
+  return html.replace(EXTERNAL_FONTS, '').replace(BASE_HREF, `<base href="${escapeAttribute(base)}" />`);
+}
+
+function escapeAttribute(text: string): string {
+  return text.replace(/[&"<>]/g, (char) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' })[char] ?? char);
+}
 
 /**
  * Bull Board for the collection queue at /admin/queues, on the underlying Fastify instance (so it
@@ -38,8 +64,9 @@ const DASHBOARD_CSP = securityHeaders({
  * managed through the jobs API, which keeps the `jobs` table in step with the queue; removing or
  * adding BullMQ jobs behind its back would leave rows queued forever.
  */
-export async function mountQueueDashboard(app: NestFastifyApplication, logger: AppLogger): Promise<void> {
+export async function mountQueueDashboard(app: NestFastifyApplication, logger: AppLogger, config: AppConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  const policy = dashboardPolicy(config);
   const apiKeys = app.get(ApiKeysService);
   const queue = app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
 
@@ -55,7 +82,7 @@ export async function mountQueueDashboard(app: NestFastifyApplication, logger: A
   // style: every other request passes with one cheap check and no promise.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!isDashboardRequest(request)) return done();
-    void reply.header('content-security-policy', DASHBOARD_CSP);
+    void reply.header('content-security-policy', policy);
     const refuse = (exception: unknown): void => {
       const body = toErrorBody(exception, request.id);
       if (body.statusCode === 401) void reply.header('www-authenticate', CHALLENGE);
@@ -80,6 +107,7 @@ export async function mountQueueDashboard(app: NestFastifyApplication, logger: A
       });
       // Bull Board's own refusals ({"error": {"key": "ERRORS.QUEUE_READ_ONLY"}}) in the one error shape.
       scope.addHook('onSend', (request, reply, payload, done) => {
+        if (typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html')) return done(null, dashboardPage(payload, request));
         if (reply.statusCode < 400 || (typeof payload === 'string' && payload.includes('"requestId"'))) return done(null, payload);
         void reply.header('content-type', 'application/json; charset=utf-8');
         done(null, JSON.stringify(toOwnErrorBody(reply.statusCode, boardMessage(payload) ?? payload, request.id)));

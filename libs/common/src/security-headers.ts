@@ -15,3 +15,12 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
   return headers;
 }
+
+/**
+ * The CSP directive `upgrade-insecure-requests`, only where browsers come over HTTPS: over plain
+ * HTTP it sends every asset of a page to an https:// URL nothing answers, and the page stays blank
+ * (from any host but localhost, which browsers exempt). Helmet adds it unless told `null`.
+ */
+export function upgradeInsecureRequests(servedOverHttps: boolean): { upgradeInsecureRequests?: null } {
+  return servedOverHttps ? {} : { upgradeInsecureRequests: null };
+}

@@ -13,6 +13,8 @@ export interface AppConfig {
     bodyLimitBytes: number;
     corsOrigins: string[];
     trustProxy: boolean;
+    /** Browsers reach the API over HTTPS (TLS at a proxy): pages tell them to fetch their assets over https too. */
+    servedOverHttps: boolean;
     shutdownGraceMs: number;
     swaggerEnabled: boolean;
   };
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
       corsOrigins: read.list('CORS_ORIGINS', []),
       trustProxy: read.bool('TRUST_PROXY', false),
+      servedOverHttps: read.bool('SERVED_OVER_HTTPS', false),
       shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
       swaggerEnabled: read.bool('SWAGGER_ENABLED', true),
     },
