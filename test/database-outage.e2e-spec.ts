@@ -1,4 +1,4 @@
-import { COLLECTION_QUEUE } from '@app/jobs';
+import { COLLECTION_QUEUE, JobReconciler } from '@app/jobs';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -104,5 +104,65 @@ describe('PostgreSQL outage', () => {
     const messages = final.events.map((event) => event.message);
     expect(messages.filter((message) => /^attempt \d+ started$/.test(message))).toEqual(['attempt 1 started']);
     expect(messages.filter((message) => /failed|retrying/.test(message))).toEqual([]);
+  });
+});
+
+describe('PostgreSQL outage longer than a job may wait', () => {
+  const database = new TestDatabase();
+  const redis = new TestRedisPrefix();
+  const proxy = new TcpProxy(5432);
+  let sandbox: KraSandbox;
+  let api: RunningApi;
+  let queue: Queue;
+  const jobsApi = new JobsApi<Job>(() => api.baseUrl);
+
+  beforeAll(async () => {
+    await database.create();
+    await proxy.up();
+    sandbox = await createKraSandbox();
+    await sandbox.listen();
+    api = await startApi(
+      testConfig(database, redis, {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/${database.name}`,
+        DATABASE_CONNECT_TIMEOUT_MS: '500',
+        KRA_BASE_URL: sandbox.url,
+        JOBS_RUN_IN_API: 'true',
+        JOBS_ATTEMPTS: '2',
+        JOBS_BACKOFF_MS: '100',
+        // No waiting: every run the database refuses spends an attempt.
+        JOBS_DATABASE_WAIT_MS: '0',
+        JOBS_RECONCILE_INTERVAL_MS: '86400000',
+      }),
+    );
+    queue = api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
+  });
+
+  afterAll(async () => {
+    await proxy.up();
+    await api?.close();
+    await sandbox?.close();
+    await proxy.close();
+    await database.drop();
+    await redis.clear();
+  });
+
+  it('should fail the job once its attempts are spent, and record every attempt the queue made', async () => {
+    await queue.pause();
+    const id = await jobsApi.submit('/collection/races', { date: '2025-05-23', meet: 3, include: [] });
+    await proxy.down();
+    try {
+      await queue.resume();
+      const deadline = Date.now() + 20_000;
+      while ((await queue.getJobState(id)) !== 'failed' && Date.now() < deadline) await sleep(100);
+      expect((await queue.getJob(id))?.attemptsMade).toBe(2);
+    } finally {
+      await proxy.up();
+    }
+    // The row never saw those runs; the reconciler ends it with the queue's count (it leaves rows
+    // younger than a minute alone: their queue entry may still be on its way).
+    await database.query(`UPDATE jobs SET created_at = now() - interval '1 minute' WHERE id = $1`, [id]);
+    const reconciler = api.app.get(JobReconciler);
+    expect((await reconciler.reconcile()).failed).toEqual([id]);
+    expect(await jobsApi.job(id)).toMatchObject({ status: 'failed', attempts: 2, errorCode: 'database' });
   });
 });

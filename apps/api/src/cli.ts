@@ -8,19 +8,20 @@ import { KraUpstreamModule } from '@app/kra-sandbox';
 import { LegacyExporter, LegacyExportModule, LegacyExportReport, LegacyImporter, LegacyImportModule, LegacyImportProgress, LegacyImportReport } from '@app/legacy';
 import { MonitoringModule } from '@app/monitoring';
 import { RedisModule } from '@app/redis';
-import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
+import { DynamicModule, INestApplicationContext, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CliCommand, CollectArgs, CommonArgs, ExportLegacyArgs, ImportLegacyArgs, LegacyCollectArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
 import { CliOutput } from './cli-output';
 
+/** The collector's modules; legacy-collect adds the export's. */
 @Module({})
 class CliModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, extra: Type[] = []): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule, ...extra],
     };
   }
 }
@@ -30,25 +31,6 @@ class CliModule {
 class ExportCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return { module: ExportCliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), LegacyExportModule] };
-  }
-}
-
-/** legacy-collect: the collector's modules and the export's. */
-@Module({})
-class LegacyCollectCliModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: LegacyCollectCliModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule.forRoot('kra-cli'),
-        RedisModule,
-        MonitoringModule,
-        KraClientModule.forRoot(KraUpstreamModule.forRoot()),
-        CollectionModule,
-        LegacyExportModule,
-      ],
-    };
   }
 }
 
@@ -260,7 +242,7 @@ async function legacyCollect(args: LegacyCollectArgs & CommonArgs, config: AppCo
     {
       out,
       json: args.json,
-      module: LegacyCollectCliModule.forRoot(config),
+      module: CliModule.forRoot(config, [LegacyExportModule]),
       createsDatabase: true,
       failureMessage: 'Collection failed',
       progress,
