@@ -162,7 +162,20 @@ describe('PostgreSQL outage longer than a job may wait', () => {
     // younger than a minute alone: their queue entry may still be on its way).
     await database.query(`UPDATE jobs SET created_at = now() - interval '1 minute' WHERE id = $1`, [id]);
     const reconciler = api.app.get(JobReconciler);
-    expect((await reconciler.reconcile()).failed).toEqual([id]);
+    expect((await reconciler.reconcile())?.failed).toEqual([id]);
     expect(await jobsApi.job(id)).toMatchObject({ status: 'failed', attempts: 2, errorCode: 'database' });
+  });
+
+  it('should answer the queue dashboard with 503 and Retry-After while the database is down', async () => {
+    await proxy.down();
+    try {
+      // A key the API has not verified yet: checking it needs the database.
+      const response = await fetch(`${api.baseUrl}/admin/queues`, { headers: { 'x-api-key': 'kra_never-seen-before-key-0123456789' } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(await response.json()).toMatchObject({ statusCode: 503, requestId: expect.any(String) });
+    } finally {
+      await proxy.up();
+    }
   });
 });

@@ -1,11 +1,11 @@
 import { API_KEY_HEADER, ApiKeysService, hasScope } from '@app/auth';
-import { AppLogger, securityHeaders, toErrorBody, toOwnErrorBody, upgradeInsecureRequests } from '@app/common';
+import { AppLogger, DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, securityHeaders, toErrorBody, toOwnErrorBody, upgradeInsecureRequests } from '@app/common';
 import type { AppConfig } from '@app/config';
 import { COLLECTION_QUEUE } from '@app/jobs';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
-import { ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { getQueueToken } from '@nestjs/bullmq';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
@@ -91,7 +91,12 @@ export async function mountQueueDashboard(app: NestFastifyApplication, logger: A
     authorise(apiKeys, request).then(
       (refusal) => (refusal ? refuse(refusal) : done()),
       (error: unknown) => {
-        // As the API's exception filter does: the cause in the log, a bare 500 to the caller.
+        // As the API's exception filter does: a database away is a 503 to retry; anything else, the
+        // cause in the log and a bare 500 to the caller.
+        if (isDatabaseUnavailable(error)) {
+          void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+          return refuse(new ServiceUnavailableException('The database is unavailable; try again shortly'));
+        }
         logger.error({ err: error, requestId: request.id, method: request.method, url: request.url }, 'Unhandled error');
         refuse(error);
       },

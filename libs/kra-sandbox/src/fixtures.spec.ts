@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultFixturesDir, FIXTURE_FILES, loadFixtures, matchFixture } from './fixtures';
 
@@ -7,6 +10,17 @@ describe('captured fixtures', () => {
 
   it('should load every captured file', () => {
     expect([...fixtures.files.keys()].sort()).toEqual(Object.values(FIXTURE_FILES).sort());
+  });
+
+  it('should refuse to start on a missing capture, rather than fall back to generated data', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fixtures-'));
+    try {
+      expect(() => loadFixtures('unit-seed', join(dir, 'nowhere'))).toThrow(/KRA fixture missing: .*nowhere/);
+      for (const name of Object.values(FIXTURE_FILES).filter((file) => file !== FIXTURE_FILES.trainerXml)) copyFileSync(join(defaultFixturesDir(), name), join(dir, name));
+      expect(() => loadFixtures('unit-seed', dir)).toThrow(`KRA fixture missing: ${join(dir, FIXTURE_FILES.trainerXml)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('should add an 11th runner with the same keys and race fields, a free gate and the last place', () => {
