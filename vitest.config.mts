@@ -7,7 +7,14 @@ const lib = (name: string): string => resolve(import.meta.dirname, `libs/${name}
 export default defineConfig({
   plugins: [
     // SWC, unlike esbuild, emits the decorator metadata Nest's dependency injection reads.
-    swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true } } }),
+    swc.vite({
+      module: { type: 'es6' },
+      jsc: {
+        target: 'es2022',
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+      },
+    }),
   ],
   resolve: {
     alias: {

@@ -14,14 +14,20 @@ describe('API keys', () => {
   const redis = new TestRedisPrefix();
   let api: RunningApi;
   const admin = { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' };
-  const revoke = (id: string): Promise<Response> => fetch(`${api.baseUrl}/api/v2/admin/api-keys/${id}`, { method: 'DELETE', headers: { 'x-api-key': ADMIN_KEY } });
+  const revoke = (id: string): Promise<Response> =>
+    fetch(`${api.baseUrl}/api/v2/admin/api-keys/${id}`, { method: 'DELETE', headers: { 'x-api-key': ADMIN_KEY } });
 
   const createKey = async (body: object): Promise<CreatedKey> => {
-    const response = await fetch(`${api.baseUrl}/api/v2/admin/api-keys`, { method: 'POST', headers: admin, body: JSON.stringify(body) });
+    const response = await fetch(`${api.baseUrl}/api/v2/admin/api-keys`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(201);
     return (await response.json()) as CreatedKey;
   };
-  const whoami = (key?: string): Promise<Response> => fetch(`${api.baseUrl}/api/v2/whoami`, { headers: key ? { 'x-api-key': key } : {} });
+  const whoami = (key?: string): Promise<Response> =>
+    fetch(`${api.baseUrl}/api/v2/whoami`, { headers: key ? { 'x-api-key': key } : {} });
 
   beforeAll(async () => {
     await database.create();
@@ -77,7 +83,11 @@ describe('API keys', () => {
   });
 
   it('should answer 401 for an expired key', async () => {
-    const { key } = await createKey({ name: 'short lived', scopes: ['read'], expiresAt: new Date(Date.now() + 1_500).toISOString() });
+    const { key } = await createKey({
+      name: 'short lived',
+      scopes: ['read'],
+      expiresAt: new Date(Date.now() + 1_500).toISOString(),
+    });
     expect((await whoami(key)).status).toBe(200);
     await sleep(1_600);
     const response = await whoami(key);
@@ -92,7 +102,9 @@ describe('API keys', () => {
       body: JSON.stringify({ name: 'past', scopes: ['read'], expiresAt: '2020-01-01T00:00:00Z' }),
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { details: unknown[] }).details).toEqual([{ field: 'expiresAt', reason: 'expiresAt must be in the future' }]);
+    expect(((await response.json()) as { details: unknown[] }).details).toEqual([
+      { field: 'expiresAt', reason: 'expiresAt must be in the future' },
+    ]);
   });
 
   it('should answer 403 for a key lacking the scope', async () => {
@@ -110,7 +122,9 @@ describe('API keys', () => {
     expect(dump).not.toContain(created.key);
     expect(dump).not.toContain(created.key.slice(4, 20));
     expect(dump).not.toContain(ADMIN_KEY);
-    const [row] = await database.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE id = $1', [created.id]);
+    const [row] = await database.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE id = $1', [
+      created.id,
+    ]);
     const { createHash } = await import('node:crypto');
     expect(row.key_hash).toBe(createHash('sha256').update(created.key).digest('hex'));
   });
@@ -121,7 +135,15 @@ describe('API keys', () => {
     const keys = (await response.json()) as Record<string, unknown>[];
     expect(keys.length).toBeGreaterThan(3);
     for (const key of keys) {
-      expect(Object.keys(key).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'revokedAt', 'scopes']);
+      expect(Object.keys(key).sort()).toEqual([
+        'createdAt',
+        'expiresAt',
+        'id',
+        'lastUsedAt',
+        'name',
+        'revokedAt',
+        'scopes',
+      ]);
     }
     expect(keys.find((key) => key.name === 'admin (bootstrap)')?.lastUsedAt).not.toBeNull();
   });

@@ -42,7 +42,10 @@ describe('Backfills', () => {
     const response = await jobsApi.request('GET', `/jobs?parentId=${parentId}&limit=200`, ADMIN_KEY);
     expect(response.status).toBe(200);
     const page = (await response.json()) as { items: Job[] };
-    return page.items.sort((a, b) => String(a.params.date).localeCompare(String(b.params.date)) || Number(a.params.meet) - Number(b.params.meet));
+    return page.items.sort(
+      (a, b) =>
+        String(a.params.date).localeCompare(String(b.params.date)) || Number(a.params.meet) - Number(b.params.meet),
+    );
   };
   /** Polls until the job has ended, returning every progress figure seen on the way. */
   const settle = async (id: string, timeoutMs = 45_000): Promise<{ final: Job; progress: number[] }> => {
@@ -82,7 +85,11 @@ describe('Backfills', () => {
     // Monday 2025-05-19 to Sunday 2025-05-25: Busan races Friday and Sunday, Seoul Saturday and Sunday.
     const id = await backfill({ from: '20250519', to: '2025-05-25', meets: [3, 1] });
     const days = (await children(id)).map((child) => {
-      expect(child).toMatchObject({ type: 'collect-day', parentId: id, params: { raceNos: null, details: true, results: true } });
+      expect(child).toMatchObject({
+        type: 'collect-day',
+        parentId: id,
+        params: { raceNos: null, details: true, results: true },
+      });
       return `${String(child.params.date)}/${String(child.params.meet)}`;
     });
     expect(days).toEqual(['2025-05-23/3', '2025-05-24/1', '2025-05-25/1', '2025-05-25/3']);
@@ -100,8 +107,14 @@ describe('Backfills', () => {
       result: { days: 4, succeeded: 4, partiallySucceeded: 0, failed: 0, cancelled: 0, failedChildren: [] },
     });
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
-    expect(progress.some((value) => value > 0 && value < 100), `progress seen: ${progress.join(', ')}`).toBe(true);
-    expect(final.events.map((event) => event.message)).toEqual(['started: 4 race day(s)', expect.stringMatching(/^succeeded: 4 race day\(s\)/)]);
+    expect(
+      progress.some((value) => value > 0 && value < 100),
+      `progress seen: ${progress.join(', ')}`,
+    ).toBe(true);
+    expect(final.events.map((event) => event.message)).toEqual([
+      'started: 4 race day(s)',
+      expect.stringMatching(/^succeeded: 4 race day\(s\)/),
+    ]);
 
     for (const child of await children(id)) {
       expect(child.status).toBe('succeeded');
@@ -122,7 +135,10 @@ describe('Backfills', () => {
 
   it('should refuse a backfill to a key without the admin scope', async () => {
     const collector = await jobsApi.createKey('collector', ['collect', 'read']);
-    const response = await jobsApi.request('POST', '/collection/backfill', collector, { from: '2025-05-19', to: '2025-05-25' });
+    const response = await jobsApi.request('POST', '/collection/backfill', collector, {
+      from: '2025-05-19',
+      to: '2025-05-25',
+    });
     expect(response.status).toBe(403);
   });
 
@@ -149,7 +165,10 @@ describe('Backfills', () => {
       const response = await jobsApi.request('POST', '/collection/backfill', ADMIN_KEY, body);
       expect(response.status, JSON.stringify(body)).toBe(400);
       const error = (await response.json()) as { message: string; details: { field: string; reason: string }[] };
-      expect(error.details.map((problem) => problem.field), JSON.stringify(body)).toEqual([field]);
+      expect(
+        error.details.map((problem) => problem.field),
+        JSON.stringify(body),
+      ).toEqual([field]);
       expect(error.details[0].reason.length).toBeGreaterThan(0);
     }
     expect((await jobsApi.request('GET', '/jobs?parentId=not-a-uuid', ADMIN_KEY)).status).toBe(400);
@@ -164,7 +183,12 @@ describe('Backfills', () => {
       const queued = await children(id);
       expect(queued.map((child) => child.status)).toEqual(Array(6).fill('queued'));
       expect(await queue.getJob(queued[0].id)).toBeDefined();
-      expect(await jobsApi.job(id)).toMatchObject({ status: 'running', progress: 0, step: '0/6 race days done', children: { total: 6, queued: 6 } });
+      expect(await jobsApi.job(id)).toMatchObject({
+        status: 'running',
+        progress: 0,
+        step: '0/6 race days done',
+        children: { total: 6, queued: 6 },
+      });
 
       const cancel = await jobsApi.request('POST', `/jobs/${id}/cancel`, ADMIN_KEY);
       expect(cancel.status).toBe(200);
@@ -187,7 +211,12 @@ describe('Backfills', () => {
       expect(retry.status).toBe(202);
       const { jobId } = (await retry.json()) as { jobId: string };
       expect(jobId).not.toBe(id);
-      expect(await jobsApi.job(jobId)).toMatchObject({ type: 'backfill', status: 'running', retryOf: id, params: { from: '2025-05-30', to: '2025-06-01', meets: [1, 2, 3] } });
+      expect(await jobsApi.job(jobId)).toMatchObject({
+        type: 'backfill',
+        status: 'running',
+        retryOf: id,
+        params: { from: '2025-05-30', to: '2025-06-01', meets: [1, 2, 3] },
+      });
       expect((await children(jobId)).map((child) => child.status)).toEqual(Array(6).fill('queued'));
       expect((await jobsApi.request('POST', `/jobs/${jobId}/cancel`, ADMIN_KEY)).status).toBe(200);
       expect((await jobsApi.job(jobId)).status).toBe('cancelled');
@@ -214,11 +243,20 @@ describe('Backfills', () => {
         }),
       );
       expect(refreshed.filter((outcome) => outcome?.ended)).toHaveLength(1);
-      expect(await jobsApi.job(together)).toMatchObject({ status: 'succeeded', progress: 100, result: { days: 6, succeeded: 6 } });
+      expect(await jobsApi.job(together)).toMatchObject({
+        status: 'succeeded',
+        progress: 100,
+        result: { days: 6, succeeded: 6 },
+      });
 
-      for (const child of await children(missed)) await repository.finish(child.id, { status: 'failed', errorCode: 'upstream', message: 'failed (test)' });
+      for (const child of await children(missed))
+        await repository.finish(child.id, { status: 'failed', errorCode: 'upstream', message: 'failed (test)' });
       expect(await repository.unsettledBackfillIds()).toEqual([missed]);
-      expect(await service.settleParent(missed)).toMatchObject({ status: 'failed', errorCode: 'upstream', result: { days: 6, failed: 6 } });
+      expect(await service.settleParent(missed)).toMatchObject({
+        status: 'failed',
+        errorCode: 'upstream',
+        result: { days: 6, failed: 6 },
+      });
       expect(await repository.unsettledBackfillIds()).toEqual([]);
     } finally {
       await queue.resume();
@@ -228,15 +266,27 @@ describe('Backfills', () => {
   it('should fail the backfill and its race days when the queue cannot take them', async () => {
     const addBulk = vi.spyOn(queue, 'addBulk').mockRejectedValueOnce(new Error('Connection is closed.'));
     try {
-      const response = await jobsApi.request('POST', '/collection/backfill', ADMIN_KEY, { from: '2025-06-27', to: '2025-06-29', meets: [2] });
+      const response = await jobsApi.request('POST', '/collection/backfill', ADMIN_KEY, {
+        from: '2025-06-27',
+        to: '2025-06-29',
+        meets: [2],
+      });
       expect(response.status).toBe(503);
     } finally {
       addBulk.mockRestore();
     }
-    const listed = (await (await jobsApi.request('GET', '/jobs?type=backfill&limit=1', ADMIN_KEY)).json()) as { items: Job[] };
+    const listed = (await (await jobsApi.request('GET', '/jobs?type=backfill&limit=1', ADMIN_KEY)).json()) as {
+      items: Job[];
+    };
     const [parent] = listed.items;
-    expect(parent).toMatchObject({ params: { from: '2025-06-27', to: '2025-06-29', meets: [2] }, status: 'failed', errorCode: 'internal', children: { total: 2, failed: 2 } });
-    for (const child of await children(parent.id)) expect(child).toMatchObject({ status: 'failed', errorCode: 'internal', errorMessage: 'Could not be queued' });
+    expect(parent).toMatchObject({
+      params: { from: '2025-06-27', to: '2025-06-29', meets: [2] },
+      status: 'failed',
+      errorCode: 'internal',
+      children: { total: 2, failed: 2 },
+    });
+    for (const child of await children(parent.id))
+      expect(child).toMatchObject({ status: 'failed', errorCode: 'internal', errorMessage: 'Could not be queued' });
     // Ended, so it no longer holds its key: the same request is new work.
     await queue.pause();
     try {
@@ -263,7 +313,14 @@ describe('Backfills', () => {
       progress: 100,
       errorCode: 'transient',
       children: { total: 2, succeeded: 1, failed: 1 },
-      result: { days: 2, succeeded: 1, partiallySucceeded: 0, failed: 1, cancelled: 0, failedChildren: [{ id: failed.id, date: '2025-06-08', meet: 1, errorCode: 'transient' }] },
+      result: {
+        days: 2,
+        succeeded: 1,
+        partiallySucceeded: 0,
+        failed: 1,
+        cancelled: 0,
+        failedChildren: [{ id: failed.id, date: '2025-06-08', meet: 1, errorCode: 'transient' }],
+      },
     });
   }, 60_000);
 });

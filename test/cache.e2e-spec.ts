@@ -18,7 +18,12 @@ interface TestCache {
 function testCache(url: string, prefix: string): TestCache {
   const redis = createRedisClient({ url, keyPrefix: prefix }, 'cache-test');
   const registry = new Registry();
-  const requests = new Counter({ name: CACHE_REQUESTS_METRIC, help: 'h', labelNames: ['result'], registers: [registry] });
+  const requests = new Counter({
+    name: CACHE_REQUESTS_METRIC,
+    help: 'h',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   const cache = new CacheService(redis, requests);
   const count = async (result: string): Promise<number> =>
     (await requests.get()).values.find((value) => value.labels.result === result)?.value ?? 0;
@@ -122,7 +127,9 @@ describe('CacheService', () => {
   });
 
   it('should pass a loader failure to the caller and cache nothing', async () => {
-    await expect(subject.cache.wrap('failing', 60, [], () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+    await expect(subject.cache.wrap('failing', 60, [], () => Promise.reject(new Error('db down')))).rejects.toThrow(
+      'db down',
+    );
     await expect(subject.cache.getJson('failing')).resolves.toBeUndefined();
   });
 

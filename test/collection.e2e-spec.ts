@@ -10,7 +10,18 @@ import { CLI_MAIN, NodeProcess, runOnTerminal, sleep } from './support/processes
 import { findScratchDay } from './support/sandbox-days';
 
 const FIXTURE_DAY = { date: '2025-05-23', meet: 3 };
-const DATA_TABLES = ['races', 'horses', 'jockeys', 'trainers', 'owners', 'entries', 'entry_snapshots', 'results', 'dividends', 'upstream_responses'];
+const DATA_TABLES = [
+  'races',
+  'horses',
+  'jockeys',
+  'trainers',
+  'owners',
+  'entries',
+  'entry_snapshots',
+  'results',
+  'dividends',
+  'upstream_responses',
+];
 
 describe('Collection engine against the sandbox', () => {
   const database = new TestDatabase();
@@ -33,7 +44,15 @@ describe('Collection engine against the sandbox', () => {
     sandbox = await createKraSandbox();
     await sandbox.listen();
     // Small pages, so a day's entry sheet and the 11-runner race both take several pages.
-    api = await startApi(testConfig(database, redis, { KRA_BASE_URL: sandbox.url, KRA_PAGE_SIZE: '10', KRA_REQUESTS_PER_SECOND: '1000', KRA_RETRY_BASE_MS: '5', KRA_RETRY_MAX_MS: '20' }));
+    api = await startApi(
+      testConfig(database, redis, {
+        KRA_BASE_URL: sandbox.url,
+        KRA_PAGE_SIZE: '10',
+        KRA_REQUESTS_PER_SECOND: '1000',
+        KRA_RETRY_BASE_MS: '5',
+        KRA_RETRY_MAX_MS: '20',
+      }),
+    );
     service = api.app.get(CollectionService);
   });
 
@@ -49,7 +68,10 @@ describe('Collection engine against the sandbox', () => {
     expect(report.failures).toEqual([]);
     expect(report.ok).toBe(true);
     const day = sandbox.world.raceDay('20250523', 3);
-    const races = await database.query<{ race_no: number; status: string }>(`SELECT race_no, status FROM races WHERE race_date = $1 AND meet = $2 ORDER BY race_no`, [FIXTURE_DAY.date, 3]);
+    const races = await database.query<{ race_no: number; status: string }>(
+      `SELECT race_no, status FROM races WHERE race_date = $1 AND meet = $2 ORDER BY race_no`,
+      [FIXTURE_DAY.date, 3],
+    );
     expect(races.map((race) => race.race_no)).toEqual(day.races.map((race) => Number(race.plan.rcNo)));
     const entries = await database.query<{ race_no: number; gate_no: number; hr_no: string }>(
       `SELECT r.race_no, e.gate_no, e.hr_no FROM entries e JOIN races r ON r.id = e.race_id ORDER BY r.race_no, e.gate_no`,
@@ -86,7 +108,12 @@ describe('Collection engine against the sandbox', () => {
   });
 
   it('should fill results and dividends, finish the races and mark scratches without a position', async () => {
-    const counts = await database.query<{ finished: string; results: string; dividends: string; scratched_positions: string }>(
+    const counts = await database.query<{
+      finished: string;
+      results: string;
+      dividends: string;
+      scratched_positions: string;
+    }>(
       `SELECT (SELECT count(*) FROM races WHERE status = 'finished') AS finished,
               (SELECT count(*) FROM results) AS results,
               (SELECT count(*) FROM dividends) AS dividends,
@@ -107,25 +134,38 @@ describe('Collection engine against the sandbox', () => {
     sandbox.world.cancelRace('20250607', 1, 2);
     const report = await service.collectDay({ date: '2025-06-07', meet: 1, results: true, details: false });
     expect(report.failures).toEqual([]);
-    expect(report.races.find((race) => race.raceNo === 2)).toMatchObject({ status: 'cancelled', results: 0, dividends: 0 });
+    expect(report.races.find((race) => race.raceNo === 2)).toMatchObject({
+      status: 'cancelled',
+      results: 0,
+      dividends: 0,
+    });
     const races = await database.query<{ race_no: number; status: string; results: number }>(
       `SELECT r.race_no, r.status, count(res.entry_id)::int AS results FROM races r JOIN entries e ON e.race_id = r.id LEFT JOIN results res ON res.entry_id = e.id
         WHERE r.race_date = '2025-06-07' AND r.meet = 1 GROUP BY r.race_no, r.status ORDER BY r.race_no`,
     );
     expect(races.find((race) => race.race_no === 2)).toEqual({ race_no: 2, status: 'cancelled', results: 0 });
-    expect(races.filter((race) => race.race_no !== 2).every((race) => race.status === 'finished' && race.results > 0)).toBe(true);
+    expect(
+      races.filter((race) => race.race_no !== 2).every((race) => race.status === 'finished' && race.results > 0),
+    ).toBe(true);
   });
 
   it('should mark a scratched runner scratched, with no finishing position', async () => {
     const scratchDay = findScratchDay(sandbox);
     await service.collectDay({ date: scratchDay.date, meet: scratchDay.meet, results: true, details: false });
-    const rows = await database.query<{ scratched: boolean; scratch_reason: string | null; finish_position: number | null; finish_status: string }>(
+    const rows = await database.query<{
+      scratched: boolean;
+      scratch_reason: string | null;
+      finish_position: number | null;
+      finish_status: string;
+    }>(
       `SELECT e.scratched, e.scratch_reason, res.finish_position, res.finish_status FROM entries e
          JOIN races r ON r.id = e.race_id JOIN results res ON res.entry_id = e.id
         WHERE r.race_date = $1 AND r.meet = $2 AND r.race_no = $3 AND e.gate_no = $4`,
       [scratchDay.date, scratchDay.meet, scratchDay.raceNo, scratchDay.gateNo],
     );
-    expect(rows).toEqual([{ scratched: true, scratch_reason: expect.any(String), finish_position: null, finish_status: 'scratched' }]);
+    expect(rows).toEqual([
+      { scratched: true, scratch_reason: expect.any(String), finish_position: null, finish_status: 'scratched' },
+    ]);
   });
 
   it('should leave every table identical when the same collection runs again', async () => {
@@ -137,7 +177,10 @@ describe('Collection engine against the sandbox', () => {
 
   it('should never duplicate a row when two runs of the same day overlap, and both succeed', async () => {
     const day = { date: '2025-05-24', meet: 1 };
-    const [first, second] = await Promise.all([service.collectDay({ ...day, results: true }), service.collectDay({ ...day, results: true })]);
+    const [first, second] = await Promise.all([
+      service.collectDay({ ...day, results: true }),
+      service.collectDay({ ...day, results: true }),
+    ]);
     expect(first.ok && second.ok).toBe(true);
     const [{ races, entries, distinct }] = await database.query<{ races: string; entries: string; distinct: string }>(
       `SELECT (SELECT count(*) FROM races WHERE race_date = $1 AND meet = $2) AS races,
@@ -195,7 +238,9 @@ describe('Collection engine against the sandbox', () => {
     // The read API's pre-race view of the finished race: no post-race field anywhere, and the
     // career figures of the snapshot taken before the start.
     const auth = { 'x-api-key': ADMIN_KEY };
-    const prerace = (await (await fetch(`${api.baseUrl}/api/v2/races/${day.date}/${day.meet}/1?view=prerace`, { headers: auth })).json()) as {
+    const prerace = (await (
+      await fetch(`${api.baseUrl}/api/v2/races/${day.date}/${day.meet}/1?view=prerace`, { headers: auth })
+    ).json()) as {
       status: string;
       entries: { gateNo: number; horse: { no: string; snapshot: unknown } }[];
     };
@@ -207,14 +252,21 @@ describe('Collection engine against the sandbox', () => {
       [day.date, day.meet],
     );
     expect(prerace.entries.length).toBe(snapshots.length);
-    for (const entry of prerace.entries) expect(entry.horse.snapshot).toEqual(snapshots.find((row) => row.hr_no === entry.horse.no)?.horse);
-    const full = (await (await fetch(`${api.baseUrl}/api/v2/races/${day.date}/${day.meet}/1?view=full`, { headers: auth })).json()) as object;
+    for (const entry of prerace.entries)
+      expect(entry.horse.snapshot).toEqual(snapshots.find((row) => row.hr_no === entry.horse.no)?.horse);
+    const full = (await (
+      await fetch(`${api.baseUrl}/api/v2/races/${day.date}/${day.meet}/1?view=full`, { headers: auth })
+    ).json()) as object;
     expect(forbiddenKeys(full).length).toBeGreaterThan(0);
   });
 
   it('should drop the cached day listing when it collects that day', async () => {
     const listing = async (): Promise<{ races: unknown[] }> =>
-      (await (await fetch(`${api.baseUrl}/api/v2/collection/races?date=2025-04-05&meet=1`, { headers: { 'x-api-key': ADMIN_KEY } })).json()) as { races: unknown[] };
+      (await (
+        await fetch(`${api.baseUrl}/api/v2/collection/races?date=2025-04-05&meet=1`, {
+          headers: { 'x-api-key': ADMIN_KEY },
+        })
+      ).json()) as { races: unknown[] };
     expect((await listing()).races).toEqual([]); // now cached, empty
     await service.collectDay({ date: '2025-04-05', meet: 1, details: false });
     expect((await listing()).races).toHaveLength(sandbox.world.raceDay('20250405', 1).races.length);
@@ -231,12 +283,19 @@ describe('Collection engine against the sandbox', () => {
 
     it('should complete a day through 20% server errors and timeouts', async () => {
       sandbox.setFaults('*', { rates: { http500: 0.1, timeout: 0.1 } });
-      flaky = await kraClient(sandbox.url, 'sandbox-service-key', { timeoutMs: 300, maxRetries: 8, concurrency: 8, pageSize: 1000 }, `${redis.prefix}flaky:`);
+      flaky = await kraClient(
+        sandbox.url,
+        'sandbox-service-key',
+        { timeoutMs: 300, maxRetries: 8, concurrency: 8, pageSize: 1000 },
+        `${redis.prefix}flaky:`,
+      );
       const report = await collector(flaky.client).collectDay({ date: '2025-05-30', meet: 2, results: true });
       sandbox.setFaults('*', null);
       expect(report.failures).toEqual([]);
       const expected = sandbox.world.raceDay('20250530', 2);
-      const [{ n }] = await database.query<{ n: string }>(`SELECT count(*) AS n FROM races WHERE race_date = '2025-05-30' AND meet = 2 AND status = 'finished'`);
+      const [{ n }] = await database.query<{ n: string }>(
+        `SELECT count(*) AS n FROM races WHERE race_date = '2025-05-30' AND meet = 2 AND status = 'finished'`,
+      );
       expect(Number(n)).toBe(expected.races.length);
     });
 
@@ -248,7 +307,11 @@ describe('Collection engine against the sandbox', () => {
       const report = await collector(first.client).collectDay({ ...day });
       const quotaFailures = report.failures.filter((failure) => failure.error === 'KraQuotaExceededError');
       expect(quotaFailures.length).toBeGreaterThan(0);
-      expect(report.failures.every((failure) => failure.scope.startsWith('horse ') && failure.reason.includes('API8_2: daily quota exhausted'))).toBe(true);
+      expect(
+        report.failures.every(
+          (failure) => failure.scope.startsWith('horse ') && failure.reason.includes('API8_2: daily quota exhausted'),
+        ),
+      ).toBe(true);
       const missing = async (): Promise<number> =>
         Number(
           (
@@ -298,7 +361,11 @@ describe('npm run cli -- collect', () => {
   });
 
   const run = async (args: string[]): Promise<NodeProcess> => {
-    const cli = new NodeProcess(CLI_MAIN, { ...testEnv(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000' }) }, args);
+    const cli = new NodeProcess(
+      CLI_MAIN,
+      { ...testEnv(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000' }) },
+      args,
+    );
     await cli.exited;
     return cli;
   };
@@ -316,7 +383,13 @@ describe('npm run cli -- collect', () => {
   });
 
   it('should show a terminal human log lines above the progress bar, and no JSON report unless --json', async () => {
-    const env = testEnv(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000', KRA_RETRY_BASE_MS: '5', KRA_RETRY_MAX_MS: '20', KRA_MASTER_CACHE_TTL_SECONDS: '0' });
+    const env = testEnv(database, redis, {
+      KRA_BASE_URL: sandbox.url,
+      KRA_REQUESTS_PER_SECOND: '1000',
+      KRA_RETRY_BASE_MS: '5',
+      KRA_RETRY_MAX_MS: '20',
+      KRA_MASTER_CACHE_TTL_SECONDS: '0',
+    });
     // A 503 in the middle of the details step: its retry warning is logged while the bar is drawn.
     sandbox.failNext('API8_2', ['pass', 'pass', 'pass', 'http503']);
     const plain = await runOnTerminal(CLI_MAIN, env, ['collect', '--date', '2025-05-23', '--meet', '3']);
@@ -324,9 +397,17 @@ describe('npm run cli -- collect', () => {
     // What each screen line shows: the text after the last "clear line" (a log line clears the bar,
     // is printed, and the bar is drawn again below it).
     const clearLine = '\r\u001b[2K';
-    const screen = plain.output.split(/\r\n|\n/).map((line) => (line.includes(clearLine) ? line.slice(line.lastIndexOf(clearLine) + clearLine.length) : line));
-    expect(screen.some((line) => /^WARN {2}\[KraUpstream\] KRA_SERVICE_KEY is not set: using the KRA sandbox/.test(line)), plain.output).toBe(true);
-    expect(screen.some((line) => /^WARN {2}\[KraClient\] API8_2: .*retry 1 of/.test(line)), plain.output).toBe(true);
+    const screen = plain.output
+      .split(/\r\n|\n/)
+      .map((line) => (line.includes(clearLine) ? line.slice(line.lastIndexOf(clearLine) + clearLine.length) : line));
+    expect(
+      screen.some((line) => /^WARN {2}\[KraUpstream\] KRA_SERVICE_KEY is not set: using the KRA sandbox/.test(line)),
+      plain.output,
+    ).toBe(true);
+    expect(
+      screen.some((line) => /^WARN {2}\[KraClient\] API8_2: .*retry 1 of/.test(line)),
+      plain.output,
+    ).toBe(true);
     expect(plain.output).not.toContain('{"level"');
     // No log text inside a bar's line.
     expect(screen.filter((line) => line.includes('[#') && /WARN|\{"/.test(line))).toEqual([]);

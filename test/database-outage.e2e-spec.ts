@@ -26,7 +26,8 @@ describe('PostgreSQL outage', () => {
   let api: RunningApi;
   let queue: Queue;
   const jobsApi = new JobsApi<Job>(() => api.baseUrl);
-  const read = (): Promise<Response> => fetch(`${api.baseUrl}/api/v2/races?from=2025-05-01&to=2025-05-31`, { headers: { 'x-api-key': ADMIN_KEY } });
+  const read = (): Promise<Response> =>
+    fetch(`${api.baseUrl}/api/v2/races?from=2025-05-01&to=2025-05-31`, { headers: { 'x-api-key': ADMIN_KEY } });
 
   beforeAll(async () => {
     await database.create();
@@ -66,7 +67,12 @@ describe('PostgreSQL outage', () => {
       const response = await read();
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('5');
-      expect(await response.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; try again shortly', requestId: expect.any(String) });
+      expect(await response.json()).toMatchObject({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'The database is unavailable; try again shortly',
+        requestId: expect.any(String),
+      });
     } finally {
       await proxy.up();
     }
@@ -170,7 +176,9 @@ describe('PostgreSQL outage longer than a job may wait', () => {
     await proxy.down();
     try {
       // A key the API has not verified yet: checking it needs the database.
-      const response = await fetch(`${api.baseUrl}/admin/queues`, { headers: { 'x-api-key': 'kra_never-seen-before-key-0123456789' } });
+      const response = await fetch(`${api.baseUrl}/admin/queues`, {
+        headers: { 'x-api-key': 'kra_never-seen-before-key-0123456789' },
+      });
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('5');
       expect(await response.json()).toMatchObject({ statusCode: 503, requestId: expect.any(String) });

@@ -54,17 +54,23 @@ describe('HTTP edge', () => {
     const mapped = logLines(api.logs)
       .map((entry) => /^Mapped \{(\S+), (\w+)\} route$/.exec(String(entry.msg)))
       .filter((match): match is RegExpExecArray => match !== null);
-    expect(mapped.map(([, path]) => path)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/metrics', '/api/v2/whoami']));
+    expect(mapped.map(([, path]) => path)).toEqual(
+      expect.arrayContaining(['/health/live', '/health/ready', '/metrics', '/api/v2/whoami']),
+    );
     for (const [, url, method] of mapped) expect(fastify.hasRoute({ url, method }), `${method} ${url}`).toBe(true);
     expect(api.logs.filter((line) => /\/api\/v2\/(health|metrics)\b/.test(line))).toEqual([]);
   });
 
   describe('request ids', () => {
     it('should echo a sane incoming X-Request-Id and log it on the request line', async () => {
-      const response = await fetch(`${api.baseUrl}/api/v2/whoami`, { headers: { ...auth, 'x-request-id': 'trace-42.abc_DEF' } });
+      const response = await fetch(`${api.baseUrl}/api/v2/whoami`, {
+        headers: { ...auth, 'x-request-id': 'trace-42.abc_DEF' },
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('x-request-id')).toBe('trace-42.abc_DEF');
-      const line = logLines(api.logs).find((entry) => entry.msg === 'request' && entry.requestId === 'trace-42.abc_DEF');
+      const line = logLines(api.logs).find(
+        (entry) => entry.msg === 'request' && entry.requestId === 'trace-42.abc_DEF',
+      );
       expect(line).toMatchObject({ method: 'GET', route: '/api/v2/whoami', status: 200 });
       expect(typeof line?.durationMs).toBe('number');
       expect(line?.apiKeyId).toMatch(/^[0-9a-f-]{36}$/);
@@ -79,7 +85,11 @@ describe('HTTP edge', () => {
 
     it('should replace a request id carrying a newline or other unsafe characters', async () => {
       for (const hostile of ['abc\ninjected', 'abc def', 'abc%0Ainjected', '../etc']) {
-        const response = await api.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': hostile } });
+        const response = await api.app.inject({
+          method: 'GET',
+          url: '/health/live',
+          headers: { 'x-request-id': hostile },
+        });
         expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       }
     });
@@ -124,7 +134,11 @@ describe('HTTP edge', () => {
         body: '{"name": "x", "scopes": [',
       });
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: 'Malformed JSON body' });
+      expect(await response.json()).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'Malformed JSON body',
+      });
     });
 
     it('should answer a 2 MB body with 413', async () => {
@@ -134,33 +148,54 @@ describe('HTTP edge', () => {
         body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), scopes: ['read'] }),
       });
       expect(response.status).toBe(413);
-      expect(await response.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large', requestId: expect.any(String) });
+      expect(await response.json()).toMatchObject({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        requestId: expect.any(String),
+      });
     });
 
-    const post = (path: string, body: string): Promise<Response> => fetch(`${api.baseUrl}/api/v2${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
-    const problems = async (response: Response): Promise<{ status: number; body: { requestId?: string; details?: { field: string; reason: string }[] } }> => ({
+    const post = (path: string, body: string): Promise<Response> =>
+      fetch(`${api.baseUrl}/api/v2${path}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body,
+      });
+    const problems = async (
+      response: Response,
+    ): Promise<{ status: number; body: { requestId?: string; details?: { field: string; reason: string }[] } }> => ({
       status: response.status,
       body: (await response.json()) as { requestId?: string; details?: { field: string; reason: string }[] },
     });
 
-    it.each(['/admin/api-keys', '/collection/races', '/collection/backfill', '/jobs/00000000-0000-4000-8000-000000000000/cancel'])(
-      'should answer a body nested thousands of levels deep (3 KB) with 400 on POST %s',
-      async (path) => {
-        const deep = `{"name": ${'['.repeat(1_500)}${']'.repeat(1_500)}}`;
-        const { status, body } = await problems(await post(path, deep));
-        expect(status).toBe(400);
-        expect(body.details).toEqual([{ field: 'body', reason: 'is nested 1501 levels deep; at most 32 are accepted' }]);
-        expect(body.requestId).toEqual(expect.any(String));
-      },
-    );
+    it.each([
+      '/admin/api-keys',
+      '/collection/races',
+      '/collection/backfill',
+      '/jobs/00000000-0000-4000-8000-000000000000/cancel',
+    ])('should answer a body nested thousands of levels deep (3 KB) with 400 on POST %s', async (path) => {
+      const deep = `{"name": ${'['.repeat(1_500)}${']'.repeat(1_500)}}`;
+      const { status, body } = await problems(await post(path, deep));
+      expect(status).toBe(400);
+      expect(body.details).toEqual([{ field: 'body', reason: 'is nested 1501 levels deep; at most 32 are accepted' }]);
+      expect(body.requestId).toEqual(expect.any(String));
+    });
 
     it('should refuse control characters in text fields with 400 naming the field, and store nothing', async () => {
-      const { status, body } = await problems(await post('/admin/api-keys', JSON.stringify({ name: 'a\u0000b', scopes: ['read'] })));
+      const { status, body } = await problems(
+        await post('/admin/api-keys', JSON.stringify({ name: 'a\u0000b', scopes: ['read'] })),
+      );
       expect(status).toBe(400);
       expect(body.details).toEqual([{ field: 'name', reason: 'must not contain control characters (U+0000)' }]);
-      const nested = await problems(await post('/collection/races', JSON.stringify({ date: '2025-05-23', meet: 3, include: ['details\u0007'] })));
-      expect(nested.body.details).toEqual([{ field: 'include[0]', reason: 'must not contain control characters (U+0007)' }]);
-      const [{ count }] = await database.query<{ count: number }>(`SELECT count(*)::int AS count FROM api_keys WHERE name LIKE 'a%b'`);
+      const nested = await problems(
+        await post('/collection/races', JSON.stringify({ date: '2025-05-23', meet: 3, include: ['details\u0007'] })),
+      );
+      expect(nested.body.details).toEqual([
+        { field: 'include[0]', reason: 'must not contain control characters (U+0007)' },
+      ]);
+      const [{ count }] = await database.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM api_keys WHERE name LIKE 'a%b'`,
+      );
       expect(count).toBe(0);
     });
 
@@ -178,17 +213,24 @@ describe('HTTP edge', () => {
     });
 
     it('should refuse an expiry that is not a real calendar date, and a collection years ahead', async () => {
-      const expiry = await problems(await post('/admin/api-keys', JSON.stringify({ name: 'x', scopes: ['read'], expiresAt: '2027-02-30' })));
+      const expiry = await problems(
+        await post('/admin/api-keys', JSON.stringify({ name: 'x', scopes: ['read'], expiresAt: '2027-02-30' })),
+      );
       expect(expiry.status).toBe(400);
       expect(expiry.body.details?.map((problem) => problem.field)).toEqual(['expiresAt']);
       expect(expiry.body.details?.[0].reason).toContain('real calendar date');
       const ahead = await problems(await post('/collection/races', JSON.stringify({ date: '2031-05-03', meet: 1 })));
       expect(ahead.status).toBe(400);
-      expect(ahead.body.details).toEqual([{ field: 'date', reason: expect.stringMatching(/^date must be at most 14 days after today in Asia\/Seoul/) }]);
+      expect(ahead.body.details).toEqual([
+        { field: 'date', reason: expect.stringMatching(/^date must be at most 14 days after today in Asia\/Seoul/) },
+      ]);
     });
 
     it('should name the field of a bad API key id', async () => {
-      const response = await fetch(`${api.baseUrl}/api/v2/admin/api-keys/not-an-id`, { method: 'DELETE', headers: auth });
+      const response = await fetch(`${api.baseUrl}/api/v2/admin/api-keys/not-an-id`, {
+        method: 'DELETE',
+        headers: auth,
+      });
       const { status, body } = await problems(response);
       expect(status).toBe(400);
       expect(body.details).toEqual([{ field: 'id', reason: 'id must be the id of an API key (a UUID)' }]);
@@ -196,7 +238,9 @@ describe('HTTP edge', () => {
 
     it('should answer what the HTTP parser and the router refuse (431, 414, malformed requests) in the one shape, without echoing the URL', async () => {
       const shape = (body: unknown): string[] => Object.keys(body as object).sort();
-      const big = await fetch(`${api.baseUrl}/api/v2/whoami`, { headers: { ...auth, 'x-padding': 'a'.repeat(20_000) } });
+      const big = await fetch(`${api.baseUrl}/api/v2/whoami`, {
+        headers: { ...auth, 'x-padding': 'a'.repeat(20_000) },
+      });
       expect(big.status).toBe(431);
       const bigBody = (await big.json()) as { requestId: string };
       expect(shape(bigBody)).toEqual(['error', 'message', 'requestId', 'statusCode']);
@@ -214,7 +258,9 @@ describe('HTTP edge', () => {
 
       const { port } = new URL(api.baseUrl);
       const raw = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'));
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.end('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'),
+        );
         let text = '';
         socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
         socket.on('close', () => resolve(text));
@@ -222,13 +268,23 @@ describe('HTTP edge', () => {
       });
       expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
       const rawBody = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
-      expect(rawBody).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Malformed HTTP request', requestId: expect.any(String) });
+      expect(rawBody).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'Malformed HTTP request',
+        requestId: expect.any(String),
+      });
     });
 
     it('should answer an unknown route with 404 in the same shape', async () => {
       const response = await fetch(`${api.baseUrl}/api/v2/no-such-thing`, { headers: auth });
       expect(response.status).toBe(404);
-      expect(Object.keys((await response.json()) as object).sort()).toEqual(['error', 'message', 'requestId', 'statusCode']);
+      expect(Object.keys((await response.json()) as object).sort()).toEqual([
+        'error',
+        'message',
+        'requestId',
+        'statusCode',
+      ]);
     });
 
     it('should answer an internal error with 500, the request id and no internals', async () => {
@@ -258,9 +314,19 @@ describe('HTTP edge', () => {
       const nestedApiKey = 'kra_nested-secret-0002-abcdefghijk';
       const bearer = 'bearer-token-secret-5566';
       const cookie = 'session=cookie-secret-7788';
-      const secrets = [headerKey, bodySecret, nestedApiKey, bearer, 'cookie-secret-7788', UPSTREAM_SERVICE_KEY, ADMIN_KEY];
+      const secrets = [
+        headerKey,
+        bodySecret,
+        nestedApiKey,
+        bearer,
+        'cookie-secret-7788',
+        UPSTREAM_SERVICE_KEY,
+        ADMIN_KEY,
+      ];
 
-      await fetch(`${api.baseUrl}/api/v2/whoami`, { headers: { 'x-api-key': headerKey, authorization: `Bearer ${bearer}`, cookie } });
+      await fetch(`${api.baseUrl}/api/v2/whoami`, {
+        headers: { 'x-api-key': headerKey, authorization: `Bearer ${bearer}`, cookie },
+      });
       await fetch(`${api.baseUrl}/api/v2/whoami?serviceKey=${bodySecret}&x-api-key=${headerKey}`, { headers: auth });
       await fetch(`${api.baseUrl}/api/v2/test-failures/internal?serviceKey=${bodySecret}`, {
         method: 'POST',
@@ -285,7 +351,12 @@ describe('HTTP edge', () => {
       expect(await ready.json()).toMatchObject({
         status: 'ok',
         // No KRA_SERVICE_KEY in tests: the API runs on the in-process sandbox and says so.
-        info: { database: { status: 'up' }, redis: { status: 'up' }, queue: { status: 'up' }, kra: { status: 'up', mode: 'sandbox' } },
+        info: {
+          database: { status: 'up' },
+          redis: { status: 'up' },
+          queue: { status: 'up' },
+          kra: { status: 'up', mode: 'sandbox' },
+        },
       });
       expect((await fetch(`${api.baseUrl}/health/live`)).status).toBe(200);
     });
@@ -299,14 +370,21 @@ describe('HTTP edge', () => {
 
   describe('metrics', () => {
     it('should expose the request histogram labelled by route template, never the raw URL', async () => {
-      await fetch(`${api.baseUrl}/api/v2/admin/api-keys/6f1c1f7e-0000-4000-8000-000000000000`, { method: 'DELETE', headers: auth });
+      await fetch(`${api.baseUrl}/api/v2/admin/api-keys/6f1c1f7e-0000-4000-8000-000000000000`, {
+        method: 'DELETE',
+        headers: auth,
+      });
       const response = await fetch(`${api.baseUrl}/metrics`);
       expect(response.status).toBe(200);
       const text = await response.text();
       expect(text).toContain('process_cpu_user_seconds_total');
       expect(text).toMatch(/^jobs_queue_depth\{state="waiting"\} \d+$/m);
-      expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/api\/v2\/admin\/api-keys\/:id"[^}]*status="404"/);
-      expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v2\/whoami",status="200"\}/);
+      expect(text).toMatch(
+        /http_request_duration_seconds_bucket\{[^}]*route="\/api\/v2\/admin\/api-keys\/:id"[^}]*status="404"/,
+      );
+      expect(text).toMatch(
+        /http_request_duration_seconds_count\{method="GET",route="\/api\/v2\/whoami",status="200"\}/,
+      );
       expect(text).not.toContain('6f1c1f7e-0000');
       expect(text).not.toContain('no-such-thing');
     });
@@ -327,11 +405,17 @@ describe('HTTP edge', () => {
         paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
       };
       expect(document.openapi).toMatch(/^3\./);
-      expect(document.components.securitySchemes['api-key']).toEqual({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+      expect(document.components.securitySchemes['api-key']).toEqual({
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+      });
       const create = document.paths['/api/v2/admin/api-keys'].post;
       expect(create.security).toEqual([{ 'api-key': [] }]);
       expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '429']));
-      expect(Object.keys(document.paths).some((path) => path.startsWith('/health') || path.startsWith('/test-failures'))).toBe(false);
+      expect(
+        Object.keys(document.paths).some((path) => path.startsWith('/health') || path.startsWith('/test-failures')),
+      ).toBe(false);
     });
   });
 

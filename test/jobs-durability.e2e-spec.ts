@@ -53,7 +53,13 @@ describe('Collection jobs: worker crashes and shutdowns', () => {
     }
   };
   const collectReference = async (date: string, meet: number): Promise<void> => {
-    const cli = new NodeProcess(CLI_MAIN, testEnv(reference, redis, kraEnv()), ['collect', '--date', date, '--meet', String(meet)]);
+    const cli = new NodeProcess(CLI_MAIN, testEnv(reference, redis, kraEnv()), [
+      'collect',
+      '--date',
+      date,
+      '--meet',
+      String(meet),
+    ]);
     expect(await cli.exited, cli.stderr + cli.stdout).toBe(0);
   };
 
@@ -61,7 +67,9 @@ describe('Collection jobs: worker crashes and shutdowns', () => {
     await Promise.all([database.create(), reference.create()]);
     sandbox = await createKraSandbox();
     await sandbox.listen();
-    api = await startApi(testConfig(database, redis, { ...kraEnv(), JOBS_RUN_IN_API: 'false', RATE_LIMIT_COLLECT: '1000000' }));
+    api = await startApi(
+      testConfig(database, redis, { ...kraEnv(), JOBS_RUN_IN_API: 'false', RATE_LIMIT_COLLECT: '1000000' }),
+    );
   });
 
   afterAll(async () => {
@@ -132,7 +140,11 @@ class OwnRedis {
   }
 
   async start(): Promise<void> {
-    this.server = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.server = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     for (let tries = 0; tries < 100; tries += 1) {
       if (await this.answers()) return;
       await sleep(50);
@@ -222,7 +234,9 @@ describe('Collection jobs: Redis restarts', () => {
       ['2025-05-24', 1],
       ['2025-05-25', 1],
     ] as const) {
-      const expected = sandbox.world.raceDay(date.replaceAll('-', ''), meet).races.reduce((sum, race) => sum + race.rows.length, 0);
+      const expected = sandbox.world
+        .raceDay(date.replaceAll('-', ''), meet)
+        .races.reduce((sum, race) => sum + race.rows.length, 0);
       const [{ count }] = await database.query<{ count: string }>(
         'SELECT count(*) FROM entries e JOIN races r ON r.id = e.race_id WHERE r.race_date = $1 AND r.meet = $2',
         [date, meet],

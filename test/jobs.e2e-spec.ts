@@ -90,7 +90,9 @@ describe('Collection jobs', () => {
     expect(final.result?.ok).toBe(true);
     expect(final.result?.races.every((race) => race.status === 'finished' && race.results > 0)).toBe(true);
     expect(final.result?.races.length).toBe(sandbox.world.raceDay('20250523', 3).races.length);
-    expect(final.events.map((event) => event.message)).toEqual(expect.arrayContaining(['queued', 'attempt 1 started', expect.stringMatching(/^succeeded/)]));
+    expect(final.events.map((event) => event.message)).toEqual(
+      expect.arrayContaining(['queued', 'attempt 1 started', expect.stringMatching(/^succeeded/)]),
+    );
 
     const read = await jobsApi.request('GET', '/collection/races?date=2025-05-23&meet=3', ADMIN_KEY);
     const body = (await read.json()) as { races: { raceNo: number }[] };
@@ -106,25 +108,54 @@ describe('Collection jobs', () => {
     const ahead = new Date(Date.now() + 3 * 86_400_000 + 9 * 3_600_000).toISOString().slice(0, 10);
     const upcoming = await jobsApi.job(await jobsApi.submit('/collection/races', { date: ahead, meet: 1 }));
     expect(upcoming.params).toMatchObject({ date: ahead, details: true, results: false });
-    const asked = await jobsApi.job(await jobsApi.submit('/collection/races', { date: '2025-05-24', meet: 1, include: ['details'] }));
+    const asked = await jobsApi.job(
+      await jobsApi.submit('/collection/races', { date: '2025-05-24', meet: 1, include: ['details'] }),
+    );
     expect(asked.params).toMatchObject({ details: true, results: false });
   });
 
   it('should collect only the races asked for, results included', async () => {
-    const id = await jobsApi.submit('/collection/results', { date: '2025-05-23', meet: 3, raceNos: [2, 1], include: [] });
+    const id = await jobsApi.submit('/collection/results', {
+      date: '2025-05-23',
+      meet: 3,
+      raceNos: [2, 1],
+      include: [],
+    });
     const { final } = await settle(id);
-    expect(final).toMatchObject({ type: 'collect-results', status: 'succeeded', params: { raceNos: [1, 2], details: false, results: true } });
+    expect(final).toMatchObject({
+      type: 'collect-results',
+      status: 'succeeded',
+      params: { raceNos: [1, 2], details: false, results: true },
+    });
     expect(final.result?.races.map((race) => race.raceNo)).toEqual([1, 2]);
   });
 
   it('should reject invalid submissions and lookups with 400 and field details', async () => {
-    const response = await jobsApi.request('POST', '/collection/races', ADMIN_KEY, { date: '2025-02-30', meet: 5, raceNos: [0, 21], include: ['odds'] });
+    const response = await jobsApi.request('POST', '/collection/races', ADMIN_KEY, {
+      date: '2025-02-30',
+      meet: 5,
+      raceNos: [0, 21],
+      include: ['odds'],
+    });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { details: { field: string }[] };
-    expect(body.details.map((problem) => problem.field)).toEqual(expect.arrayContaining(['date', 'meet', 'raceNos', 'include']));
-    expect((await jobsApi.request('POST', '/collection/races', ADMIN_KEY, { date: '2025-05-23', meet: 3, raceNos: [] })).status).toBe(400);
-    expect((await jobsApi.request('POST', '/collection/races', ADMIN_KEY, { date: '2025-05-23', meet: 3, extra: 1 })).status).toBe(400);
-    for (const path of ['/jobs/not-a-uuid', '/jobs?status=done', '/jobs?type=collect-everything', '/jobs?limit=0', '/jobs?page=1.5']) {
+    expect(body.details.map((problem) => problem.field)).toEqual(
+      expect.arrayContaining(['date', 'meet', 'raceNos', 'include']),
+    );
+    expect(
+      (await jobsApi.request('POST', '/collection/races', ADMIN_KEY, { date: '2025-05-23', meet: 3, raceNos: [] }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await jobsApi.request('POST', '/collection/races', ADMIN_KEY, { date: '2025-05-23', meet: 3, extra: 1 })).status,
+    ).toBe(400);
+    for (const path of [
+      '/jobs/not-a-uuid',
+      '/jobs?status=done',
+      '/jobs?type=collect-everything',
+      '/jobs?limit=0',
+      '/jobs?page=1.5',
+    ]) {
       expect((await jobsApi.request('GET', path, ADMIN_KEY)).status, path).toBe(400);
     }
     expect((await jobsApi.request('POST', '/jobs/12345/cancel', ADMIN_KEY)).status).toBe(400);
@@ -145,7 +176,9 @@ describe('Collection jobs', () => {
     expect((await list(keys.bob)).total).toBe(0);
     expect((await list(ADMIN_KEY, '?type=collect-day&status=succeeded')).items.map((item) => item.id)).toContain(id);
 
-    expect((await jobsApi.request('POST', '/collection/races', keys.reader, { date: '2025-05-23', meet: 3 })).status).toBe(403);
+    expect(
+      (await jobsApi.request('POST', '/collection/races', keys.reader, { date: '2025-05-23', meet: 3 })).status,
+    ).toBe(403);
     expect((await jobsApi.request('GET', '/jobs', keys.reader)).status).toBe(403);
   });
 
@@ -183,7 +216,9 @@ describe('Collection jobs', () => {
       const { final } = await settle(id);
       expect(final).toMatchObject({ status: 'cancelled', errorCode: 'cancelled', attempts: 1 });
       expect(final.progress).toBeLessThan(100);
-      expect(final.events.map((event) => event.message)).toEqual(expect.arrayContaining(['cancel requested', 'cancelled while running']));
+      expect(final.events.map((event) => event.message)).toEqual(
+        expect.arrayContaining(['cancel requested', 'cancelled while running']),
+      );
     } finally {
       sandbox.setFaults('API8_2', null);
     }
@@ -216,7 +251,9 @@ describe('Collection jobs', () => {
     await queue.remove(busy);
     await database.query(`UPDATE jobs SET created_at = now() - interval '1 minute' WHERE id = ANY($1)`, [[lost, busy]]);
     // `busy` looks taken by a processor that saved progress a moment ago.
-    await database.query(`UPDATE jobs SET status = 'running', started_at = now(), heartbeat_at = now() WHERE id = $1`, [busy]);
+    await database.query(`UPDATE jobs SET status = 'running', started_at = now(), heartbeat_at = now() WHERE id = $1`, [
+      busy,
+    ]);
 
     const reconciler = api.app.get(JobReconciler);
     expect(await reconciler.reconcile()).toEqual({ checked: 1, requeued: [lost], failed: [] });
@@ -233,7 +270,9 @@ describe('Collection jobs', () => {
     for (const id of [lost, busy]) {
       const { final } = await settle(id);
       expect(final.status).toBe('succeeded');
-      expect(final.events.map((event) => event.message)).toContain(`re-queued: its queue entry was lost (was ${id === lost ? 'queued' : 'running'})`);
+      expect(final.events.map((event) => event.message)).toContain(
+        `re-queued: its queue entry was lost (was ${id === lost ? 'queued' : 'running'})`,
+      );
     }
   });
 

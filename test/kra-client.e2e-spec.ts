@@ -1,5 +1,12 @@
 import { createLogger, NestPinoLogger } from '@app/common';
-import { KraAuthError, KraBadRequestError, KraError, KraQuotaExceededError, KraTransientError, KraUpstreamError } from '@app/kra-client';
+import {
+  KraAuthError,
+  KraBadRequestError,
+  KraError,
+  KraQuotaExceededError,
+  KraTransientError,
+  KraUpstreamError,
+} from '@app/kra-client';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { Logger } from '@nestjs/common';
 import { Writable } from 'node:stream';
@@ -10,7 +17,11 @@ import { NodeProcess } from './support/processes';
 
 /** A raw service key with the characters that break double encoding. */
 const SERVICE_KEY = 'Ab+c/De==Fg12+Hi/Jk34Lm56==';
-const SECRET_FORMS = [SERVICE_KEY, encodeURIComponent(SERVICE_KEY), encodeURIComponent(encodeURIComponent(SERVICE_KEY))];
+const SECRET_FORMS = [
+  SERVICE_KEY,
+  encodeURIComponent(SERVICE_KEY),
+  encodeURIComponent(encodeURIComponent(SERVICE_KEY)),
+];
 const FIXTURE_RACE = { meet: 3, date: '2025-05-23', raceNo: 1 };
 
 describe('KraClient against the sandbox', () => {
@@ -63,7 +74,9 @@ describe('KraClient against the sandbox', () => {
       try {
         const result = await paged.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo);
         expect(result.records).toHaveLength(11);
-        expect(result.records.map((record) => record.gateNo).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        expect(result.records.map((record) => record.gateNo).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([
+          1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+        ]);
         expect(result.upstreamCalls).toBe(2);
         expect(calls('API214_1')).toBe(2);
       } finally {
@@ -89,7 +102,9 @@ describe('KraClient against the sandbox', () => {
       const paged = await kraClient(sandbox.url, SERVICE_KEY, { pageSize: 10 });
       try {
         sandbox.failNext('API214_1', ['pass', 'emptyPage', 'emptyPage', 'emptyPage']);
-        const error = await capture(paged.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo));
+        const error = await capture(
+          paged.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo),
+        );
         expect(error).toBeInstanceOf(KraTransientError);
         expect(error.message).toContain('incomplete paging: page 2 was empty with 10 of 11 rows received');
         expect(calls('API214_1')).toBe(4); // page 1, then page 2 with KRA_MAX_RETRIES (2) retries
@@ -194,7 +209,11 @@ describe('KraClient against the sandbox', () => {
 
   describe('quota', () => {
     it('should stop calling a service after code 22, in this process and in another sharing Redis', async () => {
-      const { records: runners } = await kra.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo);
+      const { records: runners } = await kra.client.raceResults(
+        FIXTURE_RACE.meet,
+        FIXTURE_RACE.date,
+        FIXTURE_RACE.raceNo,
+      );
       const horses = runners.map((runner) => runner.horse.id ?? '');
       sandbox.setFaults('API8_2', { dailyQuota: 2 });
       await kra.client.horse(horses[0]);
@@ -205,7 +224,9 @@ describe('KraClient against the sandbox', () => {
 
       const blocked = await capture(kra.client.horse(horses[3]));
       expect(blocked).toBeInstanceOf(KraQuotaExceededError);
-      expect(blocked.message).toMatch(/^API8_2: daily quota exhausted; calls resume at \d{4}-\d{2}-\d{2}T15:00:00\.000Z$/);
+      expect(blocked.message).toMatch(
+        /^API8_2: daily quota exhausted; calls resume at \d{4}-\d{2}-\d{2}T15:00:00\.000Z$/,
+      );
       expect((blocked as KraQuotaExceededError).resetAt.getUTCHours()).toBe(15); // midnight KST
       expect(calls('API8_2')).toBe(3); // failed fast: no upstream request
 
@@ -221,12 +242,16 @@ describe('KraClient against the sandbox', () => {
           () => { console.log('ok'); process.exit(0); },
           (error) => { console.log(error.name + ': ' + error.message); process.exit(0); },
         );`;
-      const second = new NodeProcess('-e', {
-        REDIS_URL,
-        PREFIX: kra.prefix,
-        HORSE: horses[4],
-        SETTINGS: JSON.stringify({ ...kra.client['settings'] }),
-      }, [script]);
+      const second = new NodeProcess(
+        '-e',
+        {
+          REDIS_URL,
+          PREFIX: kra.prefix,
+          HORSE: horses[4],
+          SETTINGS: JSON.stringify({ ...kra.client['settings'] }),
+        },
+        [script],
+      );
       expect(await second.exited).toBe(0);
       expect(second.stdout).toMatch(/^KraQuotaExceededError: API8_2: daily quota exhausted/m);
       expect(second.stdout).not.toContain('Redis unavailable');
@@ -235,7 +260,11 @@ describe('KraClient against the sandbox', () => {
 
     it('should start no call of a service after its first quota answer, not even the calls already waiting in the pacer', async () => {
       const LATENCY_MS = 30;
-      const paced = await kraClient(sandbox.url, SERVICE_KEY, { concurrency: 2, requestsPerSecond: 10, masterCacheTtlSeconds: 0 });
+      const paced = await kraClient(sandbox.url, SERVICE_KEY, {
+        concurrency: 2,
+        requestsPerSecond: 10,
+        masterCacheTtlSeconds: 0,
+      });
       try {
         sandbox.setFaults('API8_2', { dailyQuota: 3, latencyMs: LATENCY_MS });
         const horses = Array.from({ length: 40 }, (_, index) => String(40_000 + index).padStart(7, '0'));
@@ -273,7 +302,9 @@ describe('KraClient against the sandbox', () => {
     it('should make one upstream request for twenty identical concurrent calls', async () => {
       sandbox.setFaults('API214_1', { latencyMs: 150 });
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => kra.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo)),
+        Array.from({ length: 20 }, () =>
+          kra.client.raceResults(FIXTURE_RACE.meet, FIXTURE_RACE.date, FIXTURE_RACE.raceNo),
+        ),
       );
       expect(results.every((result) => result.records.length === 11)).toBe(true);
       expect(calls('API214_1')).toBe(1);
@@ -321,7 +352,11 @@ describe('KraClient against the sandbox', () => {
       const metrics = (await kra.registry.metrics()) + (await impatient.registry.metrics());
       await impatient.close();
 
-      const texts = [...logs, metrics, ...errors.flatMap((error) => [String(error), JSON.stringify(error), (error as Error).stack ?? ''])];
+      const texts = [
+        ...logs,
+        metrics,
+        ...errors.flatMap((error) => [String(error), JSON.stringify(error), (error as Error).stack ?? '']),
+      ];
       expect(errors.length).toBeGreaterThan(10);
       expect(logs.join('').length).toBeGreaterThan(0);
       for (const text of texts) for (const secret of SECRET_FORMS) expect(text).not.toContain(secret);

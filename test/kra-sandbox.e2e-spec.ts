@@ -12,7 +12,10 @@ const AFTER_EVERYTHING = '2026-01-01T00:00:00Z';
 
 type Item = Record<string, unknown>;
 interface JsonEnvelope {
-  response: { header: { resultCode: string; resultMsg: string }; body?: { items: { item: Item | Item[] } | ''; numOfRows: number; pageNo: number; totalCount: number } };
+  response: {
+    header: { resultCode: string; resultMsg: string };
+    body?: { items: { item: Item | Item[] } | ''; numOfRows: number; pageNo: number; totalCount: number };
+  };
 }
 interface GatewayError {
   OpenAPI_ServiceResponse: { cmmMsgHeader: { errMsg: string; returnAuthMsg: string; returnReasonCode: string } };
@@ -31,14 +34,22 @@ describe('KRA sandbox over HTTP', () => {
   let base: string;
 
   const url = (path: string, params: Record<string, string | number> = {}, key: string | null = RAW_KEY): string => {
-    const query = new URLSearchParams(Object.entries(params).map(([name, value]): [string, string] => [name, String(value)]));
+    const query = new URLSearchParams(
+      Object.entries(params).map(([name, value]): [string, string] => [name, String(value)]),
+    );
     if (key !== null) query.set('serviceKey', key);
     return `${base}/${path}?${query.toString()}`;
   };
-  const get = (path: string, params: Record<string, string | number> = {}, init?: RequestInit): Promise<Response> => fetch(url(path, params), init);
-  const getJson = async (path: string, params: Record<string, string | number> = {}): Promise<JsonEnvelope> => (await (await get(path, { ...params, _type: 'json' })).json()) as JsonEnvelope;
+  const get = (path: string, params: Record<string, string | number> = {}, init?: RequestInit): Promise<Response> =>
+    fetch(url(path, params), init);
+  const getJson = async (path: string, params: Record<string, string | number> = {}): Promise<JsonEnvelope> =>
+    (await (await get(path, { ...params, _type: 'json' })).json()) as JsonEnvelope;
   const admin = (path: string, method = 'GET', body?: unknown): Promise<Response> =>
-    fetch(`${base.replace('/B551015', '')}/_sandbox/${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${base.replace('/B551015', '')}/_sandbox/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   const RESULTS = 'API214_1/RaceDetailResult_1';
   const ENTRIES = 'API26_2/entrySheet_2';
@@ -69,10 +80,18 @@ describe('KRA sandbox over HTTP', () => {
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/xml/);
       const text = await response.text();
-      expect(text.startsWith('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header><resultCode>00</resultCode><resultMsg>NORMAL SERVICE.</resultMsg></header>')).toBe(true);
+      expect(
+        text.startsWith(
+          '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header><resultCode>00</resultCode><resultMsg>NORMAL SERVICE.</resultMsg></header>',
+        ),
+      ).toBe(true);
       const parsed = xml.parse(text) as { response: { body: { items: { item: Item[] }; totalCount: string } } };
       expect(parsed.response.body.items.item.length).toBe(Number(parsed.response.body.totalCount));
-      expect(parsed.response.body.items.item[0]).toMatchObject({ meet: '서울', rcNo: '1', hrNo: expect.stringMatching(/^\d{7}$/) });
+      expect(parsed.response.body.items.item[0]).toMatchObject({
+        meet: '서울',
+        rcNo: '1',
+        hrNo: expect.stringMatching(/^\d{7}$/),
+      });
     });
 
     it('should answer JSON with _type=json: numbers as numbers, ids with leading zeros as strings, owNo a number', async () => {
@@ -81,7 +100,16 @@ describe('KRA sandbox over HTTP', () => {
       const envelope = (await response.json()) as JsonEnvelope;
       expect(envelope.response.header).toEqual({ resultCode: '00', resultMsg: 'NORMAL SERVICE.' });
       const [row] = itemsOf(envelope);
-      expect(row).toMatchObject({ rcNo: 1, rcDate: 20250503, meet: '서울', ord: 1, hrNo: expect.stringMatching(/^\d{7}$/), jkNo: expect.stringMatching(/^\d{6}$/), trNo: expect.stringMatching(/^\d{6}$/), owNo: expect.any(Number) });
+      expect(row).toMatchObject({
+        rcNo: 1,
+        rcDate: 20250503,
+        meet: '서울',
+        ord: 1,
+        hrNo: expect.stringMatching(/^\d{7}$/),
+        jkNo: expect.stringMatching(/^\d{6}$/),
+        trNo: expect.stringMatching(/^\d{6}$/),
+        owNo: expect.any(Number),
+      });
       expect(Object.keys(row)).toHaveLength(90);
     });
 
@@ -99,7 +127,9 @@ describe('KRA sandbox over HTTP', () => {
       expect(json.response.body).toEqual({ items: '', numOfRows: 10, pageNo: 1, totalCount: 0 });
       const text = await (await get(RESULTS, { ...SEOUL_DAY, rc_no: 15 })).text();
       expect(text).toContain('<resultCode>00</resultCode>');
-      expect(text).toContain('<body><items/><numOfRows>10</numOfRows><pageNo>1</pageNo><totalCount>0</totalCount></body>');
+      expect(text).toContain(
+        '<body><items/><numOfRows>10</numOfRows><pageNo>1</pageNo><totalCount>0</totalCount></body>',
+      );
     });
 
     it('should name Busan "부경" in results and "부산경남" in summaries and master data', async () => {
@@ -149,7 +179,9 @@ describe('KRA sandbox over HTTP', () => {
       const total = envelope.response.body?.totalCount ?? 0;
       expect(total).toBeGreaterThan(500);
       expect(itemsOf(envelope)).toHaveLength(total);
-      expect(new Set(itemsOf(envelope).map((row) => row.rcDate))).toEqual(new Set([20250503, 20250504, 20250510, 20250511, 20250517, 20250518, 20250524, 20250525, 20250531]));
+      expect(new Set(itemsOf(envelope).map((row) => row.rcDate))).toEqual(
+        new Set([20250503, 20250504, 20250510, 20250511, 20250517, 20250518, 20250524, 20250525, 20250531]),
+      );
     });
   });
 
@@ -179,17 +211,39 @@ describe('KRA sandbox over HTTP', () => {
     });
 
     it('should serve the captured horse, jockey and trainer byte for byte', async () => {
-      const body = async (path: string, params: Record<string, string>): Promise<Buffer> => Buffer.from(await (await get(path, params)).arrayBuffer());
-      expect((await body('API8_2/raceHorseInfo_2', { hr_no: '0051228', _type: 'json' })).equals(fixture(FIXTURE_FILES.horseJson))).toBe(true);
-      expect((await body('API12_1/jockeyInfo_1', { jk_no: '080405', _type: 'json' })).equals(fixture(FIXTURE_FILES.jockeyJson))).toBe(true);
-      expect((await body('API19_1/trainerInfo_1', { tr_no: '070180', _type: 'json' })).equals(fixture(FIXTURE_FILES.trainerJson))).toBe(true);
-      expect((await body('API19_1/trainerInfo_1', { tr_no: '070180' })).equals(fixture(FIXTURE_FILES.trainerXml))).toBe(true);
+      const body = async (path: string, params: Record<string, string>): Promise<Buffer> =>
+        Buffer.from(await (await get(path, params)).arrayBuffer());
+      expect(
+        (await body('API8_2/raceHorseInfo_2', { hr_no: '0051228', _type: 'json' })).equals(
+          fixture(FIXTURE_FILES.horseJson),
+        ),
+      ).toBe(true);
+      expect(
+        (await body('API12_1/jockeyInfo_1', { jk_no: '080405', _type: 'json' })).equals(
+          fixture(FIXTURE_FILES.jockeyJson),
+        ),
+      ).toBe(true);
+      expect(
+        (await body('API19_1/trainerInfo_1', { tr_no: '070180', _type: 'json' })).equals(
+          fixture(FIXTURE_FILES.trainerJson),
+        ),
+      ).toBe(true);
+      expect((await body('API19_1/trainerInfo_1', { tr_no: '070180' })).equals(fixture(FIXTURE_FILES.trainerXml))).toBe(
+        true,
+      );
     });
 
-    it('should list the captured runners on that day\'s entry sheet', async () => {
-      const entries = itemsOf(await getJson(ENTRIES, { meet: 3, rc_date: '20250523', numOfRows: 1000 })).filter((row) => row.rcNo === 1);
+    it("should list the captured runners on that day's entry sheet", async () => {
+      const entries = itemsOf(await getJson(ENTRIES, { meet: 3, rc_date: '20250523', numOfRows: 1000 })).filter(
+        (row) => row.rcNo === 1,
+      );
       expect(entries).toHaveLength(11);
-      expect(entries.find((row) => row.chulNo === 10)).toMatchObject({ hrNo: '0051228', jkNo: '080565', trNo: '070180', owNo: 118011 });
+      expect(entries.find((row) => row.chulNo === 10)).toMatchObject({
+        hrNo: '0051228',
+        jkNo: '080565',
+        trNo: '070180',
+        owNo: 118011,
+      });
     });
   });
 
@@ -197,14 +251,27 @@ describe('KRA sandbox over HTTP', () => {
     it('should serve the card without any result before the start + 3 minutes, and the results after', async () => {
       const [plan] = itemsOf(await getJson(PLAN, { ...SEOUL_DAY, rc_no: 1 }));
       const start = String(plan.schStTime); // "1050"
-      const kst = (minutesAfterStart: number): string => new Date(Date.parse(`2025-05-03T${start.slice(0, 2)}:${start.slice(2)}:00+09:00`) + minutesAfterStart * 60_000).toISOString();
+      const kst = (minutesAfterStart: number): string =>
+        new Date(
+          Date.parse(`2025-05-03T${start.slice(0, 2)}:${start.slice(2)}:00+09:00`) + minutesAfterStart * 60_000,
+        ).toISOString();
       const params = { ...SEOUL_DAY, rc_no: 1, numOfRows: 100 };
 
       sandbox.setClock(kst(2.9));
       const card = itemsOf(await getJson(RESULTS, params));
       expect(card.length).toBeGreaterThan(6);
       for (const row of card) {
-        expect(row).toMatchObject({ ord: 0, rcTime: 0, winOdds: 0, plcOdds: 0, diffUnit: '-', ordBigo: '-', buG1fOrd: 0, seG1fAccTime: 0, sj_1cOrd: 0 });
+        expect(row).toMatchObject({
+          ord: 0,
+          rcTime: 0,
+          winOdds: 0,
+          plcOdds: 0,
+          diffUnit: '-',
+          ordBigo: '-',
+          buG1fOrd: 0,
+          seG1fAccTime: 0,
+          sj_1cOrd: 0,
+        });
         expect(row.hrName).not.toBe('-');
       }
       expect(itemsOf(await getJson(DIVIDENDS, params))).toEqual([]);
@@ -217,8 +284,15 @@ describe('KRA sandbox over HTTP', () => {
       expect(results.every((row) => row.ord === 95 || Number(row.rcTime) > 0 || row.ord === 92)).toBe(true);
       expect(new Set(results.map((row) => row.chulNo))).toEqual(new Set(card.map((row) => row.chulNo)));
       expect(itemsOf(await getJson(DIVIDENDS, params)).map((row) => row.pool)).toContain('WIN');
-      expect(itemsOf(await getJson(TRACK, { meet: 1, rc_date_fr: '20250503', rc_date_to: '20250503' })).map((row) => row.rcNo)).toEqual([1]);
-      expect(itemsOf(await getJson(TOTALS, params))[0]).toMatchObject({ finalBit: 1, stTime: expect.stringMatching(/^2025-05-03T\d\d:\d\d:00\+09:00$/) });
+      expect(
+        itemsOf(await getJson(TRACK, { meet: 1, rc_date_fr: '20250503', rc_date_to: '20250503' })).map(
+          (row) => row.rcNo,
+        ),
+      ).toEqual([1]);
+      expect(itemsOf(await getJson(TOTALS, params))[0]).toMatchObject({
+        finalBit: 1,
+        stTime: expect.stringMatching(/^2025-05-03T\d\d:\d\d:00\+09:00$/),
+      });
     });
 
     it('should publish the entry sheet on the Wednesday before the race day at 14:30 KST', async () => {
@@ -246,7 +320,9 @@ describe('KRA sandbox over HTTP', () => {
 
   describe('faults', () => {
     it('should answer HTTP 500 and 503 for faults queued through the admin route, then serve normally', async () => {
-      expect((await admin('faults', 'PUT', { service: 'API214_1', failNext: ['http500', 'http503'] })).status).toBe(200);
+      expect((await admin('faults', 'PUT', { service: 'API214_1', failNext: ['http500', 'http503'] })).status).toBe(
+        200,
+      );
       expect((await get(RESULTS, SEOUL_DAY)).status).toBe(500);
       expect((await get(RESULTS, SEOUL_DAY)).status).toBe(503);
       expect((await get(RESULTS, SEOUL_DAY)).status).toBe(200);
@@ -267,8 +343,14 @@ describe('KRA sandbox over HTTP', () => {
 
     it('should answer service errors 01, 03 and 99 inside the envelope', async () => {
       sandbox.failNext('API214_1', ['code01', 'code99', 'code03']);
-      expect((await getJson(RESULTS, SEOUL_DAY)).response.header).toEqual({ resultCode: '01', resultMsg: 'APPLICATION_ERROR' });
-      expect((await getJson(RESULTS, SEOUL_DAY)).response.header).toEqual({ resultCode: '99', resultMsg: 'UNKNOWN_ERROR' });
+      expect((await getJson(RESULTS, SEOUL_DAY)).response.header).toEqual({
+        resultCode: '01',
+        resultMsg: 'APPLICATION_ERROR',
+      });
+      expect((await getJson(RESULTS, SEOUL_DAY)).response.header).toEqual({
+        resultCode: '99',
+        resultMsg: 'UNKNOWN_ERROR',
+      });
       const xmlText = await (await get(RESULTS, SEOUL_DAY)).text();
       expect(xmlText).toContain('<header><resultCode>03</resultCode><resultMsg>NODATA_ERROR</resultMsg></header>');
     });
@@ -299,17 +381,30 @@ describe('KRA sandbox over HTTP', () => {
     });
 
     it('should force a gateway error with HTTP 401, 403 or 429, as XML or JSON, set through the admin route', async () => {
-      for (const [code, status, name] of [['30', 401, 'SERVICE_KEY_IS_NOT_REGISTERED_ERROR'], ['20', 403, 'SERVICE_ACCESS_DENIED_ERROR'], ['22', 429, 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR']] as const) {
-        expect((await admin('faults', 'PUT', { service: 'API26_2', faults: { gatewayError: { code, status } } })).status).toBe(200);
+      for (const [code, status, name] of [
+        ['30', 401, 'SERVICE_KEY_IS_NOT_REGISTERED_ERROR'],
+        ['20', 403, 'SERVICE_ACCESS_DENIED_ERROR'],
+        ['22', 429, 'LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR'],
+      ] as const) {
+        expect(
+          (await admin('faults', 'PUT', { service: 'API26_2', faults: { gatewayError: { code, status } } })).status,
+        ).toBe(200);
         const response = await get(ENTRIES, { ...SEOUL_DAY, _type: 'json' });
         expect(response.status).toBe(status);
         expect(await response.text()).toBe(
           `<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg><returnAuthMsg>${name}</returnAuthMsg><returnReasonCode>${code}</returnReasonCode></cmmMsgHeader></OpenAPI_ServiceResponse>`,
         );
       }
-      await admin('faults', 'PUT', { service: 'API26_2', faults: { gatewayError: { code: '21', status: 200, format: 'json' } } });
+      await admin('faults', 'PUT', {
+        service: 'API26_2',
+        faults: { gatewayError: { code: '21', status: 200, format: 'json' } },
+      });
       const json = (await (await get(ENTRIES, { ...SEOUL_DAY, _type: 'json' })).json()) as GatewayError;
-      expect(json.OpenAPI_ServiceResponse.cmmMsgHeader).toEqual({ errMsg: 'SERVICE ERROR', returnAuthMsg: 'TEMPORARILY_DISABLE_THE_SERVICEKEY_ERROR', returnReasonCode: '21' });
+      expect(json.OpenAPI_ServiceResponse.cmmMsgHeader).toEqual({
+        errMsg: 'SERVICE ERROR',
+        returnAuthMsg: 'TEMPORARILY_DISABLE_THE_SERVICEKEY_ERROR',
+        returnReasonCode: '21',
+      });
       await admin('faults', 'PUT', { service: 'API26_2', faults: { gatewayError: null } });
       expect((await getJson(ENTRIES, SEOUL_DAY)).response.header.resultCode).toBe('00');
     });
@@ -322,7 +417,8 @@ describe('KRA sandbox over HTTP', () => {
     it('should answer code 22 once the daily quota is used up, until reset or midnight KST', async () => {
       sandbox.setClock('2025-05-03T14:00:00Z'); // 23:00 KST
       sandbox.setFaults('API72_2', { dailyQuota: 3 });
-      for (let call = 0; call < 3; call++) expect((await getJson(PLAN, SEOUL_DAY)).response.header.resultCode).toBe('00');
+      for (let call = 0; call < 3; call++)
+        expect((await getJson(PLAN, SEOUL_DAY)).response.header.resultCode).toBe('00');
       const over = await get(PLAN, { ...SEOUL_DAY, _type: 'json' });
       expect(over.status).toBe(200);
       expect(await over.text()).toContain('<returnReasonCode>22</returnReasonCode>');
@@ -336,7 +432,9 @@ describe('KRA sandbox over HTTP', () => {
       const missing = await fetch(url(PLAN, SEOUL_DAY, null));
       expect(await missing.text()).toContain('<returnReasonCode>30</returnReasonCode>');
       const doubleEncoded = await fetch(url(PLAN, SEOUL_DAY, encodeURIComponent(RAW_KEY)));
-      expect(await doubleEncoded.text()).toContain('<returnAuthMsg>SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg>');
+      expect(await doubleEncoded.text()).toContain(
+        '<returnAuthMsg>SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg>',
+      );
     });
   });
 
@@ -344,7 +442,12 @@ describe('KRA sandbox over HTTP', () => {
     let strict: KraSandbox;
 
     beforeAll(async () => {
-      strict = await createKraSandbox({ seed: 'e2e', serviceKeys: [RAW_KEY], fixturesDir: null, faults: { API9_1: { gatewayError: { code: '20', status: 403 } } } });
+      strict = await createKraSandbox({
+        seed: 'e2e',
+        serviceKeys: [RAW_KEY],
+        fixturesDir: null,
+        faults: { API9_1: { gatewayError: { code: '20', status: 403 } } },
+      });
       await strict.listen();
     });
 
@@ -363,7 +466,8 @@ describe('KRA sandbox over HTTP', () => {
     });
 
     it('should apply the faults given at start-up, after the key check', async () => {
-      const url = (key: string): string => `${strict.url}/API9_1/raceHorseCancelInfo_1?${new URLSearchParams({ serviceKey: key, rc_date: '20250503' }).toString()}`;
+      const url = (key: string): string =>
+        `${strict.url}/API9_1/raceHorseCancelInfo_1?${new URLSearchParams({ serviceKey: key, rc_date: '20250503' }).toString()}`;
       const denied = await fetch(url(RAW_KEY));
       expect(denied.status).toBe(403);
       expect(await denied.text()).toContain('<returnReasonCode>20</returnReasonCode>');
@@ -394,7 +498,12 @@ describe('KRA sandbox over HTTP', () => {
       const text = await response.text();
       expect(text).not.toContain('Sandbox');
       expect(text).not.toContain('serviceKey');
-      const stats = JSON.parse(text) as { total: number; byService: Record<string, number>; byRequest: Record<string, number>; recent: { service: string; outcome: string; status: number }[] };
+      const stats = JSON.parse(text) as {
+        total: number;
+        byService: Record<string, number>;
+        byRequest: Record<string, number>;
+        recent: { service: string; outcome: string; status: number }[];
+      };
       expect(stats.total).toBe(5);
       expect(stats.byService).toEqual({ API214_1: 3, API72_2: 1, unknown: 1 });
       expect(stats.byRequest['API214_1?meet=1&rc_date=20250503&rc_no=1']).toBe(2);
@@ -421,7 +530,11 @@ describe('KRA sandbox over HTTP', () => {
     });
 
     it('should report health', async () => {
-      expect(await (await admin('health')).json()).toMatchObject({ status: 'ok', seed: 'e2e', now: '2026-01-01T00:00:00.000Z' });
+      expect(await (await admin('health')).json()).toMatchObject({
+        status: 'ok',
+        seed: 'e2e',
+        now: '2026-01-01T00:00:00.000Z',
+      });
     });
   });
 });

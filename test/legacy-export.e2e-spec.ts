@@ -18,7 +18,10 @@ import { findScratchDay, ScratchDay } from './support/sandbox-days';
 type Json = Record<string, unknown>;
 type Item = Json & { chulNo: number; hrDetail?: Json; jkDetail?: Json; trDetail?: Json };
 interface Envelope {
-  response: { header: { resultCode: string; resultMsg: string }; body: { items: { item: Item[] }; numOfRows: number; pageNo: number; totalCount: number } };
+  response: {
+    header: { resultCode: string; resultMsg: string };
+    body: { items: { item: Item[] }; numOfRows: number; pageNo: number; totalCount: number };
+  };
 }
 
 /** The captured race (Busan 2025-05-23 race 1): collected with details and results. */
@@ -46,7 +49,13 @@ function postRaceValues(value: unknown, path = '$'): string[] {
 }
 
 function filesUnder(root: string): string[] {
-  return (readdirSync(root, { recursive: true, withFileTypes: true }) as { isFile(): boolean; parentPath: string; name: string }[])
+  return (
+    readdirSync(root, { recursive: true, withFileTypes: true }) as {
+      isFile(): boolean;
+      parentPath: string;
+      name: string;
+    }[]
+  )
     .filter((entry) => entry.isFile())
     .map((entry) => relative(root, join(entry.parentPath, entry.name)))
     .sort();
@@ -81,7 +90,10 @@ describe('Legacy export', () => {
     expect(report.failures).toEqual([]);
     // A day collected without details: no snapshots, so no _enriched files; and it has a scratch.
     scratchDay = findScratchDay(sandbox);
-    expect((await collector.collectDay({ date: scratchDay.date, meet: scratchDay.meet, results: true, details: false })).failures).toEqual([]);
+    expect(
+      (await collector.collectDay({ date: scratchDay.date, meet: scratchDay.meet, results: true, details: false }))
+        .failures,
+    ).toEqual([]);
     const created = await api.app.inject({
       method: 'POST',
       url: '/api/v2/admin/api-keys',
@@ -110,15 +122,38 @@ describe('Legacy export', () => {
       const runners = race.rows.filter((row) => row.ord !== 95).sort((a, b) => Number(a.chulNo) - Number(b.chulNo));
       expect(items.map((item) => item.chulNo)).toEqual(runners.map((row) => row.chulNo));
       for (const [i, row] of runners.entries()) {
-        const kept = Object.fromEntries(Object.entries(row).filter(([key]) => !POST_RACE.test(key) && !UNSTORED.test(key)));
+        const kept = Object.fromEntries(
+          Object.entries(row).filter(([key]) => !POST_RACE.test(key) && !UNSTORED.test(key)),
+        );
         expect(items[i], `chulNo ${row.chulNo}`).toMatchObject(kept);
       }
-      expect(items.every((item) => item.sexCond === race.plan.sexCond && item.stTime === `출발 :${race.plan.schStTime.slice(0, 2)}:${race.plan.schStTime.slice(2)}`)).toBe(true);
+      expect(
+        items.every(
+          (item) =>
+            item.sexCond === race.plan.sexCond &&
+            item.stTime === `출발 :${race.plan.schStTime.slice(0, 2)}:${race.plan.schStTime.slice(2)}`,
+        ),
+      ).toBe(true);
       // The captured runner, exactly as the fixture has it.
-      expect(items.find((item) => item.chulNo === 10)).toMatchObject({ hrNo: '0051228', hrName: '올라운드원', owNo: 118011, wgBudam: 57, wgHr: '511(+2)', meet: '부경', rcDate: 20250523 });
+      expect(items.find((item) => item.chulNo === 10)).toMatchObject({
+        hrNo: '0051228',
+        hrName: '올라운드원',
+        owNo: 118011,
+        wgBudam: 57,
+        wgHr: '511(+2)',
+        meet: '부경',
+        rcDate: 20250523,
+      });
 
       // ...and as the database holds it.
-      const stored = await database.query<{ gate_no: number; name: string; carried_weight_kg: number; body_weight_kg: number; body_weight_change: number; rating: number }>(
+      const stored = await database.query<{
+        gate_no: number;
+        name: string;
+        carried_weight_kg: number;
+        body_weight_kg: number;
+        body_weight_change: number;
+        rating: number;
+      }>(
         `SELECT e.gate_no, h.name, e.carried_weight_kg::float8 AS carried_weight_kg, e.body_weight_kg::float8 AS body_weight_kg,
                 e.body_weight_change::float8 AS body_weight_change, e.rating
            FROM entries e JOIN races r ON r.id = e.race_id JOIN horses h ON h.hr_no = e.hr_no
@@ -126,7 +161,13 @@ describe('Legacy export', () => {
         [DAY.date, DAY.meet],
       );
       expect(items.map((item) => [item.chulNo, item.hrName, item.wgBudam, item.wgHr, item.rating])).toEqual(
-        stored.map((row) => [row.gate_no, row.name, row.carried_weight_kg, `${row.body_weight_kg}(${row.body_weight_change > 0 ? '+' : ''}${row.body_weight_change})`, row.rating]),
+        stored.map((row) => [
+          row.gate_no,
+          row.name,
+          row.carried_weight_kg,
+          `${row.body_weight_kg}(${row.body_weight_change > 0 ? '+' : ''}${row.body_weight_change})`,
+          row.rating,
+        ]),
       );
     });
 
@@ -142,7 +183,16 @@ describe('Legacy export', () => {
         const { body } = await legacy(RACE, kind);
         expect(postRaceValues(body), kind).toEqual([]);
         const item = body.response.body.items.item[0];
-        expect(item).toMatchObject({ ord: 0, rcTime: 0, rankRise: 0, buS1fTime: 0, diffUnit: '-', ordBigo: '-', track: '-', weather: '-' });
+        expect(item).toMatchObject({
+          ord: 0,
+          rcTime: 0,
+          rankRise: 0,
+          buS1fTime: 0,
+          diffUnit: '-',
+          ordBigo: '-',
+          track: '-',
+          weather: '-',
+        });
         expect(Object.keys(item)).not.toContain('winOdds');
         expect(Object.keys(item)).not.toContain('plcOdds');
       }
@@ -154,7 +204,15 @@ describe('Legacy export', () => {
       const prerace = (await legacy(RACE, 'prerace')).body.response.body.items.item;
       const enriched = (await legacy(RACE, 'enriched')).body.response.body.items.item;
       expect(enriched.map((item) => item.chulNo)).toEqual(prerace.map((item) => item.chulNo));
-      const snapshots = await database.query<{ gate_no: number; horse: Json; jockey: Json; trainer: Json; sire_name: string; debut: string; stable: string }>(
+      const snapshots = await database.query<{
+        gate_no: number;
+        horse: Json;
+        jockey: Json;
+        trainer: Json;
+        sire_name: string;
+        debut: string;
+        stable: string;
+      }>(
         `SELECT e.gate_no, s.horse, s.jockey, s.trainer, h.sire_name, to_char(j.debut_date, 'YYYYMMDD') AS debut, t.stable
            FROM entries e JOIN races r ON r.id = e.race_id JOIN entry_snapshots s ON s.entry_id = e.id
            JOIN horses h ON h.hr_no = e.hr_no JOIN jockeys j ON j.jk_no = e.jk_no JOIN trainers t ON t.tr_no = e.tr_no
@@ -177,7 +235,12 @@ describe('Legacy export', () => {
           rcCntT: career(row.horse, 'career').starts,
           ord1CntY: career(row.horse, 'thisYear').wins,
         });
-        expect(jkDetail).toMatchObject({ jkNo: item.jkNo, jkName: item.jkName, debut: Number(row.debut), rcCntT: career(row.jockey, 'career').starts });
+        expect(jkDetail).toMatchObject({
+          jkNo: item.jkNo,
+          jkName: item.jkName,
+          debut: Number(row.debut),
+          rcCntT: career(row.jockey, 'career').starts,
+        });
         expect(trDetail).toMatchObject({
           trNo: item.trNo,
           trName: item.trName,
@@ -188,7 +251,14 @@ describe('Legacy export', () => {
       }
       // The captured horse's details, as the captured API8_2 answer has them (less the sale price we do not store).
       const captured = enriched.find((item) => item.chulNo === 10)!.hrDetail;
-      expect(captured).toMatchObject({ hrNo: '0051228', meet: '부산경남', birthday: 20220303, owNo: 118011, trNo: '070180', hrLastAmt: '-' });
+      expect(captured).toMatchObject({
+        hrNo: '0051228',
+        meet: '부산경남',
+        birthday: 20220303,
+        owNo: 118011,
+        trNo: '070180',
+        hrLastAmt: '-',
+      });
     });
 
     it('should leave scratched runners out, and give empty detail blocks where no snapshot was taken', async () => {
@@ -199,11 +269,15 @@ describe('Legacy export', () => {
       );
       expect(scratched).toBe(true);
       const items = (await legacy(race)).body.response.body.items.item;
-      const starters = sandbox.world.race(scratchDay.date.replaceAll('-', ''), scratchDay.meet as 1 | 2 | 3, scratchDay.raceNo)!.rows.filter((row) => row.ord !== 95);
+      const starters = sandbox.world
+        .race(scratchDay.date.replaceAll('-', ''), scratchDay.meet as 1 | 2 | 3, scratchDay.raceNo)!
+        .rows.filter((row) => row.ord !== 95);
       expect(items.map((item) => item.chulNo)).toEqual(starters.map((row) => Number(row.chulNo)).sort((a, b) => a - b));
       expect(items.map((item) => item.chulNo)).not.toContain(scratchDay.gateNo);
       const enriched = (await legacy(race, 'enriched')).body.response.body.items.item;
-      expect(enriched.every((item) => JSON.stringify([item.hrDetail, item.jkDetail, item.trDetail]) === '[{},{},{}]')).toBe(true);
+      expect(
+        enriched.every((item) => JSON.stringify([item.hrDetail, item.jkDetail, item.trDetail]) === '[{},{},{}]'),
+      ).toBe(true);
     });
 
     it('should tag the response and answer a matching If-None-Match with 304', async () => {
@@ -215,7 +289,11 @@ describe('Legacy export', () => {
     });
 
     it('should answer 404 for a race we do not have', async () => {
-      for (const path of [`/legacy/races/${DAY.date}/${DAY.meet}/20`, '/legacy/races/2025-05-21/3/1', '/legacy/races/2025-05-23/4/1?kind=enriched']) {
+      for (const path of [
+        `/legacy/races/${DAY.date}/${DAY.meet}/20`,
+        '/legacy/races/2025-05-21/3/1',
+        '/legacy/races/2025-05-23/4/1?kind=enriched',
+      ]) {
         const response = await get(path);
         expect(response.status, path).toBe(404);
         expect(await response.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
@@ -249,7 +327,9 @@ describe('Legacy export', () => {
         headers: { 'x-api-key': ADMIN_KEY },
         payload: { name: 'legacy collector', scopes: ['collect'] },
       });
-      expect((await get(`/legacy/races/${RACE}`, { 'x-api-key': created.json<{ key: string }>().key })).status).toBe(403);
+      expect((await get(`/legacy/races/${RACE}`, { 'x-api-key': created.json<{ key: string }>().key })).status).toBe(
+        403,
+      );
     });
   });
 
@@ -279,7 +359,11 @@ describe('Legacy export', () => {
         [from, to],
       );
       return races
-        .flatMap((race) => (['prerace', 'enriched'] as const).filter((kind) => kind === 'prerace' || race.snapshots > 0).map((kind) => ({ date: race.date, meet: race.meet, raceNo: race.race_no, kind })))
+        .flatMap((race) =>
+          (['prerace', 'enriched'] as const)
+            .filter((kind) => kind === 'prerace' || race.snapshots > 0)
+            .map((kind) => ({ date: race.date, meet: race.meet, raceNo: race.race_no, kind })),
+        )
         .map(legacyFilePath)
         .sort();
     }
@@ -291,7 +375,11 @@ describe('Legacy export', () => {
       expect(cli.child.exitCode, cli.stderr).toBe(0);
       const expected = await expectedFiles(from, to);
       expect(expected.filter((path) => path.endsWith('_enriched.json')).length).toBeGreaterThan(0);
-      expect(expected.some((path) => path.includes(`race_${scratchDay.meet}_${scratchDay.date.replaceAll('-', '')}_${scratchDay.raceNo}_enriched`))).toBe(false);
+      expect(
+        expected.some((path) =>
+          path.includes(`race_${scratchDay.meet}_${scratchDay.date.replaceAll('-', '')}_${scratchDay.raceNo}_enriched`),
+        ),
+      ).toBe(false);
       expect(filesUnder(root)).toEqual(expected);
       for (const path of expected) {
         const [, meet, compact, raceNo, kind] = /race_(\d)_(\d{8})_(\d+)_(\w+)\.json$/.exec(path)!;
@@ -300,7 +388,15 @@ describe('Legacy export', () => {
         expect(file, path).toBe((await legacy(`${date}/${meet}/${raceNo}`, kind as LegacyKind)).text);
       }
       const report = JSON.parse(cli.stdout.trim().split('\n').at(-1) ?? '{}') as Json;
-      expect(report).toMatchObject({ from, to, meet: null, races: expected.filter((path) => path.endsWith('_prerace.json')).length, filesWritten: expected.length, filesUnchanged: 0, ok: true });
+      expect(report).toMatchObject({
+        from,
+        to,
+        meet: null,
+        races: expected.filter((path) => path.endsWith('_prerace.json')).length,
+        filesWritten: expected.length,
+        filesUnchanged: 0,
+        ok: true,
+      });
       expect(cli.stderr).toContain(`files written ${expected.length}`);
       expect(cli.stderr).toMatch(/^export: \d+\/\d+ races \(100%\)$/m);
       expect(cli.stderr).not.toContain('\r');
@@ -308,22 +404,48 @@ describe('Legacy export', () => {
 
     it('should leave identical files untouched when run again, and export one meet with --meet', async () => {
       const before = filesUnder(root).map((path) => readFileSync(join(root, path), 'utf8'));
-      const again = await run(['export-legacy', root, '--from', DAY.date, '--to', DAY.date, '--meet', String(DAY.meet)]);
+      const again = await run([
+        'export-legacy',
+        root,
+        '--from',
+        DAY.date,
+        '--to',
+        DAY.date,
+        '--meet',
+        String(DAY.meet),
+      ]);
       expect(again.child.exitCode, again.stderr).toBe(0);
       const report = JSON.parse(again.stdout.trim().split('\n').at(-1) ?? '{}') as Json;
-      const dayFiles = (await expectedFiles(DAY.date, DAY.date)).filter((path) => path.includes(`/${DAY.date.replaceAll('-', '')}/busan/`));
+      const dayFiles = (await expectedFiles(DAY.date, DAY.date)).filter((path) =>
+        path.includes(`/${DAY.date.replaceAll('-', '')}/busan/`),
+      );
       expect(report).toMatchObject({ meet: DAY.meet, filesWritten: 0, filesUnchanged: dayFiles.length, ok: true });
       expect(filesUnder(root).map((path) => readFileSync(join(root, path), 'utf8'))).toEqual(before);
-      const otherMeet = await run(['export-legacy', join(root, 'empty'), '--from', DAY.date, '--to', DAY.date, '--meet', '1']);
+      const otherMeet = await run([
+        'export-legacy',
+        join(root, 'empty'),
+        '--from',
+        DAY.date,
+        '--to',
+        DAY.date,
+        '--meet',
+        '1',
+      ]);
       expect(otherMeet.child.exitCode).toBe(0);
-      expect(JSON.parse(otherMeet.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ races: 0, filesWritten: 0 });
+      expect(JSON.parse(otherMeet.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({
+        races: 0,
+        filesWritten: 0,
+      });
     });
 
     it.each([
       [['export-legacy', '--from', '2025-05-01', '--to', '2025-05-31'], 'export-legacy needs a directory'],
       [['export-legacy', 'out', '--from', '2025-05-31', '--to', '2025-05-01'], '--to must not be before --from'],
       [['export-legacy', 'out', '--from', '2024-01-01', '--to', '2025-01-01'], 'may span at most 366 days'],
-      [['export-legacy', 'out', '--from', '2025-05-01', '--to', '2025-05-31', '--meet', '7'], '--meet: "7" is not 1, 2 or 3'],
+      [
+        ['export-legacy', 'out', '--from', '2025-05-01', '--to', '2025-05-31', '--meet', '7'],
+        '--meet: "7" is not 1, 2 or 3',
+      ],
     ])('should exit 2 with the usage for %j', async (args, message) => {
       const cli = await run(args);
       expect(cli.child.exitCode).toBe(2);
@@ -346,7 +468,13 @@ describe('A drop-in for the old scripts: legacy-collect and POST /legacy/collect
     await database.create();
     sandbox = await createKraSandbox();
     await sandbox.listen();
-    api = await startApi(testConfig(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000', JOBS_RUN_IN_API: 'false' }));
+    api = await startApi(
+      testConfig(database, redis, {
+        KRA_BASE_URL: sandbox.url,
+        KRA_REQUESTS_PER_SECOND: '1000',
+        JOBS_RUN_IN_API: 'false',
+      }),
+    );
     root = await mkdtemp(join(tmpdir(), 'legacy-collect-'));
   });
 
@@ -359,23 +487,50 @@ describe('A drop-in for the old scripts: legacy-collect and POST /legacy/collect
   });
 
   const run = async (args: string[]): Promise<NodeProcess> => {
-    const cli = new NodeProcess(CLI_MAIN, testEnv(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000' }), args);
+    const cli = new NodeProcess(
+      CLI_MAIN,
+      testEnv(database, redis, { KRA_BASE_URL: sandbox.url, KRA_REQUESTS_PER_SECOND: '1000' }),
+      args,
+    );
     await cli.exited;
     return cli;
   };
 
-  it('should take the old script\'s arguments (YYYYMMDD, meet 1 by default), collect the day and write its legacy files, exit 0', async () => {
+  it("should take the old script's arguments (YYYYMMDD, meet 1 by default), collect the day and write its legacy files, exit 0", async () => {
     const cli = await run(['legacy-collect', SEOUL_DAY.compact, '--out', root]);
     expect(cli.child.exitCode, cli.stderr).toBe(0);
-    const report = JSON.parse(cli.stdout.trim().split('\n').at(-1) ?? '{}') as { collection: Json & { results: boolean }; export: Json; ok: boolean };
-    expect(report).toMatchObject({ ok: true, collection: { date: SEOUL_DAY.date, meet: 1, results: true, ok: true }, export: { meet: 1, ok: true } });
+    const report = JSON.parse(cli.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      collection: Json & { results: boolean };
+      export: Json;
+      ok: boolean;
+    };
+    expect(report).toMatchObject({
+      ok: true,
+      collection: { date: SEOUL_DAY.date, meet: 1, results: true, ok: true },
+      export: { meet: 1, ok: true },
+    });
 
     const races = sandbox.world.raceDay(SEOUL_DAY.compact, 1).races.map((race) => race.plan.rcNo);
-    const expected = races.flatMap((raceNo) => (['prerace', 'enriched'] as const).map((kind) => legacyFilePath({ date: SEOUL_DAY.date, meet: 1, raceNo, kind }))).sort();
+    const expected = races
+      .flatMap((raceNo) =>
+        (['prerace', 'enriched'] as const).map((kind) =>
+          legacyFilePath({ date: SEOUL_DAY.date, meet: 1, raceNo, kind }),
+        ),
+      )
+      .sort();
     expect(filesUnder(root)).toEqual(expected);
     // The same bytes export-legacy writes for that day: leakage-safe, no final odds, no guessed races.
     const exported = join(root, 'by-export');
-    const exportCli = await run(['export-legacy', exported, '--from', SEOUL_DAY.date, '--to', SEOUL_DAY.date, '--meet', '1']);
+    const exportCli = await run([
+      'export-legacy',
+      exported,
+      '--from',
+      SEOUL_DAY.date,
+      '--to',
+      SEOUL_DAY.date,
+      '--meet',
+      '1',
+    ]);
     expect(exportCli.child.exitCode, exportCli.stderr).toBe(0);
     for (const path of expected) {
       const file = readFileSync(join(root, path), 'utf8');
@@ -385,7 +540,12 @@ describe('A drop-in for the old scripts: legacy-collect and POST /legacy/collect
   });
 
   it('should exit 2 for arguments the old script would not take', async () => {
-    for (const args of [['legacy-collect'], ['legacy-collect', '20250230'], ['legacy-collect', SEOUL_DAY.compact, '9'], ['legacy-collect', SEOUL_DAY.compact, '1', 'extra']]) {
+    for (const args of [
+      ['legacy-collect'],
+      ['legacy-collect', '20250230'],
+      ['legacy-collect', SEOUL_DAY.compact, '9'],
+      ['legacy-collect', SEOUL_DAY.compact, '1', 'extra'],
+    ]) {
       const cli = await run(args);
       expect(cli.child.exitCode, args.join(' ')).toBe(2);
       expect(cli.stderr).toContain('npm run cli -- legacy-collect YYYYMMDD [MEET]');
@@ -394,11 +554,20 @@ describe('A drop-in for the old scripts: legacy-collect and POST /legacy/collect
 
   it('should queue the same collection job from POST /legacy/collect {date, meet} and answer 202 with the job', async () => {
     const post = (body: unknown, key = ADMIN_KEY): Promise<Response> =>
-      fetch(`${api.baseUrl}/api/v2/legacy/collect`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${api.baseUrl}/api/v2/legacy/collect`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const response = await post({ date: '20250524', meet: 1 });
     expect(response.status).toBe(202);
     const job = (await response.json()) as Json & { id: string };
-    expect(job).toMatchObject({ id: expect.any(String), type: 'collect-day', status: 'queued', params: { date: '2025-05-24', meet: 1, details: true, results: true } });
+    expect(job).toMatchObject({
+      id: expect.any(String),
+      type: 'collect-day',
+      status: 'queued',
+      params: { date: '2025-05-24', meet: 1, details: true, results: true },
+    });
     // The same work as POST /collection/races: the same job while it is queued.
     const same = await fetch(`${api.baseUrl}/api/v2/collection/races`, {
       method: 'POST',
@@ -410,9 +579,16 @@ describe('A drop-in for the old scripts: legacy-collect and POST /legacy/collect
     expect(((await (await post({ date: '2025-05-31' })).json()) as { params: Json }).params).toMatchObject({ meet: 1 });
     const bad = await post({ date: '2025-02-30', meet: 7 });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { details: { field: string }[] }).details.map((problem) => problem.field).sort()).toEqual(['date', 'meet']);
+    expect(
+      ((await bad.json()) as { details: { field: string }[] }).details.map((problem) => problem.field).sort(),
+    ).toEqual(['date', 'meet']);
     // Scope collect: a read key may not.
-    const reader = await api.app.inject({ method: 'POST', url: '/api/v2/admin/api-keys', headers: { 'x-api-key': ADMIN_KEY }, payload: { name: 'reader', scopes: ['read'] } });
+    const reader = await api.app.inject({
+      method: 'POST',
+      url: '/api/v2/admin/api-keys',
+      headers: { 'x-api-key': ADMIN_KEY },
+      payload: { name: 'reader', scopes: ['read'] },
+    });
     expect((await post({ date: '20250524' }, reader.json<{ key: string }>().key)).status).toBe(403);
   });
 });
@@ -424,7 +600,18 @@ describe('Legacy round trip: import → export → import', () => {
   let sandbox: KraSandbox;
   let scratch: string;
 
-  const DATA_TABLES = ['races', 'horses', 'jockeys', 'trainers', 'owners', 'entries', 'entry_snapshots', 'results', 'dividends', 'upstream_responses'];
+  const DATA_TABLES = [
+    'races',
+    'horses',
+    'jockeys',
+    'trainers',
+    'owners',
+    'entries',
+    'entry_snapshots',
+    'results',
+    'dividends',
+    'upstream_responses',
+  ];
   /** Every data table, rows sorted: two equal dumps mean nothing was written, timestamps included. */
   const strictDump = async (database: TestDatabase): Promise<Record<string, unknown[]>> => {
     const tables: Record<string, unknown[]> = {};
@@ -433,12 +620,15 @@ describe('Legacy round trip: import → export → import', () => {
   };
   const importer = (source: DataSource): LegacyImporter => new LegacyImporter(new RaceDataRepository(source));
   const exporter = (source: DataSource): LegacyExporter => new LegacyExporter(new LegacyRaceBuilder(source));
-  const tree = (root: string): Record<string, string> => Object.fromEntries(filesUnder(root).map((path) => [path, readFileSync(join(root, path), 'utf8')]));
+  const tree = (root: string): Record<string, string> =>
+    Object.fromEntries(filesUnder(root).map((path) => [path, readFileSync(join(root, path), 'utf8')]));
 
   beforeAll(async () => {
     for (const database of databases) {
       await database.create();
-      const source = await new DataSource(dataSourceOptions(testConfig(database, redis).database, 'legacy-export-test')).initialize();
+      const source = await new DataSource(
+        dataSourceOptions(testConfig(database, redis).database, 'legacy-export-test'),
+      ).initialize();
       await runMigrationsLocked(source);
       sources.push(source);
     }
@@ -456,20 +646,35 @@ describe('Legacy round trip: import → export → import', () => {
   it('should store the same data from an export as from the files it was made of, and export it again byte for byte', async () => {
     const [first, second] = sources;
     // From the fixture day: its Busan race 1 is the captured race.
-    const generated = await writeLegacyTree(join(scratch, 'generated'), sandbox.world, { from: '2025-05-23', races: 30 });
+    const generated = await writeLegacyTree(join(scratch, 'generated'), sandbox.world, {
+      from: '2025-05-23',
+      races: 30,
+    });
     expect((await importer(first).import(join(scratch, 'generated'))).failures).toEqual([]);
 
     const range = { from: '2025-05-23', to: generated.last };
     const exported = await exporter(first).export(join(scratch, 'exported'), range);
-    expect(exported).toMatchObject({ races: generated.races, enriched: generated.races, filesWritten: generated.files, failures: [] });
+    expect(exported).toMatchObject({
+      races: generated.races,
+      enriched: generated.races,
+      filesWritten: generated.files,
+      failures: [],
+    });
 
     // Imported into an empty database, the export stores what the generated files stored.
-    expect(await importer(second).import(join(scratch, 'exported'))).toMatchObject({ imported: generated.races, failures: [] });
+    expect(await importer(second).import(join(scratch, 'exported'))).toMatchObject({
+      imported: generated.races,
+      failures: [],
+    });
     expect(await logicalDump(databases[1])).toEqual(await logicalDump(databases[0]));
 
     // Imported over the data it was exported from: nothing is written.
     const before = await strictDump(databases[0]);
-    expect(await importer(first).import(join(scratch, 'exported'))).toMatchObject({ imported: 0, unchanged: generated.races, failures: [] });
+    expect(await importer(first).import(join(scratch, 'exported'))).toMatchObject({
+      imported: 0,
+      unchanged: generated.races,
+      failures: [],
+    });
     expect(await strictDump(databases[0])).toEqual(before);
 
     // Exported again, from either database: the same files, byte for byte.

@@ -8,11 +8,32 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig, TestDatabase, testEnv, TestRedisPrefix } from './support/infra';
-import { compactDetails, detailsAsOf, enrichedItems, itemText, LegacyTreeSummary, preraceItems, TreeItem, writeLegacyFile, writeLegacyTree } from './support/legacy-tree';
+import {
+  compactDetails,
+  detailsAsOf,
+  enrichedItems,
+  itemText,
+  LegacyTreeSummary,
+  preraceItems,
+  TreeItem,
+  writeLegacyFile,
+  writeLegacyTree,
+} from './support/legacy-tree';
 import { kraClient } from './support/kra';
 import { CLI_MAIN, NodeProcess } from './support/processes';
 
-const DATA_TABLES = ['races', 'horses', 'jockeys', 'trainers', 'owners', 'entries', 'entry_snapshots', 'results', 'dividends', 'upstream_responses'];
+const DATA_TABLES = [
+  'races',
+  'horses',
+  'jockeys',
+  'trainers',
+  'owners',
+  'entries',
+  'entry_snapshots',
+  'results',
+  'dividends',
+  'upstream_responses',
+];
 const FIXTURE_PATH = join(defaultFixturesDir(), 'API214_1-meet3-20250523-race1.json');
 
 type Row = Record<string, unknown>;
@@ -33,7 +54,12 @@ function none(value: unknown): unknown {
 }
 
 function career(item: Record<string, unknown>, period: 'T' | 'Y'): Row {
-  return { starts: item[`rcCnt${period}`], wins: item[`ord1Cnt${period}`], seconds: item[`ord2Cnt${period}`], thirds: item[`ord3Cnt${period}`] };
+  return {
+    starts: item[`rcCnt${period}`],
+    wins: item[`ord1Cnt${period}`],
+    seconds: item[`ord2Cnt${period}`],
+    thirds: item[`ord3Cnt${period}`],
+  };
 }
 
 /** What the database must hold for a `_enriched` item, computed from the item's raw values. */
@@ -62,16 +88,29 @@ function expectedRunner(item: TreeItem, date: string): Row {
     body_weight_kg: weight ? Number(weight[1]) : null,
     body_weight_change: weight ? Number(weight[2]) : null,
     scratched: false,
-    s_horse: { rating: horse.rating, raceClass: horse.rank, career: career(horse, 'T'), thisYear: career(horse, 'Y'), totalPrize: horse.chaksunT },
+    s_horse: {
+      rating: horse.rating,
+      raceClass: horse.rank,
+      career: career(horse, 'T'),
+      thisYear: career(horse, 'Y'),
+      totalPrize: horse.chaksunT,
+    },
     s_jockey: { career: career(jockey, 'T'), thisYear: career(jockey, 'Y') },
-    s_trainer: { career: career(trainer, 'T'), thisYear: career(trainer, 'Y'), winRatePercent: trainer.winRateT, placeRatePercent: trainer.plcRateT },
+    s_trainer: {
+      career: career(trainer, 'T'),
+      thisYear: career(trainer, 'Y'),
+      winRatePercent: trainer.winRateT,
+      placeRatePercent: trainer.plcRateT,
+    },
     taken_at: new Date(`${date}T00:00:00+09:00`),
     taken_before_start: false,
   };
 }
 
 function meetOf(item: TreeItem): number {
-  return ({ 서울: 1, 제주: 2, 부경: 3, 부산경남: 3 } as Record<string, number>)[itemText(item.meet)] ?? Number(item.meet);
+  return (
+    ({ 서울: 1, 제주: 2, 부경: 3, 부산경남: 3 } as Record<string, number>)[itemText(item.meet)] ?? Number(item.meet)
+  );
 }
 
 /** Every item of a tree written by writeLegacyTree, as `_enriched` items. */
@@ -91,7 +130,8 @@ function treeItems(world: KraWorld, tree: LegacyTreeSummary, races: number): { d
 function numbersAsStrings(value: unknown): unknown {
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return value.map(numbersAsStrings);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, numbersAsStrings(item)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, numbersAsStrings(item)]));
   return value;
 }
 
@@ -117,7 +157,8 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     await process.exited;
     return process;
   };
-  const reportOf = (process: NodeProcess): LegacyImportReport => JSON.parse(process.stdout.trim().split('\n').at(-1) ?? '{}') as LegacyImportReport;
+  const reportOf = (process: NodeProcess): LegacyImportReport =>
+    JSON.parse(process.stdout.trim().split('\n').at(-1) ?? '{}') as LegacyImportReport;
   const raceRows = (date: string, meet: 1 | 2 | 3, raceNo: number): ResultRow[] => {
     const race = world.race(date.replaceAll('-', ''), meet, raceNo);
     if (!race) throw new Error(`no sandbox race ${date} ${meet} ${raceNo}`);
@@ -126,7 +167,9 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
 
   beforeAll(async () => {
     await database.create();
-    dataSource = await new DataSource(dataSourceOptions(testConfig(database, redis).database, 'legacy-import-test')).initialize();
+    dataSource = await new DataSource(
+      dataSourceOptions(testConfig(database, redis).database, 'legacy-import-test'),
+    ).initialize();
     await runMigrationsLocked(dataSource);
     importer = new LegacyImporter(new RaceDataRepository(dataSource));
     sandbox = await createKraSandbox();
@@ -147,21 +190,35 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
 
   it('should import every race and runner of a generated tree with the values of its files', async () => {
     expect(tree.files).toBeGreaterThanOrEqual(200);
-    expect(first).toMatchObject({ files: tree.files, races: tree.races, imported: tree.races, unchanged: 0, failed: 0, failures: [], ok: true });
+    expect(first).toMatchObject({
+      files: tree.files,
+      races: tree.races,
+      imported: tree.races,
+      unchanged: 0,
+      failed: 0,
+      failures: [],
+      ok: true,
+    });
 
-    const [{ races }] = await database.query<{ races: number }>(`SELECT count(*)::int AS races FROM races WHERE status = 'entries' AND entries_collected_at IS NOT NULL`);
+    const [{ races }] = await database.query<{ races: number }>(
+      `SELECT count(*)::int AS races FROM races WHERE status = 'entries' AND entries_collected_at IS NOT NULL`,
+    );
     expect(races).toBe(tree.races);
     const stored = new Map((await database.query<Row>(RUNNERS_SQL)).map((row) => [row.key as string, row]));
     const expected = treeItems(world, tree, tree.races).map(({ date, item }) => expectedRunner(item, date));
     expect(expected).toHaveLength(tree.runners);
     expect(stored.size).toBe(tree.runners);
     expect(expected.map((row) => stored.get(row.key as string))).toEqual(expected);
-    const [{ detailed }] = await database.query<{ detailed: number }>(`SELECT count(*)::int AS detailed FROM races WHERE details_collected_at IS NOT NULL`);
+    const [{ detailed }] = await database.query<{ detailed: number }>(
+      `SELECT count(*)::int AS detailed FROM races WHERE details_collected_at IS NOT NULL`,
+    );
     expect(detailed).toBe(tree.races);
   });
 
   it('should keep the captured race exactly as the fixture has it', async () => {
-    const fixture = JSON.parse(await readFile(FIXTURE_PATH, 'utf8')) as { response: { body: { items: { item: TreeItem[] } } } };
+    const fixture = JSON.parse(await readFile(FIXTURE_PATH, 'utf8')) as {
+      response: { body: { items: { item: TreeItem[] } } };
+    };
     const captured = fixture.response.body.items.item.find((item) => item.chulNo === 10) as TreeItem;
     const [row] = await database.query<Row>(
       `SELECT h.name AS horse, e.hr_no, e.jk_no, e.tr_no, e.ow_no, e.carried_weight_kg::float8 AS carried, e.body_weight_kg::float8 AS body,
@@ -189,7 +246,9 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       going: null,
     });
     // The captured horse master (API8_2 fixture) reached the horses table.
-    const [horse] = await database.query<Row>(`SELECT sire_no, dam_no, total_prize::float8 AS total_prize FROM horses WHERE hr_no = '0051228'`);
+    const [horse] = await database.query<Row>(
+      `SELECT sire_no, dam_no, total_prize::float8 AS total_prize FROM horses WHERE hr_no = '0051228'`,
+    );
     expect(horse).toEqual({ sire_no: '0031261', dam_no: '0031853', total_prize: 18_750_000 });
   });
 
@@ -218,7 +277,12 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     const [one, two, three] = day.races.map((race) => race.plan.rcNo);
     // Race 1: a `_prerace` file of one runner, `item` an object rather than an array.
     const [single] = preraceItems(raceRows(date, 1, one));
-    const envelope = { response: { header: { resultCode: '00', resultMsg: 'NORMAL SERVICE.' }, body: { items: { item: single }, numOfRows: 1, pageNo: 1, totalCount: 1 } } };
+    const envelope = {
+      response: {
+        header: { resultCode: '00', resultMsg: 'NORMAL SERVICE.' },
+        body: { items: { item: single }, numOfRows: 1, pageNo: 1, totalCount: 1 },
+      },
+    };
     await writeLegacyFile(root, { date, meet: 1, raceNo: one }, 'prerace', JSON.stringify(envelope));
     // Race 2: details missing, empty, null.
     const irregular = enrichedItems(world, raceRows(date, 1, two), detailsAsOf(date));
@@ -229,14 +293,30 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     // Race 3: every number a string, in both files.
     const stringly = numbersAsStrings(enrichedItems(world, raceRows(date, 1, three), detailsAsOf(date))) as TreeItem[];
     await writeLegacyFile(root, { date, meet: 1, raceNo: three }, 'enriched', stringly);
-    await writeLegacyFile(root, { date, meet: 1, raceNo: three }, 'prerace', numbersAsStrings(preraceItems(raceRows(date, 1, three))) as TreeItem[]);
+    await writeLegacyFile(
+      root,
+      { date, meet: 1, raceNo: three },
+      'prerace',
+      numbersAsStrings(preraceItems(raceRows(date, 1, three))) as TreeItem[],
+    );
 
     const report = await importer.import(root);
     expect(report).toMatchObject({ files: 4, races: 3, imported: 3, failures: [], ok: true });
 
-    const stored = new Map((await database.query<Row>(`${RUNNERS_SQL} WHERE r.race_date = $1 AND r.meet = 1`, [date])).map((row) => [row.key as string, row]));
-    expect(stored.get(`${date}/1/${one}/${Number(single.chulNo)}`)).toMatchObject({ hr_no: single.hrNo, carried_weight_kg: single.wgBudam, s_horse: null });
-    const [noHorse, noJockey, noTrainer] = irregular.map((item) => stored.get(`${date}/1/${two}/${Number(item.chulNo)}`));
+    const stored = new Map(
+      (await database.query<Row>(`${RUNNERS_SQL} WHERE r.race_date = $1 AND r.meet = 1`, [date])).map((row) => [
+        row.key as string,
+        row,
+      ]),
+    );
+    expect(stored.get(`${date}/1/${one}/${Number(single.chulNo)}`)).toMatchObject({
+      hr_no: single.hrNo,
+      carried_weight_kg: single.wgBudam,
+      s_horse: null,
+    });
+    const [noHorse, noJockey, noTrainer] = irregular.map((item) =>
+      stored.get(`${date}/1/${two}/${Number(item.chulNo)}`),
+    );
     expect(noHorse).toMatchObject({ s_horse: null, s_jockey: expect.any(Object), s_trainer: expect.any(Object) });
     expect(noJockey).toMatchObject({ s_horse: expect.any(Object), s_jockey: null, s_trainer: expect.any(Object) });
     expect(noTrainer).toMatchObject({ s_horse: expect.any(Object), s_jockey: expect.any(Object), s_trainer: null });
@@ -246,7 +326,12 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
 
     // The same race with numbers as numbers stores the same values: it is unchanged.
     const regular = join(scratch, 'regular');
-    await writeLegacyFile(regular, { date, meet: 1, raceNo: three }, 'enriched', enrichedItems(world, raceRows(date, 1, three), detailsAsOf(date)));
+    await writeLegacyFile(
+      regular,
+      { date, meet: 1, raceNo: three },
+      'enriched',
+      enrichedItems(world, raceRows(date, 1, three), detailsAsOf(date)),
+    );
     await writeLegacyFile(regular, { date, meet: 1, raceNo: three }, 'prerace', preraceItems(raceRows(date, 1, three)));
     expect(await importer.import(regular)).toMatchObject({ races: 1, imported: 0, unchanged: 1, ok: true });
   });
@@ -256,15 +341,29 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     const date = '2025-07-19';
     const races = world.raceDay('20250719', 1).races.map((race) => race.plan.rcNo);
     expect(races.length).toBeGreaterThanOrEqual(9);
-    const ref = (index: number): { date: string; meet: number; raceNo: number } => ({ date, meet: 1, raceNo: races[index] });
+    const ref = (index: number): { date: string; meet: number; raceNo: number } => ({
+      date,
+      meet: 1,
+      raceNo: races[index],
+    });
     const prerace = (index: number): TreeItem[] => preraceItems(raceRows(date, 1, races[index]));
     for (const index of [0, 1]) {
       await writeLegacyFile(root, ref(index), 'prerace', prerace(index));
-      await writeLegacyFile(root, ref(index), 'enriched', enrichedItems(world, raceRows(date, 1, races[index]), detailsAsOf(date)));
+      await writeLegacyFile(
+        root,
+        ref(index),
+        'enriched',
+        enrichedItems(world, raceRows(date, 1, races[index]), detailsAsOf(date)),
+      );
     }
     const valid = await readFile(join(root, `2025/07/20250719/seoul/race_1_20250719_${races[0]}_prerace.json`), 'utf8');
     const truncated = await writeLegacyFile(root, ref(2), 'prerace', valid.slice(0, Math.floor(valid.length / 2)));
-    const wrongEnvelope = await writeLegacyFile(root, ref(3), 'prerace', JSON.stringify({ header: { resultCode: '00' }, items: prerace(3) }));
+    const wrongEnvelope = await writeLegacyFile(
+      root,
+      ref(3),
+      'prerace',
+      JSON.stringify({ header: { resultCode: '00' }, items: prerace(3) }),
+    );
     const duplicate = prerace(4);
     duplicate[1].chulNo = duplicate[0].chulNo;
     const duplicatePath = await writeLegacyFile(root, ref(4), 'prerace', duplicate);
@@ -296,14 +395,28 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       [wrongEnvelope]: 'not an API214_1 envelope: no "response" object',
       [duplicatePath]: `chulNo ${Number(duplicate[0].chulNo)} appears more than once`,
       [empty]: 'empty file (0 bytes)',
-      [unreadable]: asRoot ? expect.stringMatching(/^cannot be read: EISDIR/) : expect.stringMatching(/^cannot be read: EACCES/),
-      [badName]: 'file name "race_1_20250719_x_prerace.json" is not race_<meet>_<YYYYMMDD>_<raceNo>_<prerace|enriched>.json',
-      [misplaced]: '"race_1_20250719_1_prerace.json" belongs in 2025/07/20250719/seoul/, not in broken/2025/07/20250719/',
+      [unreadable]: asRoot
+        ? expect.stringMatching(/^cannot be read: EISDIR/)
+        : expect.stringMatching(/^cannot be read: EACCES/),
+      [badName]:
+        'file name "race_1_20250719_x_prerace.json" is not race_<meet>_<YYYYMMDD>_<raceNo>_<prerace|enriched>.json',
+      [misplaced]:
+        '"race_1_20250719_1_prerace.json" belongs in 2025/07/20250719/seoul/, not in broken/2025/07/20250719/',
     });
     for (const [path, reason] of Object.entries(reasons)) expect(run.stderr).toContain(`FAILED ${path}: ${reason}`);
     // A runner's odd value is a warning on that runner: its race imports.
-    expect(report.warnings).toEqual([{ path: badWeightPath, chulNo: Number(badWeight[2].chulNo), field: 'wgBudam', value: 'abc', reason: 'is not a number' }]);
-    expect(run.stderr).toContain(`WARNING ${badWeightPath} chulNo ${Number(badWeight[2].chulNo)} wgBudam "abc": is not a number`);
+    expect(report.warnings).toEqual([
+      {
+        path: badWeightPath,
+        chulNo: Number(badWeight[2].chulNo),
+        field: 'wgBudam',
+        value: 'abc',
+        reason: 'is not a number',
+      },
+    ]);
+    expect(run.stderr).toContain(
+      `WARNING ${badWeightPath} chulNo ${Number(badWeight[2].chulNo)} wgBudam "abc": is not a number`,
+    );
     expect(report).toMatchObject({ files: 12, races: 8, imported: 3, unchanged: 0, failed: 5, ok: false });
     expect(run.stderr).toContain('imported 3, skipped as unchanged 0, failed 5');
     // Plain progress lines off a terminal.
@@ -322,10 +435,19 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     const date = '2025-07-26';
     const races = world.raceDay('20250726', 1).races.map((race) => race.plan.rcNo);
     const rows = (index: number): ResultRow[] => raceRows(date, 1, races[index]);
-    const ref = (index: number): { date: string; meet: number; raceNo: number } => ({ date, meet: 1, raceNo: races[index] });
+    const ref = (index: number): { date: string; meet: number; raceNo: number } => ({
+      date,
+      meet: 1,
+      raceNo: races[index],
+    });
     // Race 1: every form of wgHr the scripts wrote, and their compact details.
     const forms = ['0()', '461()', '0', '-', '']; // the rest of the runners keep "NNN(+d)"
-    const withForms = (items: TreeItem[]): TreeItem[] => items.map((item, index) => (index < forms.length ? { ...item, wgHr: index === 1 ? `${Number.parseInt(itemText(item.wgHr), 10)}()` : forms[index] } : item));
+    const withForms = (items: TreeItem[]): TreeItem[] =>
+      items.map((item, index) =>
+        index < forms.length
+          ? { ...item, wgHr: index === 1 ? `${Number.parseInt(itemText(item.wgHr), 10)}()` : forms[index] }
+          : item,
+      );
     const compact = withForms(enrichedItems(world, rows(0), detailsAsOf(date))).map(compactDetails);
     await writeLegacyFile(root, ref(0), 'prerace', withForms(preraceItems(rows(0))));
     await writeLegacyFile(root, ref(0), 'enriched', compact);
@@ -338,24 +460,46 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     const oddPath = await writeLegacyFile(root, ref(2), 'prerace', odd);
     // The scripts' own summary, at the top of the tree.
     const summaryPath = join(root, '_processing_summary.json');
-    await writeFile(summaryPath, JSON.stringify({ stats: { total: 3, success: 3, failed: 0 }, details: [{ date: '20250726', meet: 1, races: 3 }] }));
+    await writeFile(
+      summaryPath,
+      JSON.stringify({
+        stats: { total: 3, success: 3, failed: 0 },
+        details: [{ date: '20250726', meet: 1, races: 3 }],
+      }),
+    );
 
     const run = await cli(['import-legacy', root]);
     expect(run.child.exitCode, run.stderr).toBe(0);
     const report = reportOf(run);
     expect(report).toMatchObject({ files: 5, races: 3, imported: 3, failed: 0, failures: [], ok: true });
-    expect(report.skipped).toEqual([{ path: summaryPath, reason: 'a summary file of the old scripts, not a race file' }]);
-    expect(report.warnings).toEqual([{ path: oddPath, chulNo: Number(odd[1].chulNo), field: 'rating', value: 'N/A', reason: 'is not a number' }]);
+    expect(report.skipped).toEqual([
+      { path: summaryPath, reason: 'a summary file of the old scripts, not a race file' },
+    ]);
+    expect(report.warnings).toEqual([
+      { path: oddPath, chulNo: Number(odd[1].chulNo), field: 'rating', value: 'N/A', reason: 'is not a number' },
+    ]);
     expect(run.stderr).toContain(`SKIPPED ${summaryPath}`);
     expect(run.stderr).toContain('ok (1 warning(s))');
 
-    const stored = new Map((await database.query<Row>(`${RUNNERS_SQL} WHERE r.race_date = $1 AND r.meet = 1`, [date])).map((row) => [row.key as string, row]));
-    const at = (index: number, item: TreeItem): Row | undefined => stored.get(`${date}/1/${races[index]}/${Number(item.chulNo)}`);
+    const stored = new Map(
+      (await database.query<Row>(`${RUNNERS_SQL} WHERE r.race_date = $1 AND r.meet = 1`, [date])).map((row) => [
+        row.key as string,
+        row,
+      ]),
+    );
+    const at = (index: number, item: TreeItem): Row | undefined =>
+      stored.get(`${date}/1/${races[index]}/${Number(item.chulNo)}`);
     // Body weights: "0()", "0", "-" and "" unknown; "NNN()" the weight with no change; "NNN(+d)" both.
     const weights = compact.map((item) => [at(0, item)?.body_weight_kg, at(0, item)?.body_weight_change]);
     const weighed = /^(\d+)\(([+-]?\d+)\)$/;
     expect(weights).toEqual(
-      compact.map((item, index) => (index === 1 ? [Number.parseInt(itemText(item.wgHr), 10), null] : index < forms.length ? [null, null] : weighed.exec(itemText(item.wgHr))?.slice(1).map(Number))),
+      compact.map((item, index) =>
+        index === 1
+          ? [Number.parseInt(itemText(item.wgHr), 10), null]
+          : index < forms.length
+            ? [null, null]
+            : weighed.exec(itemText(item.wgHr))?.slice(1).map(Number),
+      ),
     );
     // Compact details: the figures they carry, the names and links from the runner row.
     for (const item of enrichedItems(world, rows(0), detailsAsOf(date))) {
@@ -367,7 +511,10 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       });
     }
     const [first] = compact;
-    const [horse] = await database.query<Row>('SELECT sire_no, dam_no, sire_name, dam_name, sex, meet, tr_no, ow_no FROM horses WHERE hr_no = $1', [first.hrNo]);
+    const [horse] = await database.query<Row>(
+      'SELECT sire_no, dam_no, sire_name, dam_name, sex, meet, tr_no, ow_no FROM horses WHERE hr_no = $1',
+      [first.hrNo],
+    );
     const rawHorse = (enrichedItems(world, rows(0), detailsAsOf(date))[0].hrDetail ?? {}) as Row;
     expect(horse).toEqual({
       sire_no: rawHorse.faHrNo,
@@ -397,12 +544,29 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     const root = join(scratch, 'dry');
     const next = await writeLegacyTree(root, world, { from: '2025-08-01', races: 12 });
     // One race already imported (and unchanged) among new ones.
-    await writeLegacyFile(root, { date: '2025-05-23', meet: 3, raceNo: 1 }, 'prerace', preraceItems(raceRows('2025-05-23', 3, 1)));
-    await writeLegacyFile(root, { date: '2025-05-23', meet: 3, raceNo: 1 }, 'enriched', enrichedItems(world, raceRows('2025-05-23', 3, 1), detailsAsOf('2025-05-23')));
+    await writeLegacyFile(
+      root,
+      { date: '2025-05-23', meet: 3, raceNo: 1 },
+      'prerace',
+      preraceItems(raceRows('2025-05-23', 3, 1)),
+    );
+    await writeLegacyFile(
+      root,
+      { date: '2025-05-23', meet: 3, raceNo: 1 },
+      'enriched',
+      enrichedItems(world, raceRows('2025-05-23', 3, 1), detailsAsOf('2025-05-23')),
+    );
     const before = await dump();
     const run = await cli(['import-legacy', root, '--dry-run']);
     expect(run.child.exitCode, run.stderr).toBe(0);
-    expect(reportOf(run)).toMatchObject({ dryRun: true, files: next.files + 2, races: next.races + 1, imported: next.races, unchanged: 1, ok: true });
+    expect(reportOf(run)).toMatchObject({
+      dryRun: true,
+      files: next.files + 2,
+      races: next.races + 1,
+      imported: next.races,
+      unchanged: 1,
+      ok: true,
+    });
     expect(run.stderr).toContain('(dry run: nothing written)');
     expect(await dump()).toEqual(before);
   });
@@ -429,11 +593,18 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     const gateway = await createKraSandbox({ now: () => clock });
     await gateway.listen();
     const client = await kraClient(gateway.url, 'sandbox-service-key');
-    const collectedSource = await new DataSource(dataSourceOptions(testConfig(collected, redis).database, 'legacy-import-collected')).initialize();
+    const collectedSource = await new DataSource(
+      dataSourceOptions(testConfig(collected, redis).database, 'legacy-import-collected'),
+    ).initialize();
     try {
       await runMigrationsLocked(collectedSource);
       const day = { date: '2025-06-07', meet: 1 };
-      const report = await new CollectionService(client.client, new RaceDataRepository(collectedSource), undefined, () => clock).collectDay({ ...day, details: true });
+      const report = await new CollectionService(
+        client.client,
+        new RaceDataRepository(collectedSource),
+        undefined,
+        () => clock,
+      ).collectDay({ ...day, details: true });
       expect(report.failures).toEqual([]);
       const root = join(scratch, 'collected-day');
       for (const race of gateway.world.raceDay('20250607', 1).races) {
@@ -445,7 +616,10 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       expect(await importer.import(root)).toMatchObject({ failures: [], ok: true });
 
       const compare = async (sql: string): Promise<void> => {
-        const [imported, fromGateway] = [await database.query(sql, [day.date, day.meet]), await collected.query(sql, [day.date, day.meet])];
+        const [imported, fromGateway] = [
+          await database.query(sql, [day.date, day.meet]),
+          await collected.query(sql, [day.date, day.meet]),
+        ];
         expect(imported.length).toBeGreaterThan(0);
         // Scratched runners are on the collector's entry sheet, and not in `_prerace` files.
         expect(fromGateway).toEqual(expect.arrayContaining(imported));
@@ -460,7 +634,12 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
                        FROM entries e JOIN races r ON r.id = e.race_id LEFT JOIN entry_snapshots s ON s.entry_id = e.id
                       WHERE r.race_date = $1 AND r.meet = $2`);
       // The day's people, with their details: every column but the source and the timestamps.
-      for (const [table, key] of [['horses', 'hr_no'], ['jockeys', 'jk_no'], ['trainers', 'tr_no'], ['owners', 'ow_no']]) {
+      for (const [table, key] of [
+        ['horses', 'hr_no'],
+        ['jockeys', 'jk_no'],
+        ['trainers', 'tr_no'],
+        ['owners', 'ow_no'],
+      ]) {
         await compare(`SELECT to_jsonb(t) - 'source_id' - 'details_at' - 'updated_at' AS row FROM ${table} t
                         WHERE t.${key} IN (SELECT e.${key} FROM entries e JOIN races r ON r.id = e.race_id WHERE r.race_date = $1 AND r.meet = $2)`);
       }

@@ -29,7 +29,10 @@ describe('Processes', () => {
     beforeAll(async () => {
       await database.create();
       for (let i = 0; i < 2; i += 1) ports.push(await freePort());
-      const { ADMIN_API_KEY: _none, ...env } = testEnv(database, redis, { RATE_LIMIT_READ: '4', SHUTDOWN_GRACE_MS: '10000' });
+      const { ADMIN_API_KEY: _none, ...env } = testEnv(database, redis, {
+        RATE_LIMIT_READ: '4',
+        SHUTDOWN_GRACE_MS: '10000',
+      });
       for (const port of ports) replicas.push(new NodeProcess(API_MAIN, { ...env, PORT: String(port) }));
       await Promise.all(replicas.map((replica) => replica.listening()));
       adminKey = /^\s+(kra_\S+)$/m.exec(replicas.map((replica) => replica.stdout).join('\n'))?.[1] ?? '';
@@ -68,7 +71,9 @@ describe('Processes', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i += 1) {
         const port = ports[i % 2];
-        statuses.push((await fetch(`http://127.0.0.1:${port}/api/v2/whoami`, { headers: { 'x-api-key': adminKey } })).status);
+        statuses.push(
+          (await fetch(`http://127.0.0.1:${port}/api/v2/whoami`, { headers: { 'x-api-key': adminKey } })).status,
+        );
       }
       expect(statuses).toEqual([200, 200, 429]);
     });
@@ -102,7 +107,10 @@ describe('Processes', () => {
 
   it('should apply migrations with npm run migration:run, creating the database if missing', async () => {
     const name = uniqueName('kra_test');
-    const database = Object.assign(new TestDatabase(), { name, url: `${new TestDatabase().url.replace(/\/[^/]+$/, '')}/${name}` });
+    const database = Object.assign(new TestDatabase(), {
+      name,
+      url: `${new TestDatabase().url.replace(/\/[^/]+$/, '')}/${name}`,
+    });
     try {
       const first = new NodeProcess(MIGRATE_MAIN, { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
       expect(await first.exited).toBe(0);
@@ -140,7 +148,14 @@ describe('Processes', () => {
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ info: { database: { status: 'up' }, redis: { status: 'up' }, queue: { status: 'up' }, kra: { mode: 'sandbox' } } });
+      expect(await ready.json()).toMatchObject({
+        info: {
+          database: { status: 'up' },
+          redis: { status: 'up' },
+          queue: { status: 'up' },
+          kra: { mode: 'sandbox' },
+        },
+      });
       expect(worker.stdout).toContain('KRA_SERVICE_KEY is not set: started the KRA sandbox in this process');
       const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(await metrics.text()).toContain('process_resident_memory_bytes');

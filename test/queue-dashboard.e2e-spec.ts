@@ -17,9 +17,14 @@ describe('Queue dashboard', () => {
   let api: RunningApi;
   let collector = '';
 
-  const dashboard = (path: string, headers: HeaderSet = {}): Promise<Response> => fetch(`${api.baseUrl}/admin/queues${path}`, { headers });
+  const dashboard = (path: string, headers: HeaderSet = {}): Promise<Response> =>
+    fetch(`${api.baseUrl}/admin/queues${path}`, { headers });
   const postApi = async (path: string, body: unknown, key = ADMIN_KEY): Promise<Response> =>
-    fetch(`${api.baseUrl}/api/v2${path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${api.baseUrl}/api/v2${path}`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     await database.create();
@@ -41,7 +46,12 @@ describe('Queue dashboard', () => {
       const response = await dashboard(path, { 'x-request-id': 'dash-401' });
       expect(response.status, path).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Basic realm="queues"');
-      expect(await response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', requestId: 'dash-401', message: expect.any(String) });
+      expect(await response.json()).toMatchObject({
+        statusCode: 401,
+        error: 'Unauthorized',
+        requestId: 'dash-401',
+        message: expect.any(String),
+      });
     }
     // Another spelling of the same route is guarded too: the check goes by the matched route.
     expect((await fetch(`${api.baseUrl}/admin/%71ueues/api/queues`)).status).toBe(401);
@@ -49,7 +59,13 @@ describe('Queue dashboard', () => {
 
   it('should answer 401 for a wrong key, however it is sent', async () => {
     const wrong = 'kra_not-a-key-that-exists-anywhere-00';
-    for (const headers of <HeaderSet[]>[{ 'x-api-key': wrong }, { authorization: `Bearer ${wrong}` }, { authorization: basic(wrong) }, { authorization: basic('') }, { authorization: 'Digest abc' }]) {
+    for (const headers of <HeaderSet[]>[
+      { 'x-api-key': wrong },
+      { authorization: `Bearer ${wrong}` },
+      { authorization: basic(wrong) },
+      { authorization: basic('') },
+      { authorization: 'Digest abc' },
+    ]) {
       const response = await dashboard('/', headers);
       expect(response.status, JSON.stringify(headers)).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Basic realm="queues"');
@@ -62,13 +78,22 @@ describe('Queue dashboard', () => {
         const response = await dashboard(path, headers);
         expect(response.status, path).toBe(403);
         expect(response.headers.get('www-authenticate')).toBeNull();
-        expect(await response.json()).toMatchObject({ statusCode: 403, error: 'Forbidden', message: expect.stringContaining("'admin' scope") });
+        expect(await response.json()).toMatchObject({
+          statusCode: 403,
+          error: 'Forbidden',
+          message: expect.stringContaining("'admin' scope"),
+        });
       }
     }
   });
 
   it('should serve the page to an admin key in X-API-Key, Bearer or Basic auth', async () => {
-    for (const headers of <HeaderSet[]>[{ 'x-api-key': ADMIN_KEY }, { authorization: `Bearer ${ADMIN_KEY}` }, { authorization: basic(ADMIN_KEY) }, { authorization: basic(ADMIN_KEY, '') }]) {
+    for (const headers of <HeaderSet[]>[
+      { 'x-api-key': ADMIN_KEY },
+      { authorization: `Bearer ${ADMIN_KEY}` },
+      { authorization: basic(ADMIN_KEY) },
+      { authorization: basic(ADMIN_KEY, '') },
+    ]) {
       const response = await dashboard('', headers);
       expect(response.status, JSON.stringify(headers)).toBe(200);
       expect(response.headers.get('content-type')).toContain('text/html');
@@ -106,7 +131,9 @@ describe('Queue dashboard', () => {
     expect(submitted.status).toBe(202);
     const { jobId } = (await submitted.json()) as { jobId: string };
 
-    const response = await dashboard('/api/queues?activeQueue=collection&status=latest&page=1&jobsPerPage=10', { 'x-api-key': ADMIN_KEY });
+    const response = await dashboard('/api/queues?activeQueue=collection&status=latest&page=1&jobsPerPage=10', {
+      'x-api-key': ADMIN_KEY,
+    });
     expect(response.status).toBe(200);
     const { queues } = (await response.json()) as DashboardQueues;
     expect(queues.map((queue) => queue.name)).toEqual(['collection']);
@@ -114,7 +141,10 @@ describe('Queue dashboard', () => {
     expect(queues[0].jobs.map((job) => job.id)).toEqual([jobId]);
 
     // Read-only: no cleaning or removing jobs behind the jobs API's back.
-    const clean = await fetch(`${api.baseUrl}/admin/queues/api/queues/collection/clean/waiting`, { method: 'PUT', headers: { 'x-api-key': ADMIN_KEY, 'x-request-id': 'dash-405' } });
+    const clean = await fetch(`${api.baseUrl}/admin/queues/api/queues/collection/clean/waiting`, {
+      method: 'PUT',
+      headers: { 'x-api-key': ADMIN_KEY, 'x-request-id': 'dash-405' },
+    });
     expect(clean.status).toBe(405);
     // In the API's one error shape, not the board's translation key.
     expect(await clean.json()).toEqual({
@@ -123,7 +153,10 @@ describe('Queue dashboard', () => {
       message: 'The queue dashboard is read-only: cancel and retry jobs through /api/v2/jobs',
       requestId: 'dash-405',
     });
-    const unknown = await fetch(`${api.baseUrl}/admin/queues/api/queues/nope/pause`, { method: 'PUT', headers: { 'x-api-key': ADMIN_KEY } });
+    const unknown = await fetch(`${api.baseUrl}/admin/queues/api/queues/nope/pause`, {
+      method: 'PUT',
+      headers: { 'x-api-key': ADMIN_KEY },
+    });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ statusCode: 404, error: 'Not Found', requestId: expect.any(String) });
   });
@@ -136,7 +169,11 @@ describe('Queue dashboard', () => {
       const body = (await response.json()) as { message: string; requestId: string };
       expect(body).toMatchObject({ statusCode: 500, requestId: 'dash-500' });
       expect(body.message).not.toContain('database gone');
-      expect(logLines(api.logs).some((entry) => entry.requestId === 'dash-500' && JSON.stringify(entry).includes('database gone'))).toBe(true);
+      expect(
+        logLines(api.logs).some(
+          (entry) => entry.requestId === 'dash-500' && JSON.stringify(entry).includes('database gone'),
+        ),
+      ).toBe(true);
     } finally {
       verify.mockRestore();
     }
@@ -146,15 +183,24 @@ describe('Queue dashboard', () => {
     await dashboard('/api/queues', { authorization: basic(ADMIN_KEY), 'x-request-id': 'dash-log-basic' });
     await dashboard('/api/queues', { authorization: basic(collector), 'x-request-id': 'dash-log-forbidden' });
     await dashboard('/', { authorization: `Bearer ${ADMIN_KEY}`, 'x-request-id': 'dash-log-bearer' });
-    const whoami = (await (await fetch(`${api.baseUrl}/api/v2/whoami`, { headers: { 'x-api-key': ADMIN_KEY } })).json()) as { id: string };
+    const whoami = (await (
+      await fetch(`${api.baseUrl}/api/v2/whoami`, { headers: { 'x-api-key': ADMIN_KEY } })
+    ).json()) as { id: string };
 
     const lines = logLines(api.logs);
-    const line = (requestId: string): Record<string, unknown> | undefined => lines.find((entry) => entry.msg === 'request' && entry.requestId === requestId);
-    expect(line('dash-log-basic')).toMatchObject({ method: 'GET', route: '/admin/queues/api/queues', status: 200, apiKeyId: whoami.id });
+    const line = (requestId: string): Record<string, unknown> | undefined =>
+      lines.find((entry) => entry.msg === 'request' && entry.requestId === requestId);
+    expect(line('dash-log-basic')).toMatchObject({
+      method: 'GET',
+      route: '/admin/queues/api/queues',
+      status: 200,
+      apiKeyId: whoami.id,
+    });
     expect(line('dash-log-forbidden')).toMatchObject({ status: 403, apiKeyId: expect.any(String) });
     expect(line('dash-log-bearer')).toMatchObject({ status: 200, route: '/admin/queues' });
 
     const logs = api.logs.join('\n');
-    for (const secret of [ADMIN_KEY, collector, basic(ADMIN_KEY).slice(6), basic(collector).slice(6)]) expect(logs).not.toContain(secret);
+    for (const secret of [ADMIN_KEY, collector, basic(ADMIN_KEY).slice(6), basic(collector).slice(6)])
+      expect(logs).not.toContain(secret);
   });
 });

@@ -64,8 +64,10 @@ describe('Race read API', () => {
   });
 
   describe('GET /collection/races', () => {
-    it('should list the day\'s races with their collection status', async () => {
-      const body = await getJson<{ date: string; meet: number; races: Json[] }>('/collection/races?date=2025-05-23&meet=1');
+    it("should list the day's races with their collection status", async () => {
+      const body = await getJson<{ date: string; meet: number; races: Json[] }>(
+        '/collection/races?date=2025-05-23&meet=1',
+      );
       expect(body.date).toBe('2025-05-23');
       expect(body.meet).toBe(1);
       expect(body.races.map((race) => race.raceNo)).toEqual([1, 2, 3]);
@@ -96,12 +98,18 @@ describe('Race read API', () => {
     });
 
     it('should accept meet 4 and return no races until there is data', async () => {
-      await expect(getJson('/collection/races?date=2025-05-23&meet=4')).resolves.toEqual({ date: '2025-05-23', meet: 4, races: [] });
+      await expect(getJson('/collection/races?date=2025-05-23&meet=4')).resolves.toEqual({
+        date: '2025-05-23',
+        meet: 4,
+        races: [],
+      });
     });
 
     it('should refuse a key without the read scope', async () => {
       const collectKey = await createKey(['collect']);
-      const response = await fetch(`${api.baseUrl}/api/v2/collection/races?date=2025-05-23&meet=1`, { headers: { 'x-api-key': collectKey } });
+      const response = await fetch(`${api.baseUrl}/api/v2/collection/races?date=2025-05-23&meet=1`, {
+        headers: { 'x-api-key': collectKey },
+      });
       expect(response.status).toBe(403);
       const anonymous = await fetch(`${api.baseUrl}/api/v2/races`);
       expect(anonymous.status).toBe(401);
@@ -130,7 +138,14 @@ describe('Race read API', () => {
     it('should list races newest first: race day descending, then meet, then race number', async () => {
       const body = await getJson<{ items: Json[]; page: number; limit: number; total: number }>('/races');
       expect(body).toMatchObject({ page: 1, limit: 50, total: 6 });
-      expect(body.items.map(key)).toEqual(['2025-05-24/1/1', '2025-05-23/1/1', '2025-05-23/1/2', '2025-05-23/1/3', '2025-05-23/3/1', '2025-05-23/3/2']);
+      expect(body.items.map(key)).toEqual([
+        '2025-05-24/1/1',
+        '2025-05-23/1/1',
+        '2025-05-23/1/2',
+        '2025-05-23/1/3',
+        '2025-05-23/3/1',
+        '2025-05-23/3/2',
+      ]);
       expect(body.items[1]).toEqual({
         date: '2025-05-23',
         meet: 1,
@@ -150,7 +165,9 @@ describe('Race read API', () => {
     });
 
     it('should paginate with the total over all pages', async () => {
-      const second = await getJson<{ items: Json[]; page: number; limit: number; total: number }>('/races?page=2&limit=2');
+      const second = await getJson<{ items: Json[]; page: number; limit: number; total: number }>(
+        '/races?page=2&limit=2',
+      );
       expect(second).toMatchObject({ page: 2, limit: 2, total: 6 });
       expect(second.items.map(key)).toEqual(['2025-05-23/1/2', '2025-05-23/1/3']);
       const beyond = await getJson<{ items: Json[]; total: number }>('/races?page=9&limit=2');
@@ -173,7 +190,16 @@ describe('Race read API', () => {
   describe('GET /races/{date}/{meet}/{raceNo}', () => {
     it('should give the full view with entries, results, dividends and observed conditions', async () => {
       const race = await getJson<Json & { entries: Json[]; dividends: Json[] }>('/races/2025-05-23/1/1');
-      expect(race).toMatchObject({ view: 'full', date: '2025-05-23', meet: 1, raceNo: 1, status: 'finished', weather: '맑음', going: '건조', moisturePercent: 6.5 });
+      expect(race).toMatchObject({
+        view: 'full',
+        date: '2025-05-23',
+        meet: 1,
+        raceNo: 1,
+        status: 'finished',
+        weather: '맑음',
+        going: '건조',
+        moisturePercent: 6.5,
+      });
       expect(race.entries.map((entry) => entry.gateNo)).toEqual([1, 2, 3, 4]);
       expect(race.entries[0]).toEqual({
         gateNo: 1,
@@ -227,7 +253,14 @@ describe('Race read API', () => {
       expect(race.entries[3]).toMatchObject({ gateNo: 4, scratched: true, scratchReason: '마체이상' });
       // The walk itself must catch what the full view holds.
       expect(forbiddenKeys(await getJson('/races/2025-05-23/1/1'))).toEqual(
-        expect.arrayContaining(['$.weather', '$.going', '$.moisturePercent', '$.dividends', '$.entries[0].result', '$.entries[0].result.finishPosition']),
+        expect.arrayContaining([
+          '$.weather',
+          '$.going',
+          '$.moisturePercent',
+          '$.dividends',
+          '$.entries[0].result',
+          '$.entries[0].result.finishPosition',
+        ]),
       );
     });
 
@@ -236,7 +269,9 @@ describe('Race read API', () => {
       await database.query(`UPDATE jockeys SET career = '{"starts": 99994, "wins": 99995}'`);
       await database.query(`UPDATE trainers SET career = '{"starts": 99996, "wins": 99997}'`);
       try {
-        const race = await getJson<Json & { entries: (Json & { horse: Json; jockey: Json; trainer: Json })[] }>('/races/2025-05-23/1/1?view=prerace');
+        const race = await getJson<Json & { entries: (Json & { horse: Json; jockey: Json; trainer: Json })[] }>(
+          '/races/2025-05-23/1/1?view=prerace',
+        );
         for (const entry of race.entries) {
           const gate = entry.gateNo as number;
           expect(entry.horse.snapshot).toEqual(snapshotFor(gate).horse);
@@ -264,7 +299,11 @@ describe('Race read API', () => {
         snapshotWithheld: 'taken after the start: its figures may already count this race',
       });
       expect(prerace.entries[0]).toMatchObject({ snapshotWithheld: null });
-      expect([prerace.entries[1].horse.snapshot, prerace.entries[1].jockey.snapshot, prerace.entries[1].trainer.snapshot]).toEqual([null, null, null]);
+      expect([
+        prerace.entries[1].horse.snapshot,
+        prerace.entries[1].jockey.snapshot,
+        prerace.entries[1].trainer.snapshot,
+      ]).toEqual([null, null, null]);
       expect(prerace.entries[0].horse.snapshot).toEqual(snapshotFor(1).horse);
       const full = await getJson<{ entries: Entry[] }>('/races/2025-05-24/1/1');
       expect(full.entries[1].horse.snapshot).toEqual(snapshotFor(2).horse);
@@ -297,15 +336,30 @@ describe('Race read API', () => {
         career: CURRENT_CAREER,
       });
       expect(horse.detailsAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-      expect(horse.recentStarts.map((start) => `${String(start.date)}/${String(start.raceNo)}`)).toEqual(['2025-05-24/1', '2025-05-23/2', '2025-05-23/1']);
-      expect(horse.recentStarts[0]).toMatchObject({ meet: 1, raceStatus: 'finished', gateNo: 1, horse: { no: HORSES[0], name: '경주마1' } });
+      expect(horse.recentStarts.map((start) => `${String(start.date)}/${String(start.raceNo)}`)).toEqual([
+        '2025-05-24/1',
+        '2025-05-23/2',
+        '2025-05-23/1',
+      ]);
+      expect(horse.recentStarts[0]).toMatchObject({
+        meet: 1,
+        raceStatus: 'finished',
+        gateNo: 1,
+        horse: { no: HORSES[0], name: '경주마1' },
+      });
       expect(horse.recentStarts[0].result).toMatchObject({ finishPosition: 1, winOdds: 2.5 });
       expect(horse.recentStarts[1].result).toBeNull();
     });
 
     it('should give a jockey and a trainer with their recent starts', async () => {
       const jockey = await getJson<Json & { recentStarts: Json[] }>(`/jockeys/${JOCKEYS[0]}`);
-      expect(jockey).toMatchObject({ jkNo: JOCKEYS[0], name: '기수1', weightKg: 52.5, debutDate: '2012-04-01', career: CURRENT_CAREER });
+      expect(jockey).toMatchObject({
+        jkNo: JOCKEYS[0],
+        name: '기수1',
+        weightKg: 52.5,
+        debutDate: '2012-04-01',
+        career: CURRENT_CAREER,
+      });
       expect(jockey.recentStarts.length).toBeGreaterThan(0);
       expect(jockey.recentStarts.every((start) => (start.jockey as Json).no === JOCKEYS[0])).toBe(true);
       const trainer = await getJson<Json & { recentStarts: Json[] }>(`/trainers/${TRAINERS[1]}`);
@@ -371,14 +425,22 @@ describe('Race read API', () => {
 
     it.each(BAD)('should answer %s with 400 naming %s', async (path, field) => {
       const response = await get(path);
-      const body = (await response.json()) as { statusCode: number; message: string; details: { field: string; reason: string }[] };
+      const body = (await response.json()) as {
+        statusCode: number;
+        message: string;
+        details: { field: string; reason: string }[];
+      };
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: 'Validation failed' });
       expect(body.details.map((problem) => problem.field)).toContain(field);
     });
 
     it('should accept the boundaries: a 366-day range, meet 4, race 20, leap days', async () => {
-      for (const path of ['/races?from=2024-01-01&to=2024-12-31', '/races?meet=4&limit=200&page=1', '/collection/status?date=2024-02-29&meet=4']) {
+      for (const path of [
+        '/races?from=2024-01-01&to=2024-12-31',
+        '/races?meet=4&limit=200&page=1',
+        '/collection/status?date=2024-02-29&meet=4',
+      ]) {
         expect((await get(path)).status, path).toBe(200);
       }
       expect((await get('/races/2024-02-29/4/20')).status).toBe(404);
@@ -387,7 +449,12 @@ describe('Race read API', () => {
 
   describe('ETag', () => {
     it('should tag every 200 and answer a matching If-None-Match with 304 and no body', async () => {
-      for (const path of ['/races/2025-05-23/1/1?view=prerace', '/collection/races?date=2025-05-23&meet=1', '/races?limit=2', `/horses/${HORSES[1]}`]) {
+      for (const path of [
+        '/races/2025-05-23/1/1?view=prerace',
+        '/collection/races?date=2025-05-23&meet=1',
+        '/races?limit=2',
+        `/horses/${HORSES[1]}`,
+      ]) {
         const first = await get(path);
         expect(first.status).toBe(200);
         const etag = first.headers.get('etag');
@@ -428,7 +495,9 @@ describe('Race read API', () => {
       };
       expect(await nameOf()).toBe('1경주 일반');
       const before = await hits();
-      await database.query(`UPDATE races SET name = '이름 변경' WHERE race_date = '2025-05-24' AND meet = 1 AND race_no = 1`);
+      await database.query(
+        `UPDATE races SET name = '이름 변경' WHERE race_date = '2025-05-24' AND meet = 1 AND race_no = 1`,
+      );
       expect(await nameOf()).toBe('1경주 일반'); // cached
       expect(await hits()).toBe(before + 1);
       await api.app.get(CacheService).invalidateTag(CacheService.dayTag('2025-05-24', 1));

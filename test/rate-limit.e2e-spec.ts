@@ -59,7 +59,11 @@ describe('Rate limits', () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(30);
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
-    expect(await limited.json()).toMatchObject({ statusCode: 429, error: 'Too Many Requests', requestId: expect.any(String) });
+    expect(await limited.json()).toMatchObject({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      requestId: expect.any(String),
+    });
   });
 
   it('should count each key on its own', async () => {
@@ -122,7 +126,10 @@ describe('Rate limits while Redis is down', () => {
   it('should report not ready, naming redis and the job queue on it, while staying live', async () => {
     const ready = await fetch(`${api.baseUrl}/health/ready`);
     expect(ready.status).toBe(503);
-    const body = (await ready.json()) as { message: string; details: { error: Record<string, unknown>; info: Record<string, unknown> } };
+    const body = (await ready.json()) as {
+      message: string;
+      details: { error: Record<string, unknown>; info: Record<string, unknown> };
+    };
     expect(body.message).toBe('Not ready: redis, queue unavailable');
     expect(Object.keys(body.details.error)).toEqual(['redis', 'queue']);
     expect(body.details.info).toMatchObject({ database: { status: 'up' } });

@@ -10,7 +10,10 @@ const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 
 /** Every file of the repository as committed or about to be (tracked and untracked, not ignored). */
 function repositoryFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' });
+  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return out.split('\0').filter((path) => path !== '' && existsSync(join(ROOT, path)));
 }
 
@@ -47,16 +50,23 @@ describe('the repository', () => {
   });
 
   it('should catch the forms of outside path it looks for', () => {
-    expect(outsideReferences('libs/x/src/a.ts', "resolve(__dirname, '../../../../shared/kra/fixtures')")).not.toEqual([]);
+    expect(outsideReferences('libs/x/src/a.ts', "resolve(__dirname, '../../../../shared/kra/fixtures')")).not.toEqual(
+      [],
+    );
     expect(outsideReferences('libs/x/src/a.ts', "join(__dirname, '..', '..', '..', '..', 'data')")).not.toEqual([]);
     expect(outsideReferences('test/a.ts', "resolve(process.cwd(), '../shared/kra/fixtures')")).not.toEqual([]);
-    expect(outsideReferences('libs/x/src/a.ts', "join(__dirname, '../fixtures'); join(__dirname, '..', '..')")).toEqual([]);
+    expect(outsideReferences('libs/x/src/a.ts', "join(__dirname, '../fixtures'); join(__dirname, '..', '..')")).toEqual(
+      [],
+    );
   });
 
   it('should hold every captured KRA response it uses, where the sandbox and the image look for them', () => {
     expect(relative(ROOT, defaultFixturesDir())).toBe('libs/kra-sandbox/fixtures');
-    for (const name of Object.values(FIXTURE_FILES)) expect(existsSync(join(defaultFixturesDir(), name)), name).toBe(true);
-    expect(read('Dockerfile')).toMatch(/^COPY --from=build \/app\/libs\/kra-sandbox\/fixtures \.\/libs\/kra-sandbox\/fixtures$/m);
+    for (const name of Object.values(FIXTURE_FILES))
+      expect(existsSync(join(defaultFixturesDir(), name)), name).toBe(true);
+    expect(read('Dockerfile')).toMatch(
+      /^COPY --from=build \/app\/libs\/kra-sandbox\/fixtures \.\/libs\/kra-sandbox\/fixtures$/m,
+    );
   });
 });
 
@@ -75,18 +85,23 @@ interface ComposeService {
 describe('docker-compose.yml', () => {
   const compose = load(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
 
-  it.each(['api', 'worker'])('should pass every setting of .env.example to the %s, from the caller’s environment', (service) => {
-    // YAML merge keys (`<<: *app-environment`), resolved as Compose does: the service's own win.
-    const { '<<': merged, ...own } = (compose.services[service].environment ?? {}) as Record<string, unknown>;
-    const environment = { ...(merged as Record<string, unknown>), ...own };
-    const names = exampleSettings();
-    expect(names.length).toBeGreaterThan(50);
-    expect(Object.keys(environment).sort()).toEqual(names);
-    // Each value comes from the variable of the same name (the worker's migration switch excepted:
-    // only the API migrates).
-    const fixed = Object.entries(environment).filter(([name, value]) => !String(value).startsWith(`\${${name}:-`) && !String(value).startsWith(`\${${name}}`));
-    expect(fixed.map(([name]) => name)).toEqual(service === 'worker' ? ['DATABASE_RUN_MIGRATIONS'] : []);
-  });
+  it.each(['api', 'worker'])(
+    'should pass every setting of .env.example to the %s, from the caller’s environment',
+    (service) => {
+      // YAML merge keys (`<<: *app-environment`), resolved as Compose does: the service's own win.
+      const { '<<': merged, ...own } = (compose.services[service].environment ?? {}) as Record<string, unknown>;
+      const environment = { ...(merged as Record<string, unknown>), ...own };
+      const names = exampleSettings();
+      expect(names.length).toBeGreaterThan(50);
+      expect(Object.keys(environment).sort()).toEqual(names);
+      // Each value comes from the variable of the same name (the worker's migration switch excepted:
+      // only the API migrates).
+      const fixed = Object.entries(environment).filter(
+        ([name, value]) => !String(value).startsWith(`\${${name}:-`) && !String(value).startsWith(`\${${name}}`),
+      );
+      expect(fixed.map(([name]) => name)).toEqual(service === 'worker' ? ['DATABASE_RUN_MIGRATIONS'] : []);
+    },
+  );
 
   it('should publish the ports the settings name', () => {
     expect(compose.services.api.ports).toEqual(['${PORT:-3000}:${PORT:-3000}']);

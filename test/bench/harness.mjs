@@ -72,17 +72,29 @@ export async function adminQuery(sql) {
 /** A node process; its stdout is shown only with BENCH_VERBOSE=1. */
 export function start(args, env) {
   const stdout = process.env.BENCH_VERBOSE ? 'inherit' : 'ignore';
-  return spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', stdout, 'inherit'] });
+  return spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', stdout, 'inherit'],
+  });
 }
 
 /** The built API, started as `npm run start:api` starts it. */
 export function startApi(env) {
-  return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/api/src/main.js')], { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+  return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/api/src/main.js')], {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
 }
 
 /** The built worker, started as `npm run start:worker` starts it. */
 export function startWorker(env) {
-  return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/worker/src/main.js')], { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+  return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/worker/src/main.js')], {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
 }
 
 /** Sends SIGTERM to the processes still running and waits until they exit; SIGKILL after `graceMs`. */
@@ -132,7 +144,9 @@ export function machineCpuSeconds() {
 
 function load(url, headers, seconds) {
   return new Promise((done, fail) => {
-    autocannon({ url, headers, connections: settings.connections, duration: seconds }, (error, result) => (error ? fail(error) : done(result)));
+    autocannon({ url, headers, connections: settings.connections, duration: seconds }, (error, result) =>
+      error ? fail(error) : done(result),
+    );
   });
 }
 
@@ -145,7 +159,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
  */
 export async function compare(targets, beforeRound = async () => undefined) {
   const { connections, rounds, duration } = settings;
-  console.log(`autocannon: ${connections} connections, ${rounds} alternating rounds of ${duration} s per server, after a 3 s warm-up each`);
+  console.log(
+    `autocannon: ${connections} connections, ${rounds} alternating rounds of ${duration} s per server, after a 3 s warm-up each`,
+  );
   const samples = new Map(targets.map((target) => [target.name, []]));
   for (const target of targets) {
     await beforeRound(target);
@@ -170,7 +186,9 @@ export async function compare(targets, beforeRound = async () => undefined) {
     const cpu = median(rounds.map((r) => r.cpuMicros));
     summary[target.name] = { rps, p99 };
     const each = rounds.map((r) => r.rps.toFixed(0)).join(', ');
-    console.log(`${target.name.padEnd(20)} ${rps.toFixed(0).padStart(7)} req/s  p99 ${p99} ms  server CPU ${cpu.toFixed(0)} µs/request  (rounds: ${each})`);
+    console.log(
+      `${target.name.padEnd(20)} ${rps.toFixed(0).padStart(7)} req/s  p99 ${p99} ms  server CPU ${cpu.toFixed(0)} µs/request  (rounds: ${each})`,
+    );
   }
   return summary;
 }
@@ -179,7 +197,9 @@ export async function compare(targets, beforeRound = async () => undefined) {
 export function verdict(summary, subject, reference) {
   const ratio = summary[subject].rps / summary[reference].rps;
   console.log(`ratio (${subject} / ${reference}): ${(ratio * 100).toFixed(1)}%   target: ≥ 50% with p99 ≤ 25 ms`);
-  console.log(`${ratio >= 0.5 ? 'ratio target met' : 'ratio target NOT met'}; ${summary[subject].p99 <= 25 ? 'p99 target met' : 'p99 target NOT met'}`);
+  console.log(
+    `${ratio >= 0.5 ? 'ratio target met' : 'ratio target NOT met'}; ${summary[subject].p99 <= 25 ? 'p99 target met' : 'p99 target NOT met'}`,
+  );
 }
 
 /** Stops the servers, drops the scratch database and deletes the run's Redis keys. */

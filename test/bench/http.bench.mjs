@@ -6,7 +6,18 @@
 // Settings: BENCH_DURATION (s per round, default 5), BENCH_ROUNDS (default 3),
 // BENCH_CONNECTIONS (default 50), BENCH_VERBOSE=1 to see the API's output.
 import { randomBytes } from 'node:crypto';
-import { adminQuery, cleanUp, compare, freePort, postgres, redisUrl, start, startApi, verdict, waitFor } from './harness.mjs';
+import {
+  adminQuery,
+  cleanUp,
+  compare,
+  freePort,
+  postgres,
+  redisUrl,
+  start,
+  startApi,
+  verdict,
+  waitFor,
+} from './harness.mjs';
 
 const adminKey = `kra_bench-${randomBytes(16).toString('hex')}`;
 const database = `kra_bench_${Date.now().toString(36)}`;
@@ -48,11 +59,18 @@ try {
   const targets = [
     { name: 'bare Fastify', url: `http://127.0.0.1:${barePort}/api/v2/whoami`, headers: {}, child: bare },
     { name: 'bare Nest (ref.)', url: `http://127.0.0.1:${nestPort}/api/v2/whoami`, headers: {}, child: nest },
-    { name: 'authenticated API', url: `http://127.0.0.1:${apiPort}/api/v2/whoami`, headers: { 'x-api-key': adminKey }, child: api },
+    {
+      name: 'authenticated API',
+      url: `http://127.0.0.1:${apiPort}/api/v2/whoami`,
+      headers: { 'x-api-key': adminKey },
+      child: api,
+    },
   ];
   for (const target of targets) await waitFor(target.url, target.headers, target.child);
   const summary = await compare(targets);
-  console.log(`bare Nest / bare Fastify: ${((summary['bare Nest (ref.)'].rps / summary['bare Fastify'].rps) * 100).toFixed(1)}% (the framework alone, for reference)`);
+  console.log(
+    `bare Nest / bare Fastify: ${((summary['bare Nest (ref.)'].rps / summary['bare Fastify'].rps) * 100).toFixed(1)}% (the framework alone, for reference)`,
+  );
   verdict(summary, 'authenticated API', 'bare Fastify');
 } finally {
   await cleanUp(children, database, prefix);

@@ -59,11 +59,21 @@ function rss(pid) {
 function importTree(dir) {
   return new Promise((done, fail) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [resolve(root, 'dist/apps/api/src/cli.js'), 'import-legacy', dir, '--concurrency', concurrency], {
-      cwd: root,
-      env: { PATH: process.env.PATH, DATABASE_URL: `${postgres}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [resolve(root, 'dist/apps/api/src/cli.js'), 'import-legacy', dir, '--concurrency', concurrency],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: `${postgres}/${database}`,
+          REDIS_URL: redisUrl,
+          REDIS_KEY_PREFIX: prefix,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     let peak = 0;
@@ -103,7 +113,9 @@ try {
     `tree: ${tree.races} races (each _prerace + _enriched), ${tree.files} files, ${tree.runners} runners, race days ${tree.days[0].date} to ${tree.last}; generated in ${(generateMs / 1000).toFixed(1)} s`,
   );
 
-  const dataSource = await new DataSource(dataSourceOptions({ url: `${postgres}/${database}`, poolSize: 4 }, 'bench-import')).initialize();
+  const dataSource = await new DataSource(
+    dataSourceOptions({ url: `${postgres}/${database}`, poolSize: 4 }, 'bench-import'),
+  ).initialize();
   await runMigrationsLocked(dataSource);
   await dataSource.destroy();
 
@@ -111,21 +123,36 @@ try {
   const { report } = first;
   const seconds = report.durationMs / 1000;
   const racesPerSecond = report.imported / seconds;
-  console.log(`import into a fresh database (concurrency ${concurrency}): ${report.imported} races imported, ${report.unchanged} unchanged, ${report.failed} failed`);
-  console.log(`  ${seconds.toFixed(2)} s importing (${(first.wallMs / 1000).toFixed(2)} s wall, with the CLI's start and exit)`);
-  console.log(`  ${racesPerSecond.toFixed(0)} races/s, ${(report.files / seconds).toFixed(0)} files/s, ${(report.races > 0 ? (tree.runners / seconds) : 0).toFixed(0)} runners/s`);
-  console.log(`  peak RSS ${mb(first.peak)}; RSS at 25/50/75/100 % of the files: ${[25, 50, 75, 100].map((p) => mb(first.atPercent[p] ?? 0)).join(' / ')}`);
+  console.log(
+    `import into a fresh database (concurrency ${concurrency}): ${report.imported} races imported, ${report.unchanged} unchanged, ${report.failed} failed`,
+  );
+  console.log(
+    `  ${seconds.toFixed(2)} s importing (${(first.wallMs / 1000).toFixed(2)} s wall, with the CLI's start and exit)`,
+  );
+  console.log(
+    `  ${racesPerSecond.toFixed(0)} races/s, ${(report.files / seconds).toFixed(0)} files/s, ${(report.races > 0 ? tree.runners / seconds : 0).toFixed(0)} runners/s`,
+  );
+  console.log(
+    `  peak RSS ${mb(first.peak)}; RSS at 25/50/75/100 % of the files: ${[25, 50, 75, 100].map((p) => mb(first.atPercent[p] ?? 0)).join(' / ')}`,
+  );
 
   const again = await importTree(join(scratch, 'races'));
   const skipSeconds = again.report.durationMs / 1000;
-  console.log(`import again (every race unchanged): ${again.report.unchanged} unchanged, ${again.report.imported} imported`);
-  console.log(`  ${skipSeconds.toFixed(2)} s, ${(again.report.races / skipSeconds).toFixed(0)} races/s, peak RSS ${mb(again.peak)}`);
+  console.log(
+    `import again (every race unchanged): ${again.report.unchanged} unchanged, ${again.report.imported} imported`,
+  );
+  console.log(
+    `  ${skipSeconds.toFixed(2)} s, ${(again.report.races / skipSeconds).toFixed(0)} races/s, peak RSS ${mb(again.peak)}`,
+  );
 
   const samples = [25, 50, 75, 100].map((p) => first.atPercent[p]).filter(Boolean);
   const flat = samples.length === 4 && Math.max(...samples) - Math.min(...samples) < 64 * 1024 * 1024;
   console.log(racesPerSecond >= 200 ? 'target met: ≥ 200 races/s' : 'target NOT met: < 200 races/s');
-  console.log(flat ? 'target met: RSS flat (spread < 64 MB from 25 % to 100 %)' : 'target NOT met: RSS grows over the run');
-  if (report.failures.length > 0 || again.report.failures.length > 0) console.log(`failures: ${JSON.stringify([...report.failures, ...again.report.failures].slice(0, 5))}`);
+  console.log(
+    flat ? 'target met: RSS flat (spread < 64 MB from 25 % to 100 %)' : 'target NOT met: RSS grows over the run',
+  );
+  if (report.failures.length > 0 || again.report.failures.length > 0)
+    console.log(`failures: ${JSON.stringify([...report.failures, ...again.report.failures].slice(0, 5))}`);
 } finally {
   await sandbox.close();
   await rm(scratch, { recursive: true, force: true });

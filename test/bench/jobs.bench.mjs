@@ -16,7 +16,20 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { adminQuery, cleanUp, cpuSeconds, freePort, machineCpuSeconds, postgres, redisUrl, root, startApi, startWorker, stopAll, waitFor } from './harness.mjs';
+import {
+  adminQuery,
+  cleanUp,
+  cpuSeconds,
+  freePort,
+  machineCpuSeconds,
+  postgres,
+  redisUrl,
+  root,
+  startApi,
+  startWorker,
+  stopAll,
+  waitFor,
+} from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { createKraSandbox, scheduledMeets } = require(resolve(root, 'dist/libs/kra-sandbox/src/index.js'));
@@ -35,7 +48,8 @@ const FINAL = new Set(['succeeded', 'partially_succeeded', 'failed', 'cancelled'
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const compact = (date) => date.replaceAll('-', '');
 const dashed = (rcDate) => `${rcDate.slice(0, 4)}-${rcDate.slice(4, 6)}-${rcDate.slice(6, 8)}`;
-const addDay = (rcDate) => compact(new Date(Date.parse(`${dashed(rcDate)}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10));
+const addDay = (rcDate) =>
+  compact(new Date(Date.parse(`${dashed(rcDate)}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10));
 
 /**
  * `count` distinct races the sandbox serves, from race days on and after `from`, interleaved across
@@ -54,7 +68,9 @@ function pickRaces(world, from, count) {
   }
   const races = [];
   for (let i = 0; races.length < count; i += 1) {
-    for (const day of days) if (i < day.raceNos.length && races.length < count) races.push({ date: day.date, meet: day.meet, raceNo: day.raceNos[i] });
+    for (const day of days)
+      if (i < day.raceNos.length && races.length < count)
+        races.push({ date: day.date, meet: day.meet, raceNo: day.raceNos[i] });
   }
   return { races, days: days.length };
 }
@@ -131,14 +147,22 @@ async function runRound(workers, races) {
   for (const { worker, port } of workerProcesses) await waitFor(`http://127.0.0.1:${port}/health/ready`, {}, worker);
 
   sandbox.reset();
-  const cpuBefore = { machine: machineCpuSeconds(), self: process.cpuUsage(), children: current.children.map((child) => cpuSeconds(child.pid)) };
+  const cpuBefore = {
+    machine: machineCpuSeconds(),
+    self: process.cpuUsage(),
+    children: current.children.map((child) => cpuSeconds(child.pid)),
+  };
   const started = Date.now();
   const ids = new Set();
   const queue = [...races];
   await Promise.all(
     Array.from({ length: SUBMITS_IN_FLIGHT }, async () => {
       for (let race = queue.shift(); race; race = queue.shift()) {
-        const { jobId } = await api(base, adminKey, 'POST', '/api/v2/collection/races', { date: race.date, meet: race.meet, raceNos: [race.raceNo] });
+        const { jobId } = await api(base, adminKey, 'POST', '/api/v2/collection/races', {
+          date: race.date,
+          meet: race.meet,
+          raceNos: [race.raceNo],
+        });
         ids.add(jobId);
       }
     }),
@@ -150,7 +174,8 @@ async function runRound(workers, races) {
   for (;;) {
     jobs = (await listJobs(base, adminKey)).filter((job) => ids.has(job.id));
     if (jobs.length === ids.size && jobs.every((job) => FINAL.has(job.status))) break;
-    for (const { worker } of workerProcesses) if (worker.exitCode !== null) throw new Error(`a worker exited with ${worker.exitCode}`);
+    for (const { worker } of workerProcesses)
+      if (worker.exitCode !== null) throw new Error(`a worker exited with ${worker.exitCode}`);
     if (Date.now() - started > timeoutMs) {
       const open = jobs.filter((job) => !FINAL.has(job.status)).length;
       throw new Error(`${open} of ${ids.size} jobs not final after ${timeoutMs / 1000} s`);
@@ -169,27 +194,54 @@ async function runRound(workers, races) {
     workers: childCpu.slice(1),
     self: (self.user + self.system) / 1e6,
   };
-  const runSeconds = jobs.filter((job) => job.startedAt).map((job) => (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000);
+  const runSeconds = jobs
+    .filter((job) => job.startedAt)
+    .map((job) => (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000);
 
   // Each job's own report: races collected and upstream calls, to check the sandbox's count.
   const details = [];
   for (const job of jobs) details.push(await api(base, adminKey, 'GET', `/api/v2/jobs/${job.id}`));
-  const reported = details.reduce((sum, job) => sum + Object.values(job.result?.calls ?? {}).reduce((n, count) => n + count, 0), 0);
-  const emptyReports = details.filter((job) => (job.result?.races ?? []).filter((race) => race.entries > 0).length !== 1).length;
+  const reported = details.reduce(
+    (sum, job) => sum + Object.values(job.result?.calls ?? {}).reduce((n, count) => n + count, 0),
+    0,
+  );
+  const emptyReports = details.filter(
+    (job) => (job.result?.races ?? []).filter((race) => race.entries > 0).length !== 1,
+  ).length;
   const [unique] = await roundQuery(
     database,
     'SELECT count(DISTINCT hr_no)::int AS horses, count(DISTINCT jk_no)::int AS jockeys, count(DISTINCT tr_no)::int AS trainers, count(*)::int AS runners FROM entries',
   );
   const statuses = {};
   for (const job of jobs) statuses[job.status] = (statuses[job.status] ?? 0) + 1;
-  const failures = details.filter((job) => job.status !== 'succeeded').map((job) => `${job.params.date} meet ${job.params.meet} race ${job.params.raceNos}: ${job.status} ${job.errorCode ?? ''} ${job.errorMessage ?? ''}`);
+  const failures = details
+    .filter((job) => job.status !== 'succeeded')
+    .map(
+      (job) =>
+        `${job.params.date} meet ${job.params.meet} race ${job.params.raceNos}: ${job.status} ${job.errorCode ?? ''} ${job.errorMessage ?? ''}`,
+    );
   const outcomes = {};
   for (const call of stats.recent) outcomes[call.outcome] = (outcomes[call.outcome] ?? 0) + 1;
 
   await stopAll(current.children);
   await cleanUp(current.children, database, prefix);
   current = null;
-  return { workers, jobs: jobs.length, statuses, wallSeconds, submitSeconds, cpu, runSeconds, calls: stats.total, byService: stats.byService, reported, unique, emptyReports, failures, outcomes };
+  return {
+    workers,
+    jobs: jobs.length,
+    statuses,
+    wallSeconds,
+    submitSeconds,
+    cpu,
+    runSeconds,
+    calls: stats.total,
+    byService: stats.byService,
+    reported,
+    unique,
+    emptyReports,
+    failures,
+    outcomes,
+  };
 }
 
 async function cleanUpCurrent() {
@@ -216,7 +268,10 @@ try {
   await sandbox.listen();
   const { races, days } = pickRaces(sandbox.world, firstDay, jobCount);
   console.log(
-    `${races.length} single-race collect jobs (cards, entries, details) over ${days} race days from ${firstDay} to ${races.map((race) => race.date).sort().at(-1)}, interleaved across days`,
+    `${races.length} single-race collect jobs (cards, entries, details) over ${days} race days from ${firstDay} to ${races
+      .map((race) => race.date)
+      .sort()
+      .at(-1)}, interleaved across days`,
   );
   console.log(
     `sandbox latency ${latencyMs} ms on every service; JOBS_CONCURRENCY ${concurrency} per worker; KRA_CONCURRENCY ${kraConcurrency ?? '4 (default)'}, KRA_REQUESTS_PER_SECOND 1000; API with JOBS_RUN_IN_API=false`,
@@ -224,7 +279,9 @@ try {
   for (const workers of workerCounts) {
     const result = await runRound(workers, races);
     results.push(result);
-    console.log(`round with ${workers} worker(s) done: ${result.wallSeconds.toFixed(1)} s (all ${result.jobs} submitted in ${result.submitSeconds.toFixed(1)} s)`);
+    console.log(
+      `round with ${workers} worker(s) done: ${result.wallSeconds.toFixed(1)} s (all ${result.jobs} submitted in ${result.submitSeconds.toFixed(1)} s)`,
+    );
   }
 } finally {
   await cleanUpCurrent();
@@ -250,16 +307,30 @@ const rows = [
 const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
 console.log('');
 for (const [i, row] of rows.entries()) {
-  console.log(row.map((cell, column) => (column === 4 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  '));
+  console.log(
+    row.map((cell, column) => (column === 4 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  '),
+  );
   if (i === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '));
 }
 console.log('');
 for (const r of results) {
   const { horses, jockeys, trainers, runners } = r.unique;
   const minimum = 2 * r.jobs + horses + jockeys + trainers;
-  console.log(`${r.workers} worker(s): upstream calls by service: ${Object.entries(r.byService).map(([service, n]) => `${service} ${n}`).join(', ')}`);
-  console.log(`  minimum ${minimum} = ${2 * r.jobs} day-level (race plan + entry sheet per job) + ${horses} horses + ${jockeys} jockeys + ${trainers} trainers (unique, of ${runners} runners); calls ÷ minimum ${(r.calls / minimum).toFixed(2)}×`);
-  console.log(`  calls in the jobs' reports: ${r.reported}; jobs without exactly one race with entries: ${r.emptyReports}; sandbox outcomes (last ${Math.min(r.calls, 500)} calls): ${Object.entries(r.outcomes).map(([outcome, n]) => `${outcome} ${n}`).join(', ')}`);
+  console.log(
+    `${r.workers} worker(s): upstream calls by service: ${Object.entries(r.byService)
+      .map(([service, n]) => `${service} ${n}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  minimum ${minimum} = ${2 * r.jobs} day-level (race plan + entry sheet per job) + ${horses} horses + ${jockeys} jockeys + ${trainers} trainers (unique, of ${runners} runners); calls ÷ minimum ${(r.calls / minimum).toFixed(2)}×`,
+  );
+  console.log(
+    `  calls in the jobs' reports: ${r.reported}; jobs without exactly one race with entries: ${r.emptyReports}; sandbox outcomes (last ${Math.min(r.calls, 500)} calls): ${Object.entries(
+      r.outcomes,
+    )
+      .map(([outcome, n]) => `${outcome} ${n}`)
+      .join(', ')}`,
+  );
   for (const failure of r.failures.slice(0, 5)) console.log(`  not succeeded: ${failure}`);
   const runs = [...r.runSeconds].sort((a, b) => a - b);
   const busy = runs.reduce((sum, seconds) => sum + seconds, 0) / (r.workers * Number(concurrency) * r.wallSeconds);
@@ -272,4 +343,7 @@ for (const r of results) {
     `  CPU over the round: machine ${((machineBusy / machineTotal) * 100).toFixed(0)}% busy (${machineBusy.toFixed(1)} of ${machineTotal.toFixed(1)} core-s); workers ${workers.map((seconds) => seconds.toFixed(1)).join(' + ')} s, API ${apiCpu.toFixed(1)} s, this process (sandbox, submits, polls) ${self.toFixed(1)} s, everything else (PostgreSQL, Redis, other processes) ${others.toFixed(1)} s`,
   );
 }
-if (results.length === 2) console.log(`\nspeed-up ${results[1].workers} vs ${results[0].workers} worker(s): ${(results[0].wallSeconds / results[1].wallSeconds).toFixed(2)}×`);
+if (results.length === 2)
+  console.log(
+    `\nspeed-up ${results[1].workers} vs ${results[0].workers} worker(s): ${(results[0].wallSeconds / results[1].wallSeconds).toFixed(2)}×`,
+  );

@@ -37,7 +37,11 @@ try {
   // shared in flight or served from the cache, never fetched twice.
   const started = process.hrtime.bigint();
   await Promise.all(
-    runners.flatMap((runner) => [client.horse(runner.horse.id), client.jockey(runner.jockey.id), client.trainer(runner.trainer.id)]),
+    runners.flatMap((runner) => [
+      client.horse(runner.horse.id),
+      client.jockey(runner.jockey.id),
+      client.trainer(runner.trainer.id),
+    ]),
   );
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const stats = sandbox.stats();
@@ -47,11 +51,23 @@ try {
   const races = new Set(runners.map((runner) => runner.raceNo)).size;
   console.log(`race day ${date} meet ${meet}: ${races} races, ${runners.length} runners`);
   console.log(`detail lookups asked: ${runners.length * 3} (horse, jockey and trainer per runner)`);
-  console.log(`unique entities: ${uniqueEntities} (${unique.horses.size} horses, ${unique.jockeys.size} jockeys, ${unique.trainers.size} trainers)`);
-  console.log(`upstream calls: ${calls} (${MASTER_SERVICES.map((service) => `${service} ${stats.byService[service] ?? 0}`).join(', ')})`);
-  console.log(`wall time: ${wallMs.toFixed(0)} ms; ideal ${idealMs.toFixed(0)} ms (${calls} calls ÷ concurrency ${concurrency} × ${latencyMs} ms); ratio ${(wallMs / idealMs).toFixed(2)}×`);
-  console.log(calls === uniqueEntities ? 'target met: calls = unique entities' : 'target NOT met: calls ≠ unique entities');
-  console.log(wallMs <= 1.5 * idealMs ? 'target met: wall time within 1.5× of ideal' : 'target NOT met: wall time above 1.5× of ideal');
+  console.log(
+    `unique entities: ${uniqueEntities} (${unique.horses.size} horses, ${unique.jockeys.size} jockeys, ${unique.trainers.size} trainers)`,
+  );
+  console.log(
+    `upstream calls: ${calls} (${MASTER_SERVICES.map((service) => `${service} ${stats.byService[service] ?? 0}`).join(', ')})`,
+  );
+  console.log(
+    `wall time: ${wallMs.toFixed(0)} ms; ideal ${idealMs.toFixed(0)} ms (${calls} calls ÷ concurrency ${concurrency} × ${latencyMs} ms); ratio ${(wallMs / idealMs).toFixed(2)}×`,
+  );
+  console.log(
+    calls === uniqueEntities ? 'target met: calls = unique entities' : 'target NOT met: calls ≠ unique entities',
+  );
+  console.log(
+    wallMs <= 1.5 * idealMs
+      ? 'target met: wall time within 1.5× of ideal'
+      : 'target NOT met: wall time above 1.5× of ideal',
+  );
 } finally {
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(prefix.length)));

@@ -30,7 +30,15 @@ export async function logicalDump(database: TestDatabase): Promise<Record<string
   for (const [table, sql] of Object.entries(LOGICAL_QUERIES)) {
     const rows = await database.query<{ row: Record<string, unknown> }>(sql);
     dump[table] = rows
-      .map(({ row }) => JSON.stringify(Object.fromEntries(Object.entries(row).filter(([key]) => !VOLATILE.test(key)).sort(([a], [b]) => a.localeCompare(b)))))
+      .map(({ row }) =>
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(row)
+              .filter(([key]) => !VOLATILE.test(key))
+              .sort(([a], [b]) => a.localeCompare(b)),
+          ),
+        ),
+      )
       .sort();
   }
   return dump;

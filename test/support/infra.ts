@@ -64,7 +64,11 @@ export class TestRedisPrefix {
 }
 
 /** The environment a test app runs with: production defaults, the test's own database and prefix. */
-export function testEnv(database: TestDatabase, redis: TestRedisPrefix, overrides: Record<string, string> = {}): Record<string, string> {
+export function testEnv(
+  database: TestDatabase,
+  redis: TestRedisPrefix,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -79,7 +83,11 @@ export function testEnv(database: TestDatabase, redis: TestRedisPrefix, override
   };
 }
 
-export function testConfig(database: TestDatabase, redis: TestRedisPrefix, overrides: Record<string, string> = {}): AppConfig {
+export function testConfig(
+  database: TestDatabase,
+  redis: TestRedisPrefix,
+  overrides: Record<string, string> = {},
+): AppConfig {
   return loadConfig(testEnv(database, redis, overrides));
 }
 

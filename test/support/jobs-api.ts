@@ -3,7 +3,8 @@ import { expect } from 'vitest';
 import { ADMIN_KEY } from './infra';
 import { sleep } from './processes';
 
-export const hasEnded = (job: { status: string }): boolean => (FINAL_STATUSES as readonly string[]).includes(job.status);
+export const hasEnded = (job: { status: string }): boolean =>
+  (FINAL_STATUSES as readonly string[]).includes(job.status);
 
 export interface WaitOptions<TJob> {
   key?: string;
@@ -52,7 +53,11 @@ export class JobsApi<TJob extends { status: string } = { status: string }> {
    * Polls a job until `done` holds for it. An answer other than 200 (a rate limit, an outage
    * being tested) is not a job: it is noted and polled past.
    */
-  async waitFor(id: string, done: (job: TJob) => boolean, { key = this.defaultKey, timeoutMs = 30_000, intervalMs = 50, onPoll }: WaitOptions<TJob> = {}): Promise<TJob> {
+  async waitFor(
+    id: string,
+    done: (job: TJob) => boolean,
+    { key = this.defaultKey, timeoutMs = 30_000, intervalMs = 50, onPoll }: WaitOptions<TJob> = {},
+  ): Promise<TJob> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
@@ -71,7 +76,11 @@ export class JobsApi<TJob extends { status: string } = { status: string }> {
   }
 
   /** Polls until the job has ended, returning it with each change of `track(job)` seen on the way. */
-  async settle<V>(id: string, track: (job: TJob) => V, options: Omit<WaitOptions<TJob>, 'onPoll'> = {}): Promise<{ final: TJob; seen: V[] }> {
+  async settle<V>(
+    id: string,
+    track: (job: TJob) => V,
+    options: Omit<WaitOptions<TJob>, 'onPoll'> = {},
+  ): Promise<{ final: TJob; seen: V[] }> {
     const seen: V[] = [];
     const onPoll = (job: TJob): void => {
       const value = track(job);

@@ -36,9 +36,24 @@ export async function kraClient(
   await once(redis, 'ready'); // commands fail fast until then (no offline queue)
   const registry = new Registry();
   const metrics: KraMetrics = {
-    requests: new Counter({ name: 'kra_requests_total', help: 'h', labelNames: ['service', 'outcome'], registers: [registry] }),
-    duration: new Histogram({ name: 'kra_request_duration_seconds', help: 'h', labelNames: ['service'], registers: [registry] }),
-    quotaRemaining: new Gauge({ name: 'kra_quota_remaining', help: 'h', labelNames: ['service'], registers: [registry] }),
+    requests: new Counter({
+      name: 'kra_requests_total',
+      help: 'h',
+      labelNames: ['service', 'outcome'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'kra_request_duration_seconds',
+      help: 'h',
+      labelNames: ['service'],
+      registers: [registry],
+    }),
+    quotaRemaining: new Gauge({
+      name: 'kra_quota_remaining',
+      help: 'h',
+      labelNames: ['service'],
+      registers: [registry],
+    }),
   };
   const client = new KraClient({ ...TEST_KRA_SETTINGS, baseUrl, serviceKey, ...overrides }, redis, metrics);
   return {

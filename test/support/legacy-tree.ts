@@ -83,10 +83,12 @@ export function enrichedItems(world: KraWorld, rows: ResultRow[], asOf: Date): T
 
 type Detail = Record<string, unknown>;
 
-const pick = (from: Detail, fields: string[]): Detail => Object.fromEntries(fields.filter((field) => from[field] !== undefined).map((field) => [field, from[field]]));
+const pick = (from: Detail, fields: string[]): Detail =>
+  Object.fromEntries(fields.filter((field) => from[field] !== undefined).map((field) => [field, from[field]]));
 const COUNTS = ['rcCntT', 'ord1CntT', 'ord2CntT', 'ord3CntT', 'rcCntY', 'ord1CntY', 'ord2CntY', 'ord3CntY'];
 /** A rate in percent as the old scripts wrote it: text with one decimal ("5.3"). */
-const rateText = (wins: unknown, starts: unknown): string => (Number(starts) > 0 ? ((Number(wins) / Number(starts)) * 100).toFixed(1) : '0.0');
+const rateText = (wins: unknown, starts: unknown): string =>
+  Number(starts) > 0 ? ((Number(wins) / Number(starts)) * 100).toFixed(1) : '0.0';
 
 /**
  * The old scripts' compact detail objects (the key sets and types of the real `_enriched` files),
@@ -113,15 +115,34 @@ export function compactDetails(item: TreeItem): TreeItem {
     plcRateT: rateText(Number(jockey.ord1CntT) + Number(jockey.ord2CntT), jockey.rcCntT),
     winRateY: rateText(jockey.ord1CntY, jockey.rcCntY),
   };
-  const trDetail = pick(trainer, ['meet', 'part', 'stDate', ...COUNTS, 'winRateT', 'plcRateT', 'qnlRateT', 'winRateY', 'plcRateY', 'qnlRateY']);
+  const trDetail = pick(trainer, [
+    'meet',
+    'part',
+    'stDate',
+    ...COUNTS,
+    'winRateT',
+    'plcRateT',
+    'qnlRateT',
+    'winRateY',
+    'plcRateY',
+    'qnlRateY',
+  ]);
   return { ...item, hrDetail, jkDetail, trDetail };
 }
 
 /** Writes one legacy file under `root` (items in the old scripts' envelope, or text as it is); returns its path. */
-export async function writeLegacyFile(root: string, ref: LegacyRaceRef, kind: LegacyKind, content: TreeItem[] | string): Promise<string> {
+export async function writeLegacyFile(
+  root: string,
+  ref: LegacyRaceRef,
+  kind: LegacyKind,
+  content: TreeItem[] | string,
+): Promise<string> {
   const path = join(root, legacyFilePath({ ...ref, kind }));
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, typeof content === 'string' ? content : legacyFileText(legacyEnvelope(content as LegacyItem[])));
+  await writeFile(
+    path,
+    typeof content === 'string' ? content : legacyFileText(legacyEnvelope(content as LegacyItem[])),
+  );
   return path;
 }
 
@@ -149,10 +170,18 @@ export interface LegacyTreeSummary {
  * Writes a legacy tree of `options.races` races from the sandbox, race day by race day from `from`
  * (the fixture day 2025-05-23 holds the captured race as its Busan race 1). Holds one race at a time.
  */
-export async function writeLegacyTree(root: string, world: KraWorld, options: LegacyTreeOptions): Promise<LegacyTreeSummary> {
+export async function writeLegacyTree(
+  root: string,
+  world: KraWorld,
+  options: LegacyTreeOptions,
+): Promise<LegacyTreeSummary> {
   const summary: LegacyTreeSummary = { races: 0, files: 0, runners: 0, days: [], last: options.from };
   const meets = options.meets ?? [1, 2, 3];
-  for (let day = new Date(`${options.from}T00:00:00Z`); summary.races < options.races; day = new Date(day.getTime() + 86_400_000)) {
+  for (
+    let day = new Date(`${options.from}T00:00:00Z`);
+    summary.races < options.races;
+    day = new Date(day.getTime() + 86_400_000)
+  ) {
     const date = day.toISOString().slice(0, 10);
     const compact = date.replaceAll('-', '');
     for (const meet of scheduledMeets(compact).filter((code) => meets.includes(code))) {

@@ -6,5 +6,8 @@ export const FORBIDDEN_KEY =
 export function forbiddenKeys(value: unknown, path = '$'): string[] {
   if (Array.isArray(value)) return value.flatMap((item, i) => forbiddenKeys(item, `${path}[${i}]`));
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, item]) => [...(FORBIDDEN_KEY.test(key) ? [`${path}.${key}`] : []), ...forbiddenKeys(item, `${path}.${key}`)]);
+  return Object.entries(value).flatMap(([key, item]) => [
+    ...(FORBIDDEN_KEY.test(key) ? [`${path}.${key}`] : []),
+    ...forbiddenKeys(item, `${path}.${key}`),
+  ]);
 }

@@ -18,7 +18,8 @@ export class NodeProcess {
 
   /** `entry` is a built file, or a node flag such as `-e` followed by its argument in `args`. */
   constructor(entry: string, env: Record<string, string>, args: string[] = []) {
-    if (!entry.startsWith('-') && !existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
+    if (!entry.startsWith('-') && !existsSync(entry))
+      throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
     this.child = spawn(process.execPath, [entry, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -35,7 +36,8 @@ export class NodeProcess {
     while (Date.now() < deadline) {
       const match = /"port":(\d+)/.exec(this.stdout);
       if (match && /listening|running/.test(this.stdout)) return Number(match[1]);
-      if (this.child.exitCode !== null) throw new Error(`exited with ${this.child.exitCode}: ${this.stderr}${this.stdout}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`exited with ${this.child.exitCode}: ${this.stderr}${this.stdout}`);
       await sleep(50);
     }
     throw new Error(`not listening after ${timeoutMs} ms: ${this.stdout}${this.stderr}`);
@@ -70,9 +72,17 @@ const shellQuote = (value: string): string => `'${value.replaceAll("'", "'\\''")
  * Runs a built entry point on a pseudo-terminal (util-linux `script`), as a person at a terminal
  * runs it: stdout and stderr are both the terminal, and `output` is what the screen received.
  */
-export async function runOnTerminal(entry: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; output: string }> {
+export async function runOnTerminal(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, entry, ...args].map(shellQuote).join(' ');
-  const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -46,7 +46,10 @@ export async function seedPeople(database: TestDatabase): Promise<void> {
   await withClient(database, async (client) => {
     const career = JSON.stringify(CURRENT_CAREER);
     for (const [i, owNo] of OWNERS.entries()) {
-      await client.query(`INSERT INTO owners (ow_no, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [owNo, `마주${i + 1}`]);
+      await client.query(`INSERT INTO owners (ow_no, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+        owNo,
+        `마주${i + 1}`,
+      ]);
     }
     for (const [i, trNo] of TRAINERS.entries()) {
       await client.query(
@@ -78,7 +81,12 @@ export async function seedPeople(database: TestDatabase): Promise<void> {
  * One race day as the collector would leave it: races, entries with pre-race snapshots and, for
  * finished races, results of every non-scratched runner (gate order = finishing order) and dividends.
  */
-export async function seedRaceDay(database: TestDatabase, date: string, meet: number, races: SeedRace[]): Promise<void> {
+export async function seedRaceDay(
+  database: TestDatabase,
+  date: string,
+  meet: number,
+  races: SeedRace[],
+): Promise<void> {
   await seedPeople(database);
   await withClient(database, async (client) => {
     for (const race of races) {
@@ -133,20 +141,31 @@ export async function seedRaceDay(database: TestDatabase, date: string, meet: nu
           )
         ).rows;
         const snapshot = snapshotFor(gate);
-        await client.query(`INSERT INTO entry_snapshots (entry_id, taken_at, taken_before_start, horse, jockey, trainer) VALUES ($1, $2, $3, $4, $5, $6)`, [
-          entryId,
-          gate === race.lateSnapshotGate ? `${date}T12:00:00Z` : `${date}T00:05:00Z`,
-          gate !== race.lateSnapshotGate,
-          JSON.stringify(snapshot.horse),
-          JSON.stringify(snapshot.jockey),
-          JSON.stringify(snapshot.trainer),
-        ]);
+        await client.query(
+          `INSERT INTO entry_snapshots (entry_id, taken_at, taken_before_start, horse, jockey, trainer) VALUES ($1, $2, $3, $4, $5, $6)`,
+          [
+            entryId,
+            gate === race.lateSnapshotGate ? `${date}T12:00:00Z` : `${date}T00:05:00Z`,
+            gate !== race.lateSnapshotGate,
+            JSON.stringify(snapshot.horse),
+            JSON.stringify(snapshot.jockey),
+            JSON.stringify(snapshot.trainer),
+          ],
+        );
         if (finished && !scratched) {
           position += 1;
           await client.query(
             `INSERT INTO results (entry_id, finish_position, finish_status, race_time_s, margin, win_odds, place_odds, sectionals)
              VALUES ($1, $2, 'finished', $3, $4, $5, $6, $7)`,
-            [entryId, position, 72 + position * 0.3, position === 1 ? null : '1', 2.5 * gate, 1.2 * gate, JSON.stringify({ s1f: 13.4, g3f: 37.2 + position })],
+            [
+              entryId,
+              position,
+              72 + position * 0.3,
+              position === 1 ? null : '1',
+              2.5 * gate,
+              1.2 * gate,
+              JSON.stringify({ s1f: 13.4, g3f: 37.2 + position }),
+            ],
           );
         }
       }
@@ -156,7 +175,12 @@ export async function seedRaceDay(database: TestDatabase, date: string, meet: nu
           ['QNL', '1-2', 12.3],
           ['TRI', '1-2-3', 88.1],
         ] as const) {
-          await client.query(`INSERT INTO dividends (race_id, pool, combination, payout) VALUES ($1, $2, $3, $4)`, [raceId, pool, combination, payout]);
+          await client.query(`INSERT INTO dividends (race_id, pool, combination, payout) VALUES ($1, $2, $3, $4)`, [
+            raceId,
+            pool,
+            combination,
+            payout,
+          ]);
         }
       }
     }

@@ -18,7 +18,13 @@ export function findScratchDay(sandbox: KraSandbox): ScratchDay {
       for (const race of sandbox.world.raceDay(rcDate, meet).races) {
         // ord 95 is KRA's code for a scratched runner.
         const scratched = race.rows.find((row) => Number(row.ord) === 95);
-        if (scratched) return { date: date.toISOString().slice(0, 10), meet, raceNo: Number(race.plan.rcNo), gateNo: Number(scratched.chulNo) };
+        if (scratched)
+          return {
+            date: date.toISOString().slice(0, 10),
+            meet,
+            raceNo: Number(race.plan.rcNo),
+            gateNo: Number(scratched.chulNo),
+          };
       }
     }
   }

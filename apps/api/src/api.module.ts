@@ -19,7 +19,20 @@ export class ApiModule {
   static forRoot(config: AppConfig, extraModules: Type[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-api'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule, AuthModule, CacheModule, RaceReadModule, LegacyExportModule, JobsModule.forApi(config), ...extraModules],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot('kra-api'),
+        RedisModule,
+        MonitoringModule,
+        KraClientModule.forRoot(KraUpstreamModule.forRoot()),
+        CollectionModule,
+        AuthModule,
+        CacheModule,
+        RaceReadModule,
+        LegacyExportModule,
+        JobsModule.forApi(config),
+        ...extraModules,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -27,7 +27,13 @@ export function applyGlobalPrefix(app: INestApplication): void {
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
 }
 
-const EXPOSED_HEADERS = ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'];
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'retry-after',
+];
 
 export interface ApiAppOptions {
   logger?: AppLogger;
@@ -61,12 +67,16 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, options.extraModules), adapter, {
-    logger: new NestPinoLogger(logger),
-    abortOnError: false,
-    // Our own JSON parser (below) instead of Nest's registration of Fastify's.
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config, options.extraModules),
+    adapter,
+    {
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+      // Our own JSON parser (below) instead of Nest's registration of Fastify's.
+      bodyParser: false,
+    },
+  );
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('application/json');
@@ -91,7 +101,10 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
 
   // No CORS handling at all unless origins are configured: it would run on every request.
   if (config.http.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins, exposedHeaders: EXPOSED_HEADERS });
+    app.enableCors({
+      origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
+      exposedHeaders: EXPOSED_HEADERS,
+    });
   }
   applyGlobalPrefix(app);
   if (config.http.swaggerEnabled) mountSwagger(app);

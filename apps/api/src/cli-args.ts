@@ -223,7 +223,8 @@ export function parseImportLegacyArgs(argv: string[]): ImportLegacyArgs {
         break;
       case '--concurrency': {
         const raw = value();
-        if (!/^\d{1,2}$/.test(raw) || Number(raw) < 1 || Number(raw) > 16) throw new UsageError(`--concurrency: "${raw}" is not a number from 1 to 16`);
+        if (!/^\d{1,2}$/.test(raw) || Number(raw) < 1 || Number(raw) > 16)
+          throw new UsageError(`--concurrency: "${raw}" is not a number from 1 to 16`);
         args.concurrency = Number(raw);
         break;
       }

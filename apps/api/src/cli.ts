@@ -5,14 +5,32 @@ import { AppConfig, ConfigModule, loadConfigOrExit } from '@app/config';
 import { DatabaseModule, ensureDatabaseExists } from '@app/database';
 import { KraClientModule } from '@app/kra-client';
 import { KraUpstreamModule } from '@app/kra-sandbox';
-import { LegacyExporter, LegacyExportModule, LegacyExportReport, LegacyImporter, LegacyImportModule, LegacyImportProgress, LegacyImportReport } from '@app/legacy';
+import {
+  LegacyExporter,
+  LegacyExportModule,
+  LegacyExportReport,
+  LegacyImporter,
+  LegacyImportModule,
+  LegacyImportProgress,
+  LegacyImportReport,
+} from '@app/legacy';
 import { MonitoringModule } from '@app/monitoring';
 import { RedisModule } from '@app/redis';
 import { DynamicModule, INestApplicationContext, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CliCommand, CollectArgs, CommonArgs, ExportLegacyArgs, ImportLegacyArgs, LegacyCollectArgs, parseCliArgs, UsageError, USAGE } from './cli-args';
+import {
+  CliCommand,
+  CollectArgs,
+  CommonArgs,
+  ExportLegacyArgs,
+  ImportLegacyArgs,
+  LegacyCollectArgs,
+  parseCliArgs,
+  UsageError,
+  USAGE,
+} from './cli-args';
 import { CliOutput } from './cli-output';
 
 /** The collector's modules; legacy-collect adds the export's. */
@@ -21,7 +39,15 @@ class CliModule {
   static forRoot(config: AppConfig, extra: Type[] = []): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), RedisModule, MonitoringModule, KraClientModule.forRoot(KraUpstreamModule.forRoot()), CollectionModule, ...extra],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot('kra-cli'),
+        RedisModule,
+        MonitoringModule,
+        KraClientModule.forRoot(KraUpstreamModule.forRoot()),
+        CollectionModule,
+        ...extra,
+      ],
     };
   }
 }
@@ -30,7 +56,10 @@ class CliModule {
 @Module({})
 class ExportCliModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ExportCliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), LegacyExportModule] };
+    return {
+      module: ExportCliModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), LegacyExportModule],
+    };
   }
 }
 
@@ -38,7 +67,10 @@ class ExportCliModule {
 @Module({})
 class ImportCliModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ImportCliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), RedisModule, LegacyImportModule] };
+    return {
+      module: ImportCliModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('kra-cli'), RedisModule, LegacyImportModule],
+    };
   }
 }
 
@@ -49,7 +81,10 @@ function bar(done: number, total: number): string {
 }
 
 /** A progress bar per step on a terminal; a plain line per finished step when stderr is a file or a pipe. */
-function progressReporter(out: CliOutput): { update: (step: string, done: number, total: number) => void; finish: () => void } {
+function progressReporter(out: CliOutput): {
+  update: (step: string, done: number, total: number) => void;
+  finish: () => void;
+} {
   return {
     update(step, done, total) {
       if (out.tty) {
@@ -67,9 +102,14 @@ function summary(report: CollectionReport): string {
   const lines = [
     `${report.date} meet ${report.meet}: ${report.races.length} races, ${report.races.reduce((sum, race) => sum + race.entries, 0)} runners`,
     ...report.races.map(
-      (race) => `  race ${String(race.raceNo).padStart(2)}  ${race.status.padEnd(9)} entries ${race.entries}  details ${race.details}  results ${race.results}  dividends ${race.dividends}`,
+      (race) =>
+        `  race ${String(race.raceNo).padStart(2)}  ${race.status.padEnd(9)} entries ${race.entries}  details ${race.details}  results ${race.results}  dividends ${race.dividends}`,
     ),
-    `  upstream calls: ${Object.entries(report.calls).map(([service, calls]) => `${service} ${calls}`).join(', ') || 'none'}`,
+    `  upstream calls: ${
+      Object.entries(report.calls)
+        .map(([service, calls]) => `${service} ${calls}`)
+        .join(', ') || 'none'
+    }`,
     ...report.failures.map((failure) => `  FAILED ${failure.scope}: ${failure.reason}`),
     report.ok ? 'ok' : `${report.failures.length} failure(s)`,
   ];
@@ -107,10 +147,17 @@ interface ReportingCommand<Report extends { ok: boolean }> {
  * stdout when asked for (--json) or when stdout is not a terminal (a pipe, a file: another program
  * reads it). Exits 0 when the report is ok, 1 when it is not or the command threw.
  */
-async function runReportingCommand<Report extends { ok: boolean }>(command: ReportingCommand<Report>, config: AppConfig, logger: AppLogger): Promise<void> {
+async function runReportingCommand<Report extends { ok: boolean }>(
+  command: ReportingCommand<Report>,
+  config: AppConfig,
+  logger: AppLogger,
+): Promise<void> {
   try {
     if (command.createsDatabase && config.database.createIfMissing) await ensureDatabaseExists(config.database.url);
-    const app = await NestFactory.createApplicationContext(command.module, { logger: new NestPinoLogger(logger), abortOnError: false });
+    const app = await NestFactory.createApplicationContext(command.module, {
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+    });
     const report = await command.run(app);
     command.progress.finish();
     await app.close();
@@ -131,7 +178,11 @@ interface CliContext {
 }
 
 /** `npm run cli -- export-legacy <dir> --from YYYY-MM-DD --to YYYY-MM-DD [--meet 1|2|3]` */
-async function exportLegacy(args: ExportLegacyArgs & CommonArgs, config: AppConfig, { logger, out }: CliContext): Promise<void> {
+async function exportLegacy(
+  args: ExportLegacyArgs & CommonArgs,
+  config: AppConfig,
+  { logger, out }: CliContext,
+): Promise<void> {
   const root = resolve(args.dir);
   // A bar on a terminal; off it, a line every 10 % of the races rather than one at the very end.
   const progress = progressReporter(out);
@@ -159,7 +210,10 @@ async function exportLegacy(args: ExportLegacyArgs & CommonArgs, config: AppConf
 }
 
 /** The import's progress: a bar on a terminal (redrawn at most 10 times a second), else a line every 5 % of the files. */
-function importProgressReporter(out: CliOutput): { update: (progress: LegacyImportProgress) => void; finish: () => void } {
+function importProgressReporter(out: CliOutput): {
+  update: (progress: LegacyImportProgress) => void;
+  finish: () => void;
+} {
   let drawnAt = 0;
   let step = 0;
   return {
@@ -186,16 +240,27 @@ function importSummary(report: LegacyImportReport): string {
     `import-legacy ${report.root}${report.dryRun ? ' (dry run: nothing written)' : ''}: ${report.files} files, ${report.races} races in ${(report.durationMs / 1000).toFixed(1)} s`,
     `  ${report.dryRun ? 'would import' : 'imported'} ${report.imported}, skipped as unchanged ${report.unchanged}, failed ${report.failed}`,
     ...report.skipped.map((skip) => `  SKIPPED ${skip.path}: ${skip.reason}`),
-    ...report.warnings.map((warning) => `  WARNING ${warning.path} chulNo ${warning.chulNo ?? '?'} ${warning.field} ${JSON.stringify(warning.value)}: ${warning.reason}`),
-    ...(report.warningCount > report.warnings.length ? [`  … and ${report.warningCount - report.warnings.length} more warning(s)`] : []),
+    ...report.warnings.map(
+      (warning) =>
+        `  WARNING ${warning.path} chulNo ${warning.chulNo ?? '?'} ${warning.field} ${JSON.stringify(warning.value)}: ${warning.reason}`,
+    ),
+    ...(report.warningCount > report.warnings.length
+      ? [`  … and ${report.warningCount - report.warnings.length} more warning(s)`]
+      : []),
     ...report.failures.map((failure) => `  FAILED ${failure.path}: ${failure.reason}`),
-    report.ok ? `ok${report.warningCount > 0 ? ` (${report.warningCount} warning(s))` : ''}` : `${report.failures.length} failure(s)`,
+    report.ok
+      ? `ok${report.warningCount > 0 ? ` (${report.warningCount} warning(s))` : ''}`
+      : `${report.failures.length} failure(s)`,
   ];
   return `${lines.join('\n')}\n`;
 }
 
 /** `npm run cli -- import-legacy <dir> [--dry-run] [--concurrency N]` */
-async function importLegacy(args: ImportLegacyArgs & CommonArgs, config: AppConfig, { logger, out }: CliContext): Promise<void> {
+async function importLegacy(
+  args: ImportLegacyArgs & CommonArgs,
+  config: AppConfig,
+  { logger, out }: CliContext,
+): Promise<void> {
   const isDirectory = await stat(args.dir).then(
     (stats) => stats.isDirectory(),
     () => false,
@@ -214,7 +279,10 @@ async function importLegacy(args: ImportLegacyArgs & CommonArgs, config: AppConf
       createsDatabase: true,
       failureMessage: 'Import failed',
       progress,
-      run: (app) => app.get(LegacyImporter).import(args.dir, { dryRun: args.dryRun, concurrency: args.concurrency, onProgress: progress.update }),
+      run: (app) =>
+        app
+          .get(LegacyImporter)
+          .import(args.dir, { dryRun: args.dryRun, concurrency: args.concurrency, onProgress: progress.update }),
       summary: importSummary,
     },
     config,
@@ -235,7 +303,11 @@ interface LegacyCollectReport {
  * The files are leakage-safe: no final odds, no guessed races, only what the card and the pre-race
  * snapshot say.
  */
-async function legacyCollect(args: LegacyCollectArgs & CommonArgs, config: AppConfig, { logger, out }: CliContext): Promise<void> {
+async function legacyCollect(
+  args: LegacyCollectArgs & CommonArgs,
+  config: AppConfig,
+  { logger, out }: CliContext,
+): Promise<void> {
   const root = resolve(args.out);
   const progress = progressReporter(out);
   await runReportingCommand<LegacyCollectReport>(
@@ -247,13 +319,22 @@ async function legacyCollect(args: LegacyCollectArgs & CommonArgs, config: AppCo
       failureMessage: 'Collection failed',
       progress,
       run: async (app) => {
-        const collection = await app.get(CollectionService).collectDay({ date: args.date, meet: args.meet, results: isRaceDayOver(args.date), onProgress: progress.update });
+        const collection = await app.get(CollectionService).collectDay({
+          date: args.date,
+          meet: args.meet,
+          results: isRaceDayOver(args.date),
+          onProgress: progress.update,
+        });
         progress.finish();
         // Nothing to write when not even the cards came in.
-        const exported = collection.races.length > 0 ? await app.get(LegacyExporter).export(root, { from: args.date, to: args.date, meet: args.meet }) : null;
+        const exported =
+          collection.races.length > 0
+            ? await app.get(LegacyExporter).export(root, { from: args.date, to: args.date, meet: args.meet })
+            : null;
         return { collection, export: exported, ok: collection.ok && exported?.ok === true };
       },
-      summary: (report) => `${summary(report.collection)}${report.export ? exportSummary(report.export, root) : 'no races: no files written\n'}`,
+      summary: (report) =>
+        `${summary(report.collection)}${report.export ? exportSummary(report.export, root) : 'no races: no files written\n'}`,
     },
     config,
     logger,
@@ -271,7 +352,10 @@ async function collect(args: CollectArgs & CommonArgs, config: AppConfig, { logg
       createsDatabase: true,
       failureMessage: 'Collection failed',
       progress,
-      run: (app) => app.get(CollectionService).collectDay({ ...args, results: args.results ?? isRaceDayOver(args.date), onProgress: progress.update }),
+      run: (app) =>
+        app
+          .get(CollectionService)
+          .collectDay({ ...args, results: args.results ?? isRaceDayOver(args.date), onProgress: progress.update }),
       summary,
     },
     config,
@@ -291,7 +375,10 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   // Log lines go to stderr, above the progress bar (stdout carries the report only).
   const out = new CliOutput();
-  const context: CliContext = { out, logger: createLogger(config.log.level === 'info' ? 'warn' : config.log.level, out.logDestination()) };
+  const context: CliContext = {
+    out,
+    logger: createLogger(config.log.level === 'info' ? 'warn' : config.log.level, out.logDestination()),
+  };
   if (args.command === 'export-legacy') return exportLegacy(args, config, context);
   if (args.command === 'import-legacy') return importLegacy(args, config, context);
   if (args.command === 'legacy-collect') return legacyCollect(args, config, context);

@@ -13,7 +13,10 @@ async function main(): Promise<void> {
     const dataSource = await new DataSource(dataSourceOptions(config.database, 'kra-migrate')).initialize();
     const applied = await runMigrationsLocked(dataSource);
     await dataSource.destroy();
-    logger.info({ applied }, applied.length ? `Applied ${applied.length} migration(s)` : 'Database schema is up to date');
+    logger.info(
+      { applied },
+      applied.length ? `Applied ${applied.length} migration(s)` : 'Database schema is up to date',
+    );
   } catch (error) {
     logger.fatal({ err: error }, 'Migration failed');
     exitAfterFlush(logger, 1);

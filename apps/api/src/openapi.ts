@@ -13,10 +13,14 @@ import { buildOpenApiDocument } from './swagger';
  * without creating providers, so no database or Redis is needed.
  */
 async function main(): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(loadConfig({})), new FastifyAdapter(), {
-    preview: true,
-    logger: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(loadConfig({})),
+    new FastifyAdapter(),
+    {
+      preview: true,
+      logger: false,
+    },
+  );
   applyGlobalPrefix(app);
   const target = resolve(process.argv[2] ?? 'openapi.json');
   writeFileSync(target, `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);

@@ -1,5 +1,13 @@
 import { API_KEY_HEADER, ApiKeysService, hasScope } from '@app/auth';
-import { AppLogger, DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, securityHeaders, toErrorBody, toOwnErrorBody, upgradeInsecureRequests } from '@app/common';
+import {
+  AppLogger,
+  DATABASE_RETRY_AFTER_SECONDS,
+  isDatabaseUnavailable,
+  securityHeaders,
+  toErrorBody,
+  toOwnErrorBody,
+  upgradeInsecureRequests,
+} from '@app/common';
 import type { AppConfig } from '@app/config';
 import { COLLECTION_QUEUE } from '@app/jobs';
 import { createBullBoard } from '@bull-board/api';
@@ -64,7 +72,11 @@ function escapeAttribute(text: string): string {
  * managed through the jobs API, which keeps the `jobs` table in step with the queue; removing or
  * adding BullMQ jobs behind its back would leave rows queued forever.
  */
-export async function mountQueueDashboard(app: NestFastifyApplication, logger: AppLogger, config: AppConfig): Promise<void> {
+export async function mountQueueDashboard(
+  app: NestFastifyApplication,
+  logger: AppLogger,
+  config: AppConfig,
+): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   const policy = dashboardPolicy(config);
   const apiKeys = app.get(ApiKeysService);
@@ -97,7 +109,10 @@ export async function mountQueueDashboard(app: NestFastifyApplication, logger: A
           void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
           return refuse(new ServiceUnavailableException('The database is unavailable; try again shortly'));
         }
-        logger.error({ err: error, requestId: request.id, method: request.method, url: request.url }, 'Unhandled error');
+        logger.error(
+          { err: error, requestId: request.id, method: request.method, url: request.url },
+          'Unhandled error',
+        );
         refuse(error);
       },
     );
@@ -107,13 +122,18 @@ export async function mountQueueDashboard(app: NestFastifyApplication, logger: A
     async (scope) => {
       // Bull Board answers its own errors (Redis down, say) without logging them.
       scope.addHook('onError', (request, _reply, error, done) => {
-        logger.error({ err: error, requestId: request.id, method: request.method, route: request.routeOptions.url }, 'Queue dashboard error');
+        logger.error(
+          { err: error, requestId: request.id, method: request.method, route: request.routeOptions.url },
+          'Queue dashboard error',
+        );
         done();
       });
       // Bull Board's own refusals ({"error": {"key": "ERRORS.QUEUE_READ_ONLY"}}) in the one error shape.
       scope.addHook('onSend', (request, reply, payload, done) => {
-        if (typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html')) return done(null, dashboardPage(payload, request));
-        if (reply.statusCode < 400 || (typeof payload === 'string' && payload.includes('"requestId"'))) return done(null, payload);
+        if (typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html'))
+          return done(null, dashboardPage(payload, request));
+        if (reply.statusCode < 400 || (typeof payload === 'string' && payload.includes('"requestId"')))
+          return done(null, payload);
         void reply.header('content-type', 'application/json; charset=utf-8');
         done(null, JSON.stringify(toOwnErrorBody(reply.statusCode, boardMessage(payload) ?? payload, request.id)));
       });
@@ -145,17 +165,25 @@ function boardMessage(payload: unknown): string | undefined {
  */
 function isDashboardRequest(request: FastifyRequest): boolean {
   const path = request.routeOptions.url ?? request.url;
-  return path === QUEUE_DASHBOARD_PATH || path.startsWith(`${QUEUE_DASHBOARD_PATH}/`) || path.startsWith(`${QUEUE_DASHBOARD_PATH}?`);
+  return (
+    path === QUEUE_DASHBOARD_PATH ||
+    path.startsWith(`${QUEUE_DASHBOARD_PATH}/`) ||
+    path.startsWith(`${QUEUE_DASHBOARD_PATH}?`)
+  );
 }
 
 /** Null when the request carries an admin key (then on the request, for the log line), else the refusal. */
 async function authorise(apiKeys: ApiKeysService, request: FastifyRequest): Promise<HttpException | null> {
   const secret = presentedKey(request);
-  if (!secret) return new UnauthorizedException('An admin API key is needed: X-API-Key, Authorization: Bearer, or Basic auth with the key as password');
+  if (!secret)
+    return new UnauthorizedException(
+      'An admin API key is needed: X-API-Key, Authorization: Bearer, or Basic auth with the key as password',
+    );
   const apiKey = await apiKeys.verify(secret);
   if (!apiKey) return new UnauthorizedException('Unknown, revoked or expired API key');
   request.apiKey = apiKey;
-  if (!hasScope(apiKey.scopes, 'admin')) return new ForbiddenException("The queue dashboard needs an API key with the 'admin' scope");
+  if (!hasScope(apiKey.scopes, 'admin'))
+    return new ForbiddenException("The queue dashboard needs an API key with the 'admin' scope");
   return null;
 }
 

@@ -32,7 +32,12 @@ async function main(): Promise<void> {
   const sandbox = await createKraSandbox(options);
   const url = await sandbox.listen(port, host);
   // The keys themselves are never logged, only whether the strict check is on.
-  log('info', 'KRA sandbox listening', { url, admin: url.replace(/\/B551015$/, '/_sandbox'), strictKeys: options.serviceKeys !== undefined, latencyMs });
+  log('info', 'KRA sandbox listening', {
+    url,
+    admin: url.replace(/\/B551015$/, '/_sandbox'),
+    strictKeys: options.serviceKeys !== undefined,
+    latencyMs,
+  });
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -6,7 +6,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { WorkerModule } from './worker.module';
 
-export async function createWorkerApp(config: AppConfig, logger: AppLogger = createLogger(config.log.level)): Promise<NestFastifyApplication> {
+export async function createWorkerApp(
+  config: AppConfig,
+  logger: AppLogger = createLogger(config.log.level),
+): Promise<NestFastifyApplication> {
   if (config.database.createIfMissing) await ensureDatabaseExists(config.database.url);
   const app = await NestFactory.create<NestFastifyApplication>(
     WorkerModule.forRoot(config),

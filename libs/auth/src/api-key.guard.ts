@@ -39,7 +39,12 @@ export class ApiKeyGuard implements CanActivate {
 }
 
 export function requiredScopes(reflector: Reflector, context: ExecutionContext): ApiScope[] {
-  return reflector.getAllAndOverride<ApiScope[] | undefined>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]) ?? ['read'];
+  return (
+    reflector.getAllAndOverride<ApiScope[] | undefined>(REQUIRED_SCOPES, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? ['read']
+  );
 }
 
 /** The most privileged scope a route needs: it picks the route's rate-limit bucket. */

@@ -13,7 +13,10 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key', description: 'The response holds the secret; it is never shown again.' })
+  @ApiOperation({
+    summary: 'Create an API key',
+    description: 'The response holds the secret; it is never shown again.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrors(400, 413)
   async create(@Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -30,7 +33,10 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke an API key', description: 'Takes effect on every replica within API_KEY_CACHE_TTL_MS.' })
+  @ApiOperation({
+    summary: 'Revoke an API key',
+    description: 'Takes effect on every replica within API_KEY_CACHE_TTL_MS.',
+  })
   @ApiNoContentResponse({ description: 'Revoked (or already revoked)' })
   @ApiErrors(400, 404, 409)
   async revoke(@Param() { id }: ApiKeyIdParamsDto): Promise<void> {
@@ -43,7 +49,10 @@ export class ApiKeysController {
 export class WhoAmIController {
   @Get()
   @RequireScopes()
-  @ApiOperation({ summary: 'The API key making this request', description: 'Any valid key may call it: a cheap way to check a key.' })
+  @ApiOperation({
+    summary: 'The API key making this request',
+    description: 'Any valid key may call it: a cheap way to check a key.',
+  })
   @ApiOkResponse({ type: WhoAmIDto })
   whoami(@Req() request: FastifyRequest): WhoAmIDto {
     const { id, name, scopes } = request.apiKey!;

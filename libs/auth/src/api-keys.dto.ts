@@ -1,11 +1,28 @@
 import { API_SCOPES, ApiScope } from '@app/config';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayNotEmpty, ArrayUnique, IsArray, IsDate, IsIn, isISO8601, IsOptional, IsString, IsUUID, Length, MinDate } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsDate,
+  IsIn,
+  isISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  MinDate,
+} from 'class-validator';
 import type { ApiKey } from './api-key.entity';
 
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'analytics team', description: 'A label to recognise the key by', minLength: 1, maxLength: 100 })
+  @ApiProperty({
+    example: 'analytics team',
+    description: 'A label to recognise the key by',
+    minLength: 1,
+    maxLength: 100,
+  })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @Length(1, 100)
@@ -22,7 +39,9 @@ export class CreateApiKeyDto {
   @IsOptional()
   // Only a real calendar date becomes a Date ("2027-02-30" would roll over to March 2); anything else
   // stays as sent and fails IsDate.
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value,
+  )
   @IsDate({ message: 'expiresAt must be an ISO 8601 timestamp of a real calendar date, such as 2027-06-30T00:00:00Z' })
   @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
   expiresAt?: Date;
@@ -63,7 +82,10 @@ export class ApiKeyDto {
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
-  @ApiProperty({ example: 'kra_3q2-7wEvGmO2H3nY0u5yD8f1hQd9mZr4Tt6pLk0sXcA', description: 'The secret. Shown only in this response.' })
+  @ApiProperty({
+    example: 'kra_3q2-7wEvGmO2H3nY0u5yD8f1hQd9mZr4Tt6pLk0sXcA',
+    description: 'The secret. Shown only in this response.',
+  })
   key: string;
 }
 

@@ -1,5 +1,12 @@
 import { APP_CONFIG, AppConfig, ApiScope } from '@app/config';
-import { ConflictException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager, IsNull, Repository } from 'typeorm';
@@ -123,7 +130,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
       const secret = configured ?? generateApiKeySecret();
       const keyHash = hashApiKey(secret);
       if (configured && (await repo.existsBy({ keyHash }))) {
-        this.logger.warn('ADMIN_API_KEY was revoked or has expired and no other admin key is active; set a new ADMIN_API_KEY');
+        this.logger.warn(
+          'ADMIN_API_KEY was revoked or has expired and no other admin key is active; set a new ADMIN_API_KEY',
+        );
         return;
       }
       await repo.insert({ name: 'admin (bootstrap)', scopes: ['admin'], keyHash });
@@ -131,7 +140,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
         this.logger.log('Created the admin API key from ADMIN_API_KEY');
       } else {
         // Deliberately printed, not logged: it is the only time this secret is ever shown.
-        process.stdout.write(`\nNo admin API key existed, so one was created. It is shown only this once:\n\n  ${secret}\n\n`);
+        process.stdout.write(
+          `\nNo admin API key existed, so one was created. It is shown only this once:\n\n  ${secret}\n\n`,
+        );
       }
     });
   }

@@ -20,7 +20,9 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
       inject: [APP_CONFIG, REDIS],
       // The limit here is a placeholder: RateLimitGuard picks the limit of each route's bucket.
       useFactory: (config: AppConfig, redis: Redis) => ({
-        throttlers: [{ name: 'default', ttl: config.rateLimit.windowSeconds * 1000, limit: config.rateLimit.limits.read }],
+        throttlers: [
+          { name: 'default', ttl: config.rateLimit.windowSeconds * 1000, limit: config.rateLimit.limits.read },
+        ],
         storage: new RedisThrottlerStorage(redis),
       }),
     }),

@@ -2,7 +2,14 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { IS_PUBLIC } from '@app/common';
 import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerException, ThrottlerGuard, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerException,
+  ThrottlerGuard,
+  ThrottlerModuleOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
@@ -37,14 +44,16 @@ export class RateLimitGuard extends ThrottlerGuard {
    * request) with the one throttler this API has. `@SkipThrottle()` is honoured as usual.
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(SKIP_METADATA, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(SKIP_METADATA, [context.getHandler(), context.getClass()]))
+      return true;
     return this.limit(context, this.config.rateLimit.windowSeconds * 1000);
   }
 
   private async limit(context: ExecutionContext, ttl: number): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const bucket = this.isPublic(context) || !request.apiKey ? 'public' : rateLimitBucket(requiredScopes(this.reflector, context));
+    const bucket =
+      this.isPublic(context) || !request.apiKey ? 'public' : rateLimitBucket(requiredScopes(this.reflector, context));
     const tracker = bucket === 'public' ? `ip:${request.ip}` : `key:${request.apiKey?.id}`;
     const limit = this.config.rateLimit.limits[bucket];
     let record;
@@ -54,7 +63,8 @@ export class RateLimitGuard extends ThrottlerGuard {
       this.storageDown = false;
     } catch (error) {
       this.failOpen.inc();
-      if (!this.storageDown) this.rateLimitLogger.warn(`Rate limiting is off while Redis is unavailable (failing open): ${String(error)}`);
+      if (!this.storageDown)
+        this.rateLimitLogger.warn(`Rate limiting is off while Redis is unavailable (failing open): ${String(error)}`);
       this.storageDown = true;
       return true;
     }
@@ -63,7 +73,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     void reply.header('X-RateLimit-Reset', record.timeToExpire);
     if (record.isBlocked) {
       void reply.header('Retry-After', record.timeToBlockExpire);
-      throw new ThrottlerException(`Rate limit of ${limit} requests per ${this.config.rateLimit.windowSeconds} s exceeded; retry in ${record.timeToBlockExpire} s`);
+      throw new ThrottlerException(
+        `Rate limit of ${limit} requests per ${this.config.rateLimit.windowSeconds} s exceeded; retry in ${record.timeToBlockExpire} s`,
+      );
     }
     return true;
   }

@@ -109,7 +109,9 @@ export class CacheService {
 
   /** Read-through: the cached value, or `load()`'s result, cached for `ttlSeconds` under `tags`. */
   async wrap<T>(key: string, ttlSeconds: number, tags: string[], load: () => Promise<T>): Promise<T> {
-    return JSON.parse(await this.wrapText(key, ttlSeconds, tags, async () => JSON.stringify(await load()) ?? 'null')) as T;
+    return JSON.parse(
+      await this.wrapText(key, ttlSeconds, tags, async () => JSON.stringify(await load()) ?? 'null'),
+    ) as T;
   }
 
   /**

@@ -12,7 +12,9 @@ import { RaceDataRepository } from './race-data.repository';
     {
       provide: DAY_CACHE_INVALIDATOR,
       inject: [CacheService],
-      useFactory: (cache: CacheService): DayCacheInvalidator => ({ invalidateDay: (date, meet) => cache.invalidateTag(CacheService.dayTag(date, meet)) }),
+      useFactory: (cache: CacheService): DayCacheInvalidator => ({
+        invalidateDay: (date, meet) => cache.invalidateTag(CacheService.dayTag(date, meet)),
+      }),
     },
   ],
   exports: [CollectionService, RaceDataRepository],

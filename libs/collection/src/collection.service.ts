@@ -76,7 +76,11 @@ export class CollectionService {
     const fail = (scope: string, error: unknown): void => {
       const reason = error instanceof Error ? error.message : String(error);
       // A database that is down is named as such: the job waits for it rather than retrying blindly.
-      failures.push({ scope, reason, error: isDatabaseUnavailable(error) ? DATABASE_UNAVAILABLE : error instanceof Error ? error.name : 'Error' });
+      failures.push({
+        scope,
+        reason,
+        error: isDatabaseUnavailable(error) ? DATABASE_UNAVAILABLE : error instanceof Error ? error.name : 'Error',
+      });
       this.logger.warn(`${date} meet ${meet} ${scope}: ${reason}`);
     };
 
@@ -86,17 +90,30 @@ export class CollectionService {
     await lock.connect();
     try {
       await acquireAdvisoryLock(lock, [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]);
-      const run: Run = { date, meet, only: options.raceNos ? new Set(options.raceNos) : undefined, track, fail, races, progress };
+      const run: Run = {
+        date,
+        meet,
+        only: options.raceNos ? new Set(options.raceNos) : undefined,
+        track,
+        fail,
+        races,
+        progress,
+      };
       await this.collectCards(run);
       // Details and results both build on the cards but not on each other: run them side by side.
-      await Promise.all([options.details !== false ? this.collectDetails(run) : undefined, options.results ? this.collectResults(run) : undefined]);
+      await Promise.all([
+        options.details !== false ? this.collectDetails(run) : undefined,
+        options.results ? this.collectResults(run) : undefined,
+      ]);
     } catch (error) {
       fail('day', error);
     } finally {
       await releaseAdvisoryLock(lock, [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]).catch(() => undefined);
       await lock.release();
     }
-    await this.cache?.invalidateDay(date, meet).catch((error: unknown) => this.logger.warn(`Cache invalidation failed: ${String(error)}`));
+    await this.cache
+      ?.invalidateDay(date, meet)
+      .catch((error: unknown) => this.logger.warn(`Cache invalidation failed: ${String(error)}`));
     return {
       date,
       meet,
@@ -112,12 +129,16 @@ export class CollectionService {
 
   /** Races from the plan and the entry sheet (never assumed 1..N), with their runners. */
   private async collectCards({ date, meet, only, track, fail, races, progress }: Run): Promise<void> {
-    const [plan, sheet] = await Promise.all([this.kra.racePlan(meet, date).then(track), this.kra.entrySheet(meet, date).then(track)]);
+    const [plan, sheet] = await Promise.all([
+      this.kra.racePlan(meet, date).then(track),
+      this.kra.entrySheet(meet, date).then(track),
+    ]);
     const planSource = await this.repository.saveResponse(plan.service, plan.params, plan.raw);
     const sheetSource = await this.repository.saveResponse(sheet.service, sheet.params, sheet.raw);
     const raceNos = new Set<number>();
     for (const record of [...plan.records, ...sheet.records]) {
-      if (record.raceNo !== null && record.raceDate === date && (!only || only.has(record.raceNo))) raceNos.add(record.raceNo);
+      if (record.raceNo !== null && record.raceDate === date && (!only || only.has(record.raceNo)))
+        raceNos.add(record.raceNo);
     }
     let done = 0;
     for (const raceNo of [...raceNos].sort((a, b) => a - b)) {
@@ -125,11 +146,23 @@ export class CollectionService {
       const racePlan = plan.records.find((record) => record.raceNo === raceNo);
       try {
         await this.repository.dataSource.transaction(async (manager: EntityManager) => {
-          const raceId = await this.repository.upsertRace(manager, date, meet, cardFrom(racePlan, entries, raceNo, racePlan ? planSource : sheetSource));
+          const raceId = await this.repository.upsertRace(
+            manager,
+            date,
+            meet,
+            cardFrom(racePlan, entries, raceNo, racePlan ? planSource : sheetSource),
+          );
           await this.repository.upsertPeople(manager, entries);
           await this.repository.upsertEntries(manager, raceId, entries, sheetSource);
         });
-        races.set(raceNo, { raceNo, status: entries.length > 0 ? 'entries' : 'scheduled', entries: entries.length, details: 0, results: 0, dividends: 0 });
+        races.set(raceNo, {
+          raceNo,
+          status: entries.length > 0 ? 'entries' : 'scheduled',
+          entries: entries.length,
+          details: 0,
+          results: 0,
+          dividends: 0,
+        });
       } catch (error) {
         fail(`race ${raceNo}`, error);
       }
@@ -157,21 +190,36 @@ export class CollectionService {
             const result = track(await this.kra.horse(id));
             const [horse] = result.records;
             if (horse) {
-              await this.repository.saveHorse(horse, await this.repository.saveResponse(result.service, result.params, result.raw));
-              horses.set(id, { rating: horse.rating, raceClass: horse.raceClass, career: horse.career, thisYear: horse.thisYear, totalPrize: horse.totalPrize });
+              await this.repository.saveHorse(
+                horse,
+                await this.repository.saveResponse(result.service, result.params, result.raw),
+              );
+              horses.set(id, {
+                rating: horse.rating,
+                raceClass: horse.raceClass,
+                career: horse.career,
+                thisYear: horse.thisYear,
+                totalPrize: horse.totalPrize,
+              });
             }
           } else if (kind === 'jockey') {
             const result = track(await this.kra.jockey(id));
             const [jockey] = result.records;
             if (jockey) {
-              await this.repository.saveJockey(jockey, await this.repository.saveResponse(result.service, result.params, result.raw));
+              await this.repository.saveJockey(
+                jockey,
+                await this.repository.saveResponse(result.service, result.params, result.raw),
+              );
               jockeys.set(id, { career: jockey.career, thisYear: jockey.thisYear });
             }
           } else {
             const result = track(await this.kra.trainer(id));
             const [trainer] = result.records;
             if (trainer) {
-              await this.repository.saveTrainer(trainer, await this.repository.saveResponse(result.service, result.params, result.raw));
+              await this.repository.saveTrainer(
+                trainer,
+                await this.repository.saveResponse(result.service, result.params, result.raw),
+              );
               trainers.set(id, {
                 career: trainer.career,
                 thisYear: trainer.thisYear,
@@ -190,7 +238,11 @@ export class CollectionService {
     const detailedRaces = new Set<string>();
     await Promise.all(
       entries.map(async (entry) => {
-        const parts = { horse: horses.get(entry.hrNo), jockey: entry.jkNo ? jockeys.get(entry.jkNo) : undefined, trainer: entry.trNo ? trainers.get(entry.trNo) : undefined };
+        const parts = {
+          horse: horses.get(entry.hrNo),
+          jockey: entry.jkNo ? jockeys.get(entry.jkNo) : undefined,
+          trainer: entry.trNo ? trainers.get(entry.trNo) : undefined,
+        };
         if (!parts.horse && !parts.jockey && !parts.trainer) return;
         const beforeStart = entry.scheduledStart !== null && now < new Date(entry.scheduledStart);
         await this.repository.saveSnapshot(entry.entryId, parts, now, beforeStart);
@@ -224,11 +276,18 @@ export class CollectionService {
       raceNos.map(async (raceNo) => {
         const report = races.get(raceNo) as RaceReport;
         try {
-          const [results, dividends] = await Promise.all([this.kra.raceResults(meet, date, raceNo).then(track), this.kra.dividends(meet, date, raceNo).then(track)]);
+          const [results, dividends] = await Promise.all([
+            this.kra.raceResults(meet, date, raceNo).then(track),
+            this.kra.dividends(meet, date, raceNo).then(track),
+          ]);
           const summary = summaries.get(raceNo);
           const observed = conditions?.records.find((record) => record.raceNo === raceNo);
           const resultsSource = await this.repository.saveResponse(results.service, results.params, results.raw);
-          const dividendsSource = await this.repository.saveResponse(dividends.service, dividends.params, dividends.raw);
+          const dividendsSource = await this.repository.saveResponse(
+            dividends.service,
+            dividends.params,
+            dividends.raw,
+          );
           await this.repository.dataSource.transaction(async (manager: EntityManager) => {
             const raceId = await this.repository.raceId(manager, date, meet, raceNo);
             if (!raceId) return;
@@ -236,9 +295,13 @@ export class CollectionService {
             // as scratches): results count only once someone has a finishing position.
             const statuses = results.records.map((row: RaceResultRecord) => row.finishStatus);
             const run = statuses.some((status) => status === 'finished');
-            report.results = run ? await this.repository.saveResults(manager, raceId, results.records, resultsSource) : 0;
+            report.results = run
+              ? await this.repository.saveResults(manager, raceId, results.records, resultsSource)
+              : 0;
             report.dividends = await this.repository.saveDividends(manager, raceId, dividends.records, dividendsSource);
-            for (const scratch of scratches.records.filter((record) => record.raceNo === raceNo && record.gateNo !== null)) {
+            for (const scratch of scratches.records.filter(
+              (record) => record.raceNo === raceNo && record.gateNo !== null,
+            )) {
               await this.repository.markScratched(manager, raceId, scratch.gateNo as number, scratch.reason);
             }
             const status = statuses.includes('void')
@@ -254,7 +317,8 @@ export class CollectionService {
                 status,
                 weather: observed?.weather ?? first?.weather ?? null,
                 going: observed?.going ?? summary?.going ?? first?.going ?? null,
-                moisturePercent: observed?.moisturePercent ?? summary?.moisturePercent ?? first?.moisturePercent ?? null,
+                moisturePercent:
+                  observed?.moisturePercent ?? summary?.moisturePercent ?? first?.moisturePercent ?? null,
                 dividends: dividends.records.length > 0,
               });
               report.status = status;

@@ -44,6 +44,7 @@ export const ENTRY_FIELD_COLUMNS = `e.age, e.sex, e.origin, e.carried_weight_kg:
 
 /** Just the `EntryFields` of a row, in this order (the read API's JSON keeps it). */
 export function pickEntryFields(row: EntryFields): EntryFields {
-  const { age, sex, origin, carriedWeightKg, bodyWeightKg, bodyWeightChange, rating, equipment, daysSinceLastStart } = row;
+  const { age, sex, origin, carriedWeightKg, bodyWeightKg, bodyWeightChange, rating, equipment, daysSinceLastStart } =
+    row;
   return { age, sex, origin, carriedWeightKg, bodyWeightKg, bodyWeightChange, rating, equipment, daysSinceLastStart };
 }

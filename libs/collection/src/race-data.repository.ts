@@ -1,4 +1,12 @@
-import type { DividendRecord, EntryRecord, HorseRecord, JockeyRecord, RacePlanRecord, RaceResultRecord, TrainerRecord } from '@app/kra-client';
+import type {
+  DividendRecord,
+  EntryRecord,
+  HorseRecord,
+  JockeyRecord,
+  RacePlanRecord,
+  RaceResultRecord,
+  TrainerRecord,
+} from '@app/kra-client';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -30,7 +38,12 @@ export class RaceDataRepository {
   constructor(readonly dataSource: DataSource) {}
 
   /** Stores an upstream answer once (by content hash) and returns its id for provenance. */
-  async saveResponse(service: string, params: Record<string, string>, raw: readonly unknown[], manager: EntityManager = this.dataSource.manager): Promise<string> {
+  async saveResponse(
+    service: string,
+    params: Record<string, string>,
+    raw: readonly unknown[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<string> {
     const { body, hash } = responseHash(service, params, raw);
     const [row] = await manager.query<{ id: string }[]>(
       `WITH inserted AS (
@@ -42,7 +55,10 @@ export class RaceDataRepository {
     if (row) return row.id;
     // Another transaction inserted the same response while ours ran: our statement waited for it,
     // skipped the insert, and its snapshot predates that row. A new statement sees it.
-    const [existing] = await manager.query<{ id: string }[]>('SELECT id FROM upstream_responses WHERE service = $1 AND body_hash = $2', [service, hash]);
+    const [existing] = await manager.query<{ id: string }[]>(
+      'SELECT id FROM upstream_responses WHERE service = $1 AND body_hash = $2',
+      [service, hash],
+    );
     if (!existing) throw new Error(`upstream response ${service} ${hash} vanished while being saved`);
     return existing.id;
   }
@@ -105,7 +121,10 @@ export class RaceDataRepository {
   }
 
   async raceId(manager: EntityManager, date: string, meet: number, raceNo: number): Promise<string | undefined> {
-    const [row] = await manager.query<{ id: string }[]>('SELECT id FROM races WHERE race_date = $1 AND meet = $2 AND race_no = $3', [date, meet, raceNo]);
+    const [row] = await manager.query<{ id: string }[]>(
+      'SELECT id FROM races WHERE race_date = $1 AND meet = $2 AND race_no = $3',
+      [date, meet, raceNo],
+    );
     return row?.id;
   }
 
@@ -118,9 +137,19 @@ export class RaceDataRepository {
     date: string,
     meet: number,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<Map<number, { scheduledStart: Date | null; entries: number; source: { service: string; bodyHash: string } | null }>> {
+  ): Promise<
+    Map<number, { scheduledStart: Date | null; entries: number; source: { service: string; bodyHash: string } | null }>
+  > {
     const rows = await manager.query<
-      { race_no: number; scheduled_start: Date | null; entries: number; with_source: number; sources: number; service: string | null; body_hash: string | null }[]
+      {
+        race_no: number;
+        scheduled_start: Date | null;
+        entries: number;
+        with_source: number;
+        sources: number;
+        service: string | null;
+        body_hash: string | null;
+      }[]
     >(
       `SELECT r.race_no, r.scheduled_start, count(e.id)::int AS entries, count(e.source_id)::int AS with_source,
               count(DISTINCT e.source_id)::int AS sources, min(u.service) AS service, min(u.body_hash) AS body_hash
@@ -134,7 +163,10 @@ export class RaceDataRepository {
         {
           scheduledStart: row.scheduled_start,
           entries: row.entries,
-          source: row.entries > 0 && row.with_source === row.entries && row.sources === 1 && row.service && row.body_hash ? { service: row.service, bodyHash: row.body_hash } : null,
+          source:
+            row.entries > 0 && row.with_source === row.entries && row.sources === 1 && row.service && row.body_hash
+              ? { service: row.service, bodyHash: row.body_hash }
+              : null,
         },
       ]),
     );
@@ -240,7 +272,10 @@ export class RaceDataRepository {
     // A row another transaction inserted while this statement ran is not in its snapshot: read it anew.
     const missing = rows.filter((row) => !ids.has(row.hr_no as string)).map((row) => row.gate_no);
     if (missing.length > 0) {
-      const late = await manager.query<{ id: string; hr_no: string }[]>('SELECT id, hr_no FROM entries WHERE race_id = $1 AND gate_no = ANY($2::smallint[])', [raceId, missing]);
+      const late = await manager.query<{ id: string; hr_no: string }[]>(
+        'SELECT id, hr_no FROM entries WHERE race_id = $1 AND gate_no = ANY($2::smallint[])',
+        [raceId, missing],
+      );
       for (const row of late) ids.set(row.hr_no, row.id);
     }
     return ids;
@@ -250,7 +285,13 @@ export class RaceDataRepository {
    * The pre-race snapshot of one entry. Before the start it may be refreshed; from the start on it
    * is frozen: only a missing snapshot is written (marked as taken after the start).
    */
-  async saveSnapshot(entryId: string, parts: SnapshotParts, takenAt: Date, beforeStart: boolean, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async saveSnapshot(
+    entryId: string,
+    parts: SnapshotParts,
+    takenAt: Date,
+    beforeStart: boolean,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
     await this.saveSnapshots([{ entryId, parts }], takenAt, beforeStart, manager);
   }
 
@@ -264,7 +305,12 @@ export class RaceDataRepository {
     if (snapshots.length === 0) return;
     const rows = [...snapshots]
       .sort((a, b) => Number(a.entryId) - Number(b.entryId))
-      .map(({ entryId, parts }) => ({ entry_id: entryId, horse: parts.horse ?? null, jockey: parts.jockey ?? null, trainer: parts.trainer ?? null }));
+      .map(({ entryId, parts }) => ({
+        entry_id: entryId,
+        horse: parts.horse ?? null,
+        jockey: parts.jockey ?? null,
+        trainer: parts.trainer ?? null,
+      }));
     await manager.query(
       `INSERT INTO entry_snapshots AS s (entry_id, taken_at, taken_before_start, horse, jockey, trainer)
        SELECT v.entry_id, $1::timestamptz, $2::boolean, v.horse, v.jockey, v.trainer
@@ -277,20 +323,37 @@ export class RaceDataRepository {
     );
   }
 
-  async saveHorse(horse: HorseRecord, sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async saveHorse(
+    horse: HorseRecord,
+    sourceId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
     await this.saveHorses([horse], sourceId, manager);
   }
 
-  async saveJockey(jockey: JockeyRecord, sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async saveJockey(
+    jockey: JockeyRecord,
+    sourceId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
     await this.saveJockeys([jockey], sourceId, manager);
   }
 
-  async saveTrainer(trainer: TrainerRecord, sourceId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async saveTrainer(
+    trainer: TrainerRecord,
+    sourceId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
     await this.saveTrainers([trainer], sourceId, manager);
   }
 
   /** {@link saveHorse} for several horses from one response, in one statement. */
-  async saveHorses(horses: HorseRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager, keepStored: readonly string[] = []): Promise<void> {
+  async saveHorses(
+    horses: HorseRecord[],
+    sourceId: string,
+    manager: EntityManager = this.dataSource.manager,
+    keepStored: readonly string[] = [],
+  ): Promise<void> {
     await this.upsertDetails(
       manager,
       'horses',
@@ -319,7 +382,12 @@ export class RaceDataRepository {
   }
 
   /** {@link saveJockey} for several jockeys from one response, in one statement. */
-  async saveJockeys(jockeys: JockeyRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager, keepStored: readonly string[] = []): Promise<void> {
+  async saveJockeys(
+    jockeys: JockeyRecord[],
+    sourceId: string,
+    manager: EntityManager = this.dataSource.manager,
+    keepStored: readonly string[] = [],
+  ): Promise<void> {
     await this.upsertDetails(
       manager,
       'jockeys',
@@ -340,7 +408,12 @@ export class RaceDataRepository {
   }
 
   /** {@link saveTrainer} for several trainers from one response, in one statement. */
-  async saveTrainers(trainers: TrainerRecord[], sourceId: string, manager: EntityManager = this.dataSource.manager, keepStored: readonly string[] = []): Promise<void> {
+  async saveTrainers(
+    trainers: TrainerRecord[],
+    sourceId: string,
+    manager: EntityManager = this.dataSource.manager,
+    keepStored: readonly string[] = [],
+  ): Promise<void> {
     await this.upsertDetails(
       manager,
       'trainers',
@@ -352,7 +425,12 @@ export class RaceDataRepository {
         birth_date: trainer.birthDate,
         licensed_since: trainer.licensedSince,
         stable: trainer.stable,
-        career: { career: trainer.career, thisYear: trainer.thisYear, winRatePercent: trainer.winRatePercent, placeRatePercent: trainer.placeRatePercent },
+        career: {
+          career: trainer.career,
+          thisYear: trainer.thisYear,
+          winRatePercent: trainer.winRatePercent,
+          placeRatePercent: trainer.placeRatePercent,
+        },
         source_id: sourceId,
       })),
       keepStored,
@@ -367,7 +445,13 @@ export class RaceDataRepository {
    * Columns in `keepStored` keep their stored value where a row leaves them null (a source that does
    * not carry them, such as the old scripts' compact details).
    */
-  private async upsertDetails(manager: EntityManager, table: string, key: string, rows: Record<string, unknown>[], keepStored: readonly string[] = []): Promise<void> {
+  private async upsertDetails(
+    manager: EntityManager,
+    table: string,
+    key: string,
+    rows: Record<string, unknown>[],
+    keepStored: readonly string[] = [],
+  ): Promise<void> {
     const byId = new Map<string, Record<string, unknown>>();
     for (const row of rows) if (typeof row[key] === 'string' && row[key] !== '') byId.set(row[key], row);
     if (byId.size === 0) return;
@@ -375,7 +459,8 @@ export class RaceDataRepository {
     const columns = Object.keys(ordered[0]).filter((column) => column !== key);
     const compared = columns.filter((column) => column !== 'source_id');
     const list = (prefix: string, names = compared): string => names.map((column) => `${prefix}.${column}`).join(', ');
-    const incoming = (column: string): string => (keepStored.includes(column) ? `COALESCE(EXCLUDED.${column}, t.${column})` : `EXCLUDED.${column}`);
+    const incoming = (column: string): string =>
+      keepStored.includes(column) ? `COALESCE(EXCLUDED.${column}, t.${column})` : `EXCLUDED.${column}`;
     await manager.query(
       `INSERT INTO ${table} AS t (${key}, ${columns.join(', ')}, details_at)
        SELECT v.${key}, ${list('v', columns)}, now() FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) AS v
@@ -388,7 +473,12 @@ export class RaceDataRepository {
   }
 
   /** Results of one race: body weights and scratches on the entries, positions and odds in results. */
-  async saveResults(manager: EntityManager, raceId: string, rows: RaceResultRecord[], sourceId: string): Promise<number> {
+  async saveResults(
+    manager: EntityManager,
+    raceId: string,
+    rows: RaceResultRecord[],
+    sourceId: string,
+  ): Promise<number> {
     let saved = 0;
     for (const row of [...rows].sort((a, b) => (a.gateNo ?? 0) - (b.gateNo ?? 0))) {
       const [entry] = await manager.query<{ id: string }[]>(
@@ -399,7 +489,14 @@ export class RaceDataRepository {
          RETURNING id`,
         [raceId, row.gateNo, row.bodyWeightKg, row.bodyWeightChange, row.finishStatus === 'scratched'],
       );
-      const entryId = entry?.id ?? (await manager.query<{ id: string }[]>('SELECT id FROM entries WHERE race_id = $1 AND gate_no = $2', [raceId, row.gateNo]))[0]?.id;
+      const entryId =
+        entry?.id ??
+        (
+          await manager.query<{ id: string }[]>('SELECT id FROM entries WHERE race_id = $1 AND gate_no = $2', [
+            raceId,
+            row.gateNo,
+          ])
+        )[0]?.id;
       if (!entryId) continue;
       await manager.query(
         `INSERT INTO results AS r (entry_id, finish_position, finish_status, race_time_s, margin, note, win_odds, place_odds, sectionals, source_id)
@@ -410,14 +507,30 @@ export class RaceDataRepository {
          WHERE (r.finish_position, r.finish_status, r.race_time_s, r.margin, r.note, r.win_odds, r.place_odds, r.sectionals, r.source_id)
                IS DISTINCT FROM (EXCLUDED.finish_position, EXCLUDED.finish_status, EXCLUDED.race_time_s, EXCLUDED.margin, EXCLUDED.note,
                                  EXCLUDED.win_odds, EXCLUDED.place_odds, EXCLUDED.sectionals, EXCLUDED.source_id)`,
-        [entryId, row.finishPosition, row.finishStatus, row.raceTimeSeconds, row.margin, row.note, row.winOdds, row.placeOdds, JSON.stringify(row.sectionals), sourceId],
+        [
+          entryId,
+          row.finishPosition,
+          row.finishStatus,
+          row.raceTimeSeconds,
+          row.margin,
+          row.note,
+          row.winOdds,
+          row.placeOdds,
+          JSON.stringify(row.sectionals),
+          sourceId,
+        ],
       );
       saved += 1;
     }
     return saved;
   }
 
-  async saveDividends(manager: EntityManager, raceId: string, dividends: DividendRecord[], sourceId: string): Promise<number> {
+  async saveDividends(
+    manager: EntityManager,
+    raceId: string,
+    dividends: DividendRecord[],
+    sourceId: string,
+  ): Promise<number> {
     const valid = dividends.filter((dividend) => dividend.pool && dividend.combination.length > 0);
     for (const dividend of valid) {
       await manager.query(
@@ -443,7 +556,13 @@ export class RaceDataRepository {
   async finishRace(
     manager: EntityManager,
     raceId: string,
-    outcome: { status: 'finished' | 'cancelled' | 'void'; weather: string | null; going: string | null; moisturePercent: number | null; dividends: boolean },
+    outcome: {
+      status: 'finished' | 'cancelled' | 'void';
+      weather: string | null;
+      going: string | null;
+      moisturePercent: number | null;
+      dividends: boolean;
+    },
   ): Promise<void> {
     await manager.query(
       `UPDATE races r SET status = $2, weather = COALESCE($3, weather), going = COALESCE($4, going),
@@ -459,32 +578,75 @@ export class RaceDataRepository {
 
   async markDetailsCollected(raceIds: string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     if (raceIds.length === 0) return;
-    await manager.query('UPDATE races SET details_collected_at = now() WHERE id = ANY($1::bigint[]) AND details_collected_at IS NULL', [raceIds]);
+    await manager.query(
+      'UPDATE races SET details_collected_at = now() WHERE id = ANY($1::bigint[]) AND details_collected_at IS NULL',
+      [raceIds],
+    );
   }
 
   /** Entries of a day, for the details and snapshot steps. */
   async dayEntries(
     date: string,
     meet: number,
-  ): Promise<{ entryId: string; raceId: string; raceNo: number; hrNo: string; jkNo: string | null; trNo: string | null; scheduledStart: Date | null }[]> {
+  ): Promise<
+    {
+      entryId: string;
+      raceId: string;
+      raceNo: number;
+      hrNo: string;
+      jkNo: string | null;
+      trNo: string | null;
+      scheduledStart: Date | null;
+    }[]
+  > {
     const rows = await this.dataSource.query<
-      { entry_id: string; race_id: string; race_no: number; hr_no: string; jk_no: string | null; tr_no: string | null; scheduled_start: Date | null }[]
+      {
+        entry_id: string;
+        race_id: string;
+        race_no: number;
+        hr_no: string;
+        jk_no: string | null;
+        tr_no: string | null;
+        scheduled_start: Date | null;
+      }[]
     >(
       `SELECT e.id AS entry_id, r.id AS race_id, r.race_no, e.hr_no, e.jk_no, e.tr_no, r.scheduled_start
          FROM entries e JOIN races r ON r.id = e.race_id WHERE r.race_date = $1 AND r.meet = $2 ORDER BY r.race_no, e.gate_no`,
       [date, meet],
     );
-    return rows.map((row) => ({ entryId: row.entry_id, raceId: row.race_id, raceNo: row.race_no, hrNo: row.hr_no, jkNo: row.jk_no, trNo: row.tr_no, scheduledStart: row.scheduled_start }));
+    return rows.map((row) => ({
+      entryId: row.entry_id,
+      raceId: row.race_id,
+      raceNo: row.race_no,
+      hrNo: row.hr_no,
+      jkNo: row.jk_no,
+      trNo: row.tr_no,
+      scheduledStart: row.scheduled_start,
+    }));
   }
 }
 
 /** What `saveResponse` stores and the hash it is stored under: one per service, parameters and body. */
-export function responseHash(service: string, params: Record<string, string>, raw: readonly unknown[]): { body: string; hash: string } {
+export function responseHash(
+  service: string,
+  params: Record<string, string>,
+  raw: readonly unknown[],
+): { body: string; hash: string } {
   const body = JSON.stringify(raw);
-  return { body, hash: createHash('sha256').update(`${service}\n${JSON.stringify(params)}\n${body}`).digest('hex') };
+  return {
+    body,
+    hash: createHash('sha256')
+      .update(`${service}\n${JSON.stringify(params)}\n${body}`)
+      .digest('hex'),
+  };
 }
 
-export function cardFrom(plan: RacePlanRecord | undefined, entries: EntryRecord[], raceNo: number, sourceId: string | null): RaceCard {
+export function cardFrom(
+  plan: RacePlanRecord | undefined,
+  entries: EntryRecord[],
+  raceNo: number,
+  sourceId: string | null,
+): RaceCard {
   const first = entries[0];
   return {
     raceNo,

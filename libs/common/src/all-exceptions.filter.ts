@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Logger,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-errors';
 import { toErrorBody } from './error-body';
@@ -19,13 +26,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn({ err: exception, requestId: request.id, method: request.method }, 'Database unavailable');
       if (reply.sent) return;
-      const body = toErrorBody(new ServiceUnavailableException('The database is unavailable; try again shortly'), request.id);
-      void reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).header('content-type', 'application/json; charset=utf-8').send(body);
+      const body = toErrorBody(
+        new ServiceUnavailableException('The database is unavailable; try again shortly'),
+        request.id,
+      );
+      void reply
+        .status(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(body);
       return;
     }
     const body = toErrorBody(exception, request.id);
     if (!(exception instanceof HttpException) || body.statusCode === 500) {
-      this.logger.error({ err: exception, requestId: request.id, method: request.method, url: request.url }, 'Unhandled error');
+      this.logger.error(
+        { err: exception, requestId: request.id, method: request.method, url: request.url },
+        'Unhandled error',
+      );
     }
     if (reply.sent) return;
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);

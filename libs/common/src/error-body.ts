@@ -45,7 +45,9 @@ export function toErrorBody(exception: unknown, requestId: string): ErrorBody {
 
 function internalError(statusCode: number, requestId: string): ErrorBody {
   const message =
-    statusCode === 500 ? 'Internal server error; quote the request id when reporting it' : (STATUS_CODES[statusCode] ?? 'Server error');
+    statusCode === 500
+      ? 'Internal server error; quote the request id when reporting it'
+      : (STATUS_CODES[statusCode] ?? 'Server error');
   return build(statusCode, message, requestId);
 }
 

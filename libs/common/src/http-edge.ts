@@ -11,7 +11,10 @@ function errorBody(statusCode: number, message: string, requestId: string): Erro
 }
 
 const CLIENT_ERRORS: Record<string, [number, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'The request line and headers are larger than the server accepts (16 KiB); a long URL counts too'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'The request line and headers are larger than the server accepts (16 KiB); a long URL counts too',
+  ],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request did not arrive in time'],
 };
 
@@ -40,13 +43,24 @@ const FRAMEWORK_ERRORS: Record<string, [number, string]> = {
 };
 
 /** Errors of Fastify's router (a path parameter too long, a URL it cannot decode), in the one error shape; never echoing the URL. */
-export function frameworkErrorHandler(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrorHandler(
+  error: Error & { code?: string },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const [statusCode, message] = FRAMEWORK_ERRORS[error.code ?? ''] ?? [400, 'The request cannot be routed'];
-  void reply.status(statusCode).header('content-type', 'application/json; charset=utf-8').send(errorBody(statusCode, message, request.id));
+  void reply
+    .status(statusCode)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(errorBody(statusCode, message, request.id));
 }
 
 /** The API's JSON body parser for Fastify (see {@link parseJsonBody}); its errors reach the exception filter as HttpExceptions. */
-export function jsonBodyParser(_request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void): void {
+export function jsonBodyParser(
+  _request: FastifyRequest,
+  body: string,
+  done: (error: Error | null, body?: unknown) => void,
+): void {
   try {
     done(null, parseJsonBody(body));
   } catch (error) {
@@ -60,7 +74,12 @@ export function toOwnErrorBody(statusCode: number, payload: unknown, requestId: 
   if (typeof payload === 'string') {
     try {
       const parsed = JSON.parse(payload) as { message?: unknown; error?: unknown };
-      const text = typeof parsed.message === 'string' ? parsed.message : typeof parsed.error === 'string' ? parsed.error : undefined;
+      const text =
+        typeof parsed.message === 'string'
+          ? parsed.message
+          : typeof parsed.error === 'string'
+            ? parsed.error
+            : undefined;
       if (text) message = text;
     } catch {
       // not JSON: keep the status text

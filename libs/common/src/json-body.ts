@@ -24,7 +24,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i += 1) {
     const char = text.charCodeAt(i);
     if (inString) {
-      if (char === 0x5c) i += 1; // backslash: skip the escaped character
+      if (char === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (char === 0x22) inString = false;
     } else if (char === 0x22) {
       inString = true;
@@ -38,7 +39,8 @@ function nestingDepth(text: string): number {
   return deepest;
 }
 
-const fieldPath = (parent: string, key: string | number): string => (typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key);
+const fieldPath = (parent: string, key: string | number): string =>
+  typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
 
 /** Reserved keys and control characters anywhere in a parsed body, by field path. Iterative: depth is bounded anyway. */
 function bodyProblems(body: unknown): FieldProblem[] {
@@ -47,14 +49,19 @@ function bodyProblems(body: unknown): FieldProblem[] {
   while (stack.length > 0) {
     const { value, path } = stack.pop() as { value: unknown; path: string };
     if (typeof value === 'string') {
-      if (CONTROL_CHARACTER.test(value)) problems.push({ field: path || 'body', reason: `must not contain control characters (${codePoint(value)})` });
+      if (CONTROL_CHARACTER.test(value))
+        problems.push({ field: path || 'body', reason: `must not contain control characters (${codePoint(value)})` });
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => stack.push({ value: item, path: fieldPath(path, index) }));
     } else if (typeof value === 'object' && value !== null) {
       for (const key of Object.keys(value)) {
         const field = fieldPath(path, key);
         if (RESERVED_KEYS.has(key)) problems.push({ field, reason: `"${key}" is a reserved name, not a field` });
-        else if (CONTROL_CHARACTER.test(key)) problems.push({ field: path || 'body', reason: `has a field name with control characters (${codePoint(key)})` });
+        else if (CONTROL_CHARACTER.test(key))
+          problems.push({
+            field: path || 'body',
+            reason: `has a field name with control characters (${codePoint(key)})`,
+          });
         else stack.push({ value: (value as Record<string, unknown>)[key], path: field });
       }
     }
@@ -68,10 +75,17 @@ function bodyProblems(body: unknown): FieldProblem[] {
  * reaches PostgreSQL) or slip past validation (`__proto__`, `constructor.prototype`, `prototype`).
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new BadRequestException({ message: 'Body cannot be empty when content-type is application/json', details: [{ field: 'body', reason: 'is empty' }] });
+  if (text.trim() === '')
+    throw new BadRequestException({
+      message: 'Body cannot be empty when content-type is application/json',
+      details: [{ field: 'body', reason: 'is empty' }],
+    });
   const depth = nestingDepth(text);
   if (depth > MAX_BODY_DEPTH) {
-    throw new BadRequestException({ message: 'Validation failed', details: [{ field: 'body', reason: `is nested ${depth} levels deep; at most ${MAX_BODY_DEPTH} are accepted` }] });
+    throw new BadRequestException({
+      message: 'Validation failed',
+      details: [{ field: 'body', reason: `is nested ${depth} levels deep; at most ${MAX_BODY_DEPTH} are accepted` }],
+    });
   }
   let body: unknown;
   try {
@@ -79,7 +93,10 @@ export function parseJsonBody(text: string): unknown {
   } catch (error) {
     // Only the position: the parser's message quotes the body, which may hold a secret.
     const position = /at position (\d+)/.exec((error as Error).message)?.[1];
-    throw new BadRequestException({ message: 'Malformed JSON body', details: [{ field: 'body', reason: `is not valid JSON${position ? ` (at position ${position})` : ''}` }] });
+    throw new BadRequestException({
+      message: 'Malformed JSON body',
+      details: [{ field: 'body', reason: `is not valid JSON${position ? ` (at position ${position})` : ''}` }],
+    });
   }
   const problems = bodyProblems(body);
   if (problems.length > 0) throw new BadRequestException({ message: 'Validation failed', details: problems });

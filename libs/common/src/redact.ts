@@ -27,7 +27,8 @@ const SECRET_KEY_NAMES = new Set([
 
 const PAIR_PATTERN =
   /((?:serviceKey|service_key|api[_-]?key|x-api-key|access_token|refresh_token|token|password)["']?\s*[=:]\s*["']?)([^&\s"',;}]+)/gi;
-const AUTH_HEADER_PATTERN = /((?:authorization|proxy-authorization)["']?\s*[=:]\s*["']?)((?:bearer|basic|token)\s+)?([^\s"',;}]+)/gi;
+const AUTH_HEADER_PATTERN =
+  /((?:authorization|proxy-authorization)["']?\s*[=:]\s*["']?)((?:bearer|basic|token)\s+)?([^\s"',;}]+)/gi;
 const COOKIE_PATTERN = /((?:^|[\s"'{,])(?:set-)?cookie["']?\s*[=:]\s*["']?)([^"'\n}]+)/gi;
 const URL_PASSWORD_PATTERN = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)([^@/\s]+)(@)/gi;
 /** Our own API keys have a recognisable shape; catch them wherever they appear. */
@@ -91,7 +92,8 @@ export function redact<T>(value: T, depth = 0, ancestors = new WeakSet<object>()
   if (Array.isArray(value)) out = value.map((item: unknown) => redact(item, depth + 1, ancestors));
   else {
     const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = isSecretKeyName(key) ? REDACTED : redact(item, depth + 1, ancestors);
+    for (const [key, item] of Object.entries(value))
+      copy[key] = isSecretKeyName(key) ? REDACTED : redact(item, depth + 1, ancestors);
     out = copy;
   }
   // Only the current path counts as a cycle: the same object may appear twice side by side.

@@ -20,7 +20,11 @@ describe(loadConfig.name, () => {
       DATABASE_URL: 'postgresql://user:pw@db:5432/races',
       RATE_LIMIT_COLLECT: '5',
     });
-    expect(config.http).toMatchObject({ port: 8080, trustProxy: true, corsOrigins: ['https://a.example', 'https://b.example'] });
+    expect(config.http).toMatchObject({
+      port: 8080,
+      trustProxy: true,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+    });
     expect(config.log.level).toBe('debug');
     expect(config.database.url).toBe('postgresql://user:pw@db:5432/races');
     expect(config.rateLimit.limits.collect).toBe(5);
@@ -28,19 +32,33 @@ describe(loadConfig.name, () => {
 
   it('should name every bad variable in one error', () => {
     const attempt = (): unknown =>
-      loadConfig({ DATABASE_URL: 'localhost:5432/kra', PORT: '70000', REDIS_URL: 'http://cache', TRUST_PROXY: 'maybe', ADMIN_API_KEY: 'short' });
+      loadConfig({
+        DATABASE_URL: 'localhost:5432/kra',
+        PORT: '70000',
+        REDIS_URL: 'http://cache',
+        TRUST_PROXY: 'maybe',
+        ADMIN_API_KEY: 'short',
+      });
     expect(attempt).toThrow(ConfigValidationError);
     try {
       attempt();
     } catch (error) {
       const { problems, message } = error as ConfigValidationError;
-      expect(problems.map((problem) => problem.split(':')[0])).toEqual(['PORT', 'TRUST_PROXY', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_API_KEY']);
+      expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+        'PORT',
+        'TRUST_PROXY',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'ADMIN_API_KEY',
+      ]);
       expect(message).toMatch(/^Invalid configuration:\n {2}- PORT: must be an integer from 1 to 65535\n/);
     }
   });
 
   it('should never echo a bad URL, which may hold a password', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgres//user:hunter2@db' })).toThrow(/DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres//user:hunter2@db' })).toThrow(
+      /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/,
+    );
   });
 
   it('should reject numbers that are not plain integers in range', () => {

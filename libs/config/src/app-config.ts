@@ -184,7 +184,9 @@ function readCron(read: EnvReader, name: string, fallback: string): string {
     // A valid expression may still never match (30 February): sendAt throws when no date comes within 8 years.
     new CronTime(value, SCHEDULE_TIME_ZONE).sendAt();
   } catch {
-    read.problems.push(`${name}: must be a cron expression (minute hour day-of-month month day-of-week, optionally seconds first)`);
+    read.problems.push(
+      `${name}: must be a cron expression (minute hour day-of-month month day-of-week, optionally seconds first)`,
+    );
     return fallback;
   }
   return value;

@@ -10,7 +10,8 @@ const RETRY_MS = 50;
  * the statement timeout.
  */
 export async function acquireAdvisoryLock(runner: QueryRunner, keys: [number] | [number, number]): Promise<void> {
-  const sql = keys.length === 1 ? 'SELECT pg_try_advisory_lock($1) AS locked' : 'SELECT pg_try_advisory_lock($1, $2) AS locked';
+  const sql =
+    keys.length === 1 ? 'SELECT pg_try_advisory_lock($1) AS locked' : 'SELECT pg_try_advisory_lock($1, $2) AS locked';
   for (;;) {
     const [row] = (await runner.query(sql, keys)) as { locked: boolean }[];
     if (row?.locked) return;

@@ -37,7 +37,13 @@ export interface BackfillTally {
   counts: JobChildCounts;
   progress: number;
   step: string;
-  end: { status: JobStatus; result: BackfillSummary; errorCode: JobErrorCode | null; errorMessage: string | null; message: string } | null;
+  end: {
+    status: JobStatus;
+    result: BackfillSummary;
+    errorCode: JobErrorCode | null;
+    errorMessage: string | null;
+    message: string;
+  } | null;
 }
 
 export function countChildren(children: readonly BackfillChild[]): JobChildCounts {
@@ -73,7 +79,9 @@ export function tallyBackfill(children: readonly BackfillChild[], cancelRequeste
   if (done < counts.total) return { counts, progress: Math.floor((99 * done) / counts.total), step, end: null };
 
   const status = backfillStatus(counts, cancelRequested);
-  const failedChildren = children.filter((child) => child.status === 'failed').map(({ id, date, meet, errorCode }) => ({ id, date, meet, errorCode }));
+  const failedChildren = children
+    .filter((child) => child.status === 'failed')
+    .map(({ id, date, meet, errorCode }) => ({ id, date, meet, errorCode }));
   const result: BackfillSummary = {
     days: counts.total,
     succeeded: counts.succeeded,
@@ -83,12 +91,22 @@ export function tallyBackfill(children: readonly BackfillChild[], cancelRequeste
     failedChildren,
   };
   const tally = `${counts.total} race day(s): ${counts.succeeded} succeeded, ${counts.partiallySucceeded} partially, ${counts.failed} failed, ${counts.cancelled} cancelled`;
-  const firstProblem = children.find((child) => child.status === 'failed') ?? children.find((child) => child.status === 'partially_succeeded');
+  const firstProblem =
+    children.find((child) => child.status === 'failed') ??
+    children.find((child) => child.status === 'partially_succeeded');
   const [errorCode, errorMessage]: [JobErrorCode | null, string | null] =
     status === 'succeeded'
       ? [null, null]
       : status === 'cancelled'
         ? ['cancelled', cancelRequested ? 'Cancelled on request' : 'Every race day was cancelled']
-        : [firstProblem?.errorCode ?? 'internal', `${counts.failed + counts.partiallySucceeded} of ${counts.total} race days did not fully succeed`];
-  return { counts, progress: 100, step, end: { status, result, errorCode, errorMessage, message: `${status.replace('_', ' ')}: ${tally}` } };
+        : [
+            firstProblem?.errorCode ?? 'internal',
+            `${counts.failed + counts.partiallySucceeded} of ${counts.total} race days did not fully succeed`,
+          ];
+  return {
+    counts,
+    progress: 100,
+    step,
+    end: { status, result, errorCode, errorMessage, message: `${status.replace('_', ' ')}: ${tally}` },
+  };
 }

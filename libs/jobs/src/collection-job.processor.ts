@@ -7,7 +7,15 @@ import { DelayedError, Job, UnrecoverableError, WaitingError, Worker } from 'bul
 import type { Counter, Histogram } from 'prom-client';
 import { errorCodeOf, JobCancelledError, JobInterruptedError, judgeReport, Verdict } from './job-outcome';
 import { JobProgress } from './job-progress';
-import { COLLECTION_QUEUE, CollectionQueuePayload, JOB_DURATION_METRIC, jobLabel, JobRecord, JOBS_TOTAL_METRIC, JobStatus } from './job.types';
+import {
+  COLLECTION_QUEUE,
+  CollectionQueuePayload,
+  JOB_DURATION_METRIC,
+  jobLabel,
+  JobRecord,
+  JOBS_TOTAL_METRIC,
+  JobStatus,
+} from './job.types';
 import { JobOutcome, JobsRepository } from './jobs.repository';
 import { JobsService } from './jobs.service';
 import { bullOptions } from './queue-options';
@@ -48,16 +56,22 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
 
   onApplicationBootstrap(): void {
     const { concurrency, lockMs, stalledIntervalMs, maxStalled } = this.config.jobs;
-    this.worker = new Worker<CollectionQueuePayload, JobStatus | 'skipped'>(COLLECTION_QUEUE, (job, token) => this.process(job, token), {
-      ...bullOptions(this.config),
-      concurrency,
-      lockDuration: lockMs,
-      stalledInterval: stalledIntervalMs,
-      maxStalledCount: maxStalled,
-    });
+    this.worker = new Worker<CollectionQueuePayload, JobStatus | 'skipped'>(
+      COLLECTION_QUEUE,
+      (job, token) => this.process(job, token),
+      {
+        ...bullOptions(this.config),
+        concurrency,
+        lockDuration: lockMs,
+        stalledInterval: stalledIntervalMs,
+        maxStalledCount: maxStalled,
+      },
+    );
     // Without a listener, an 'error' event (Redis lost, say) would crash the process.
     this.worker.on('error', (error) => this.logger.warn(`Queue worker error: ${error.message}`));
-    this.worker.on('failed', (job, error) => this.logger.warn(`Job ${job?.data.jobId ?? '?'} attempt ${job?.attemptsMade ?? '?'} failed: ${error.message}`));
+    this.worker.on('failed', (job, error) =>
+      this.logger.warn(`Job ${job?.data.jobId ?? '?'} attempt ${job?.attemptsMade ?? '?'} failed: ${error.message}`),
+    );
   }
 
   /**
@@ -102,9 +116,17 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
     let report: CollectionReport | undefined;
     let verdict: Verdict;
     try {
-      report = await this.collection.collectDay({ ...record.params, raceNos: record.params.raceNos ?? undefined, onProgress: progress.onProgress });
+      report = await this.collection.collectDay({
+        ...record.params,
+        raceNos: record.params.raceNos ?? undefined,
+        onProgress: progress.onProgress,
+      });
       const interrupted = report.failures.some((failure) => failure.error === JobInterruptedError.name);
-      verdict = progress.cancelled ? { kind: 'cancelled' } : interrupted ? { kind: 'interrupted' } : judgeReport(report);
+      verdict = progress.cancelled
+        ? { kind: 'cancelled' }
+        : interrupted
+          ? { kind: 'interrupted' }
+          : judgeReport(report);
     } catch (error) {
       // The engine reports KRA failures itself; what escapes it is ours (the database, say): retry.
       verdict =
@@ -117,13 +139,20 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
               : { kind: 'retry', code: errorCodeOf(error), message: String(error), partial: false };
     } finally {
       this.running.delete(progress);
-      await progress.stop().catch((error: unknown) => this.logger.warn(`Job ${id}: last progress not saved: ${String(error)}`));
+      await progress
+        .stop()
+        .catch((error: unknown) => this.logger.warn(`Job ${id}: last progress not saved: ${String(error)}`));
     }
     if (progress.detached) {
       this.logger.warn(`Job ${id}: its record stopped being this run's (ended or re-queued elsewhere); run abandoned`);
       return 'skipped';
     }
-    if (verdict.kind === 'interrupted') return this.handBack(job, token, `interrupted at "${progress.stepName}" by a worker shutdown; resumes in another worker`);
+    if (verdict.kind === 'interrupted')
+      return this.handBack(
+        job,
+        token,
+        `interrupted at "${progress.stepName}" by a worker shutdown; resumes in another worker`,
+      );
     if (verdict.kind === 'database') return this.waitForDatabase(job, token, verdict.message);
     try {
       return await this.conclude(job, record, verdict, report);
@@ -138,15 +167,23 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
    * (its row cannot be written now). Once it has waited JOBS_DATABASE_WAIT_MS this episode, it fails
    * as any run does, spending attempts; the reconciler ends its row with the queue's count later.
    */
-  private async waitForDatabase(job: Job<CollectionQueuePayload>, token: string | undefined, reason: string): Promise<never> {
+  private async waitForDatabase(
+    job: Job<CollectionQueuePayload>,
+    token: string | undefined,
+    reason: string,
+  ): Promise<never> {
     const since = job.data.databaseWaitSince ?? Date.now();
     const waited = Date.now() - since;
     if (waited >= this.config.jobs.databaseWaitMs) {
-      throw new Error(`The database has been unavailable for ${Math.round(waited / 1000)} s (JOBS_DATABASE_WAIT_MS): ${reason}`);
+      throw new Error(
+        `The database has been unavailable for ${Math.round(waited / 1000)} s (JOBS_DATABASE_WAIT_MS): ${reason}`,
+      );
     }
     await job.updateData({ ...job.data, databaseWaitSince: since });
     await job.moveToDelayed(Date.now() + DATABASE_RETRY_DELAY_MS, token);
-    this.logger.warn(`Job ${job.data.jobId}: the database is unavailable (${reason}); trying again in ${DATABASE_RETRY_DELAY_MS} ms, no attempt spent`);
+    this.logger.warn(
+      `Job ${job.data.jobId}: the database is unavailable (${reason}); trying again in ${DATABASE_RETRY_DELAY_MS} ms, no attempt spent`,
+    );
     throw new DelayedError();
   }
 
@@ -179,19 +216,48 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
           message: `partially succeeded: ${summary}`,
         });
       case 'cancelled':
-        return this.end(record, { status: 'cancelled', result: report, errorCode: 'cancelled', errorMessage: 'Cancelled on request', message: 'cancelled while running' });
+        return this.end(record, {
+          status: 'cancelled',
+          result: report,
+          errorCode: 'cancelled',
+          errorMessage: 'Cancelled on request',
+          message: 'cancelled while running',
+        });
       case 'permanent':
-        await this.end(record, { status: 'failed', result: report, errorCode: verdict.code, errorMessage: verdict.message, message: `failed (${verdict.code}), not retried: ${verdict.message}` });
+        await this.end(record, {
+          status: 'failed',
+          result: report,
+          errorCode: verdict.code,
+          errorMessage: verdict.message,
+          message: `failed (${verdict.code}), not retried: ${verdict.message}`,
+        });
         throw new UnrecoverableError(verdict.message);
       case 'retry':
         if (!lastAttempt) {
-          await this.jobs.requeue(record.id, verdict.code, verdict.message, `attempt ${attempt} failed (${verdict.code}), retrying: ${verdict.message}`);
+          await this.jobs.requeue(
+            record.id,
+            verdict.code,
+            verdict.message,
+            `attempt ${attempt} failed (${verdict.code}), retrying: ${verdict.message}`,
+          );
           throw new Error(verdict.message);
         }
         if (verdict.partial) {
-          return this.end(record, { status: 'partially_succeeded', result: report, errorCode: verdict.code, errorMessage: verdict.message, message: `partially succeeded after ${attempt} attempts` });
+          return this.end(record, {
+            status: 'partially_succeeded',
+            result: report,
+            errorCode: verdict.code,
+            errorMessage: verdict.message,
+            message: `partially succeeded after ${attempt} attempts`,
+          });
         }
-        await this.end(record, { status: 'failed', result: report, errorCode: verdict.code, errorMessage: verdict.message, message: `failed (${verdict.code}) after ${attempt} attempts` });
+        await this.end(record, {
+          status: 'failed',
+          result: report,
+          errorCode: verdict.code,
+          errorMessage: verdict.message,
+          message: `failed (${verdict.code}) after ${attempt} attempts`,
+        });
         throw new Error(verdict.message);
     }
   }
@@ -211,7 +277,12 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
   private async skip(id: string): Promise<'skipped'> {
     const current = await this.jobs.findById(id);
     if (current && (current.status === 'queued' || current.status === 'running') && current.cancelRequestedAt) {
-      await this.end(current, { status: 'cancelled', errorCode: 'cancelled', errorMessage: 'Cancelled on request', message: 'cancelled before the attempt started' });
+      await this.end(current, {
+        status: 'cancelled',
+        errorCode: 'cancelled',
+        errorMessage: 'Cancelled on request',
+        message: 'cancelled before the attempt started',
+      });
     }
     return 'skipped';
   }

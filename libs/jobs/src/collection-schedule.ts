@@ -36,7 +36,8 @@ export function raceDays(from: string, to: string, meets: readonly number[]): { 
   const days: { date: string; meet: number }[] = [];
   for (let time = Date.parse(`${from}T00:00:00Z`); time <= Date.parse(`${to}T00:00:00Z`); time += DAY_MS) {
     const day = new Date(time);
-    for (const meet of RACE_MEETS_BY_WEEKDAY[day.getUTCDay()] ?? []) if (meets.includes(meet)) days.push({ date: isoDate(day), meet });
+    for (const meet of RACE_MEETS_BY_WEEKDAY[day.getUTCDay()] ?? [])
+      if (meets.includes(meet)) days.push({ date: isoDate(day), meet });
   }
   return days;
 }

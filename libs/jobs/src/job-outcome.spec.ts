@@ -8,7 +8,14 @@ const report = (failures: CollectionFailure[], races = 3): CollectionReport => (
   results: false,
   startedAt: '',
   finishedAt: '',
-  races: Array.from({ length: races }, (_, index) => ({ raceNo: index + 1, status: 'entries', entries: 10, details: 0, results: 0, dividends: 0 })),
+  races: Array.from({ length: races }, (_, index) => ({
+    raceNo: index + 1,
+    status: 'entries',
+    entries: 10,
+    details: 0,
+    results: 0,
+    dividends: 0,
+  })),
   calls: {},
   failures,
   ok: failures.length === 0,
@@ -21,8 +28,13 @@ describe('judgeReport', () => {
   });
 
   it('should fail at once when nothing was stored and every failure is quota or auth', () => {
-    expect(judgeReport(report([failure('day', 'KraQuotaExceededError')], 0))).toMatchObject({ kind: 'permanent', code: 'quota' });
-    expect(judgeReport(report([failure('horse 1', 'KraAuthError'), failure('horse 2', 'KraQuotaExceededError')], 0))).toMatchObject({
+    expect(judgeReport(report([failure('day', 'KraQuotaExceededError')], 0))).toMatchObject({
+      kind: 'permanent',
+      code: 'quota',
+    });
+    expect(
+      judgeReport(report([failure('horse 1', 'KraAuthError'), failure('horse 2', 'KraQuotaExceededError')], 0)),
+    ).toMatchObject({
       kind: 'permanent',
       code: 'auth',
       message: 'horse 1: KraAuthError happened (and 1 more failure)',
@@ -30,24 +42,40 @@ describe('judgeReport', () => {
   });
 
   it('should call a day partly stored before the quota ran out a partial success, not a failure', () => {
-    expect(judgeReport(report([failure('horse 1', 'KraQuotaExceededError'), failure('horse 2', 'KraQuotaExceededError')]))).toMatchObject({
+    expect(
+      judgeReport(report([failure('horse 1', 'KraQuotaExceededError'), failure('horse 2', 'KraQuotaExceededError')])),
+    ).toMatchObject({
       kind: 'partially_succeeded',
       message: 'horse 1: KraQuotaExceededError happened (and 1 more failure)',
     });
   });
 
   it('should retry transient failures, remembering whether data was stored', () => {
-    expect(judgeReport(report([failure('day', 'KraTransientError')], 0))).toMatchObject({ kind: 'retry', code: 'transient', partial: false });
-    expect(judgeReport(report([failure('horse 1', 'KraTransientError')]))).toMatchObject({ kind: 'retry', partial: true });
+    expect(judgeReport(report([failure('day', 'KraTransientError')], 0))).toMatchObject({
+      kind: 'retry',
+      code: 'transient',
+      partial: false,
+    });
+    expect(judgeReport(report([failure('horse 1', 'KraTransientError')]))).toMatchObject({
+      kind: 'retry',
+      partial: true,
+    });
   });
 
   it('should judge a failed day by its own error', () => {
-    expect(judgeReport(report([failure('day', 'KraUpstreamError'), failure('x', 'KraTransientError')], 0))).toMatchObject({ kind: 'permanent', code: 'upstream' });
-    expect(judgeReport(report([failure('day', 'QueryFailedError'), failure('x', 'KraAuthError')], 0))).toMatchObject({ kind: 'retry', code: 'internal' });
+    expect(
+      judgeReport(report([failure('day', 'KraUpstreamError'), failure('x', 'KraTransientError')], 0)),
+    ).toMatchObject({ kind: 'permanent', code: 'upstream' });
+    expect(judgeReport(report([failure('day', 'QueryFailedError'), failure('x', 'KraAuthError')], 0))).toMatchObject({
+      kind: 'retry',
+      code: 'internal',
+    });
   });
 
   it('should call mixed failures with data stored a partial success', () => {
-    expect(judgeReport(report([failure('horse 1', 'KraTransientError'), failure('race 2', 'QueryFailedError')]))).toMatchObject({ kind: 'partially_succeeded' });
+    expect(
+      judgeReport(report([failure('horse 1', 'KraTransientError'), failure('race 2', 'QueryFailedError')])),
+    ).toMatchObject({ kind: 'partially_succeeded' });
   });
 
   it('should recognise a cancel that surfaced through the report', () => {

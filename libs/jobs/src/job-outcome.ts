@@ -1,5 +1,11 @@
 import { CollectionFailure, CollectionReport, DATABASE_UNAVAILABLE } from '@app/collection';
-import { KraAuthError, KraBadRequestError, KraQuotaExceededError, KraTransientError, KraUpstreamError } from '@app/kra-client';
+import {
+  KraAuthError,
+  KraBadRequestError,
+  KraQuotaExceededError,
+  KraTransientError,
+  KraUpstreamError,
+} from '@app/kra-client';
 import { JobErrorCode } from './job.types';
 
 /** Thrown from the engine's progress callback to stop a job whose cancel was requested. */
@@ -69,10 +75,13 @@ export function judgeReport(report: CollectionReport): Verdict {
   if (codes.every((code) => code === 'database')) return { kind: 'database', message };
   const day = failures.find((failure) => failure.scope === 'day');
   const stored = !day && report.races.length > 0;
-  if (codes.every((code) => code === 'transient')) return { kind: 'retry', code: 'transient', message, partial: stored };
+  if (codes.every((code) => code === 'transient'))
+    return { kind: 'retry', code: 'transient', message, partial: stored };
   if (day) {
     const code = errorCodeOf(day.error);
-    return code === 'transient' || code === 'internal' ? { kind: 'retry', code, message, partial: false } : { kind: 'permanent', code, message };
+    return code === 'transient' || code === 'internal'
+      ? { kind: 'retry', code, message, partial: false }
+      : { kind: 'permanent', code, message };
   }
   if (!stored) return { kind: 'permanent', code: codes.find((code) => PERMANENT_CODES.has(code)) ?? codes[0], message };
   return { kind: 'partially_succeeded', message };

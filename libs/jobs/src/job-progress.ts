@@ -31,7 +31,11 @@ export class JobProgress {
     private readonly record: CollectJobRecord,
   ) {
     const { details, results } = record.params;
-    this.weights = { entries: STEP_WEIGHTS.entries, ...(details ? { details: STEP_WEIGHTS.details } : {}), ...(results ? { results: STEP_WEIGHTS.results } : {}) };
+    this.weights = {
+      entries: STEP_WEIGHTS.entries,
+      ...(details ? { details: STEP_WEIGHTS.details } : {}),
+      ...(results ? { results: STEP_WEIGHTS.results } : {}),
+    };
     // Saving on a timer rather than per call also polls the cancel flag during long silent steps.
     // Each save also stamps the row's heartbeat, which tells the reconciler the job is alive.
     this.timer = setInterval(() => this.save(), SAVE_INTERVAL_MS);
@@ -53,7 +57,10 @@ export class JobProgress {
 
   get percent(): number {
     const totalWeight = Object.values(this.weights).reduce((sum, weight) => sum + weight, 0);
-    const doneWeight = Object.entries(this.weights).reduce((sum, [step, weight]) => sum + weight * (this.fractions.get(step) ?? 0), 0);
+    const doneWeight = Object.entries(this.weights).reduce(
+      (sum, [step, weight]) => sum + weight * (this.fractions.get(step) ?? 0),
+      0,
+    );
     return Math.min(99, Math.floor((99 * doneWeight) / totalWeight));
   }
 
@@ -82,6 +89,8 @@ export class JobProgress {
 
   /** One write at a time, in order; a failed write is logged, never thrown into the engine. */
   private chain(write: () => Promise<void>): void {
-    this.saving = this.saving.then(write).catch((error: unknown) => this.logger.warn(`Job ${this.record.id}: progress not saved: ${String(error)}`));
+    this.saving = this.saving
+      .then(write)
+      .catch((error: unknown) => this.logger.warn(`Job ${this.record.id}: progress not saved: ${String(error)}`));
   }
 }

@@ -69,7 +69,9 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
       for (const id of await this.jobs.unsettledBackfillIds()) await this.service.settleParent(id);
     });
     if (summary.requeued.length + summary.failed.length > 0) {
-      this.logger.warn(`Reconciled jobs: ${summary.requeued.length} re-queued, ${summary.failed.length} failed (of ${summary.checked} checked)`);
+      this.logger.warn(
+        `Reconciled jobs: ${summary.requeued.length} re-queued, ${summary.failed.length} failed (of ${summary.checked} checked)`,
+      );
     }
     return ran ? summary : null;
   }
@@ -80,7 +82,10 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
       // The row first: once the entry is back, a processor may start the job at once, and a later
       // write to the row would undo its start.
       await this.jobs.returnToQueue(job.id, `re-queued: its queue entry was lost (was ${job.status})`);
-      await withTimeout(this.queue.add(job.type, { jobId: job.id }, queueJobOptions(job.id, this.config)), QUEUE_COMMAND_TIMEOUT_MS);
+      await withTimeout(
+        this.queue.add(job.type, { jobId: job.id }, queueJobOptions(job.id, this.config)),
+        QUEUE_COMMAND_TIMEOUT_MS,
+      );
       summary.requeued.push(job.id);
       return;
     }

@@ -13,7 +13,16 @@ export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'partially_succee
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'];
 
-export const JOB_ERROR_CODES = ['quota', 'auth', 'bad_request', 'upstream', 'transient', 'database', 'cancelled', 'internal'] as const;
+export const JOB_ERROR_CODES = [
+  'quota',
+  'auth',
+  'bad_request',
+  'upstream',
+  'transient',
+  'database',
+  'cancelled',
+  'internal',
+] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 
 export const COLLECT_INCLUDES = ['details', 'results'] as const;

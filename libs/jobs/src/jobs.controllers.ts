@@ -5,7 +5,16 @@ import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } fr
 import type { FastifyRequest } from 'fastify';
 import { toJob, toJobSummary } from './job-mappers';
 import { CollectJobType, JobRequester } from './job.types';
-import { BackfillRequestDto, CollectRequestDto, JobDto, JobIdParamsDto, JobListQueryDto, JobPageDto, JobSubmissionDto, LegacyCollectRequestDto } from './jobs.dto';
+import {
+  BackfillRequestDto,
+  CollectRequestDto,
+  JobDto,
+  JobIdParamsDto,
+  JobListQueryDto,
+  JobPageDto,
+  JobSubmissionDto,
+  LegacyCollectRequestDto,
+} from './jobs.dto';
 import { JobsService } from './jobs.service';
 
 function requesterOf(request: FastifyRequest): JobRequester {
@@ -29,7 +38,13 @@ export class CollectionJobsController {
     summary: 'Collect a race day: cards, entries and runner details, and the results too for a day that is over',
     description: `${SUBMIT_DESCRIPTION} Without \`include\`, a day before today (Asia/Seoul) is collected with its results, dividends and scratches; today or a day to come with cards and details.`,
   })
-  @ApiBody({ type: CollectRequestDto, examples: { day: { value: { date: '2025-05-23', meet: 3 } }, races: { value: { date: '20250523', meet: 3, raceNos: [1, 2], include: [] } } } })
+  @ApiBody({
+    type: CollectRequestDto,
+    examples: {
+      day: { value: { date: '2025-05-23', meet: 3 } },
+      races: { value: { date: '20250523', meet: 3, raceNos: [1, 2], include: [] } },
+    },
+  })
   @ApiAcceptedResponse({ type: JobSubmissionDto })
   @ApiErrors(400, 503)
   races(@Body() body: CollectRequestDto, @Req() request: FastifyRequest): Promise<JobSubmissionDto> {
@@ -38,15 +53,28 @@ export class CollectionJobsController {
 
   @Post('results')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Collect the results of a race day: results, dividends, scratches (cards refreshed first)', description: SUBMIT_DESCRIPTION })
-  @ApiBody({ type: CollectRequestDto, examples: { day: { value: { date: '2025-05-23', meet: 3 } }, withDetails: { value: { date: '2025-05-23', meet: 3, include: ['details', 'results'] } } } })
+  @ApiOperation({
+    summary: 'Collect the results of a race day: results, dividends, scratches (cards refreshed first)',
+    description: SUBMIT_DESCRIPTION,
+  })
+  @ApiBody({
+    type: CollectRequestDto,
+    examples: {
+      day: { value: { date: '2025-05-23', meet: 3 } },
+      withDetails: { value: { date: '2025-05-23', meet: 3, include: ['details', 'results'] } },
+    },
+  })
   @ApiAcceptedResponse({ type: JobSubmissionDto })
   @ApiErrors(400, 503)
   results(@Body() body: CollectRequestDto, @Req() request: FastifyRequest): Promise<JobSubmissionDto> {
     return this.submit('collect-results', body, request);
   }
 
-  private async submit(type: CollectJobType, body: CollectRequestDto, request: FastifyRequest): Promise<JobSubmissionDto> {
+  private async submit(
+    type: CollectJobType,
+    body: CollectRequestDto,
+    request: FastifyRequest,
+  ): Promise<JobSubmissionDto> {
     const { job } = await this.jobs.submit(type, body, requesterOf(request).apiKeyId);
     return { jobId: job.id, status: job.status };
   }
@@ -65,7 +93,8 @@ export class LegacyCollectController {
   @Post('collect')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
-    summary: 'Collect a race day, as the old scripts did for DATE MEET: queues the collect-day job of POST /collection/races',
+    summary:
+      'Collect a race day, as the old scripts did for DATE MEET: queues the collect-day job of POST /collection/races',
     description:
       'Queues a collect-day job for the day and meet (1 when omitted): cards, entries and runner details, and the results too for a day that is ' +
       'over. Answers 202 with the job; poll `GET /jobs/{id}`, then read the race files with `GET /legacy/races/{date}/{meet}/{raceNo}`. ' +
@@ -75,7 +104,11 @@ export class LegacyCollectController {
   @ApiAcceptedResponse({ type: JobDto })
   @ApiErrors(400, 503)
   async collect(@Body() body: LegacyCollectRequestDto, @Req() request: FastifyRequest): Promise<JobDto> {
-    const { job } = await this.jobs.submit('collect-day', { date: body.date, meet: body.meet ?? 1 }, requesterOf(request).apiKeyId);
+    const { job } = await this.jobs.submit(
+      'collect-day',
+      { date: body.date, meet: body.meet ?? 1 },
+      requesterOf(request).apiKeyId,
+    );
     return toJob(job);
   }
 }
@@ -90,7 +123,8 @@ export class BackfillController {
   @Post('backfill')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
-    summary: 'Collect every race day of a date range: one collect-day job per race day and meet, under one backfill job',
+    summary:
+      'Collect every race day of a date range: one collect-day job per race day and meet, under one backfill job',
     description:
       'Creates a `backfill` job and, for each race day of `meets` from `from` to `to` (Seoul Sat and Sun, Jeju Fri and Sat, Busan-Gyeongnam ' +
       'Fri and Sun), a collect-day job with runner details (`parentId` set; list them with `GET /jobs?parentId=`). The backfill is `running` ' +
@@ -98,7 +132,13 @@ export class BackfillController {
       'does, with a summary in `result`. Cancelling it cancels its queued days and stops its running ones. The same backfill from the same ' +
       'key while it is running returns that backfill.',
   })
-  @ApiBody({ type: BackfillRequestDto, examples: { month: { value: { from: '2025-05-01', to: '2025-05-31' } }, seoulAndBusan: { value: { from: '20250519', to: '20250525', meets: [1, 3] } } } })
+  @ApiBody({
+    type: BackfillRequestDto,
+    examples: {
+      month: { value: { from: '2025-05-01', to: '2025-05-31' } },
+      seoulAndBusan: { value: { from: '20250519', to: '20250525', meets: [1, 3] } },
+    },
+  })
   @ApiAcceptedResponse({ type: JobSubmissionDto })
   @ApiErrors(400, 503)
   async backfill(@Body() body: BackfillRequestDto, @Req() request: FastifyRequest): Promise<JobSubmissionDto> {
@@ -118,7 +158,12 @@ export class JobsController {
   @ApiOkResponse({ type: JobPageDto })
   @ApiErrors(400)
   async list(@Query() query: JobListQueryDto, @Req() request: FastifyRequest): Promise<JobPageDto> {
-    const { items, total } = await this.jobs.list({ status: query.status, type: query.type, parentId: query.parentId }, query.page, query.limit, requesterOf(request));
+    const { items, total } = await this.jobs.list(
+      { status: query.status, type: query.type, parentId: query.parentId },
+      query.page,
+      query.limit,
+      requesterOf(request),
+    );
     return { items: items.map(toJobSummary), page: query.page, limit: query.limit, total };
   }
 

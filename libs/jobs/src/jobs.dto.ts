@@ -1,18 +1,49 @@
-import { daysBetween, MEET_DESCRIPTION, normaliseRaceDate, PageQueryDto, RaceDate, WithinRangeOf } from '@app/collection';
+import {
+  daysBetween,
+  MEET_DESCRIPTION,
+  normaliseRaceDate,
+  PageQueryDto,
+  RaceDate,
+  WithinRangeOf,
+} from '@app/collection';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min, registerDecorator, ValidationArguments } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Max,
+  Min,
+  registerDecorator,
+  ValidationArguments,
+} from 'class-validator';
 import { BACKFILL_MAX_DAYS, BACKFILL_MEETS } from './backfill';
 import { kstToday, raceDays } from './collection-schedule';
-import { COLLECT_INCLUDES, CollectInclude, JOB_ERROR_CODES, JOB_STATUSES, JOB_TYPES, JobErrorCode, JobStatus, JobType } from './job.types';
+import {
+  COLLECT_INCLUDES,
+  CollectInclude,
+  JOB_ERROR_CODES,
+  JOB_STATUSES,
+  JOB_TYPES,
+  JobErrorCode,
+  JobStatus,
+  JobType,
+} from './job.types';
 
 const TIMESTAMP = { example: '2025-05-23T01:10:00.000Z', nullable: true, type: String, format: 'date-time' } as const;
-
 
 /** Entry sheets appear the Wednesday before a race day: nothing lies further ahead than this. */
 export const MAX_DAYS_AHEAD = 14;
 
 export class CollectRequestDto {
-  @ApiProperty({ example: '2025-05-23', description: `Race day, \`YYYYMMDD\` or \`YYYY-MM-DD\`, at most ${MAX_DAYS_AHEAD} days after today (Asia/Seoul)` })
+  @ApiProperty({
+    example: '2025-05-23',
+    description: `Race day, \`YYYYMMDD\` or \`YYYY-MM-DD\`, at most ${MAX_DAYS_AHEAD} days after today (Asia/Seoul)`,
+  })
   @RaceDate()
   @NotFarAhead(MAX_DAYS_AHEAD)
   date: string;
@@ -23,7 +54,11 @@ export class CollectRequestDto {
   @Max(4)
   meet: number;
 
-  @ApiPropertyOptional({ type: [Number], example: [1, 2], description: 'Only these races (1–20); default every race of the day' })
+  @ApiPropertyOptional({
+    type: [Number],
+    example: [1, 2],
+    description: 'Only these races (1–20); default every race of the day',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -51,12 +86,21 @@ export class CollectRequestDto {
 
 /** `POST /legacy/collect`: the old plan's wrapper of the old scripts' command, `DATE [MEET]`. */
 export class LegacyCollectRequestDto {
-  @ApiProperty({ example: '20250523', description: `Race day, \`YYYYMMDD\` (as the old scripts took it) or \`YYYY-MM-DD\`, at most ${MAX_DAYS_AHEAD} days after today` })
+  @ApiProperty({
+    example: '20250523',
+    description: `Race day, \`YYYYMMDD\` (as the old scripts took it) or \`YYYY-MM-DD\`, at most ${MAX_DAYS_AHEAD} days after today`,
+  })
   @RaceDate()
   @NotFarAhead(MAX_DAYS_AHEAD)
   date: string;
 
-  @ApiPropertyOptional({ example: 1, minimum: 1, maximum: 4, default: 1, description: `${MEET_DESCRIPTION}; 1 when omitted, as the old scripts did` })
+  @ApiPropertyOptional({
+    example: 1,
+    minimum: 1,
+    maximum: 4,
+    default: 1,
+    description: `${MEET_DESCRIPTION}; 1 when omitted, as the old scripts did`,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -66,14 +110,21 @@ export class LegacyCollectRequestDto {
 
 /** On a date: at most `days` after today in Asia/Seoul, where no entry sheet can exist yet. Invalid dates are left to `@RaceDate()`. */
 function NotFarAhead(days: number): PropertyDecorator {
-  const limit = (): string => new Date(Date.parse(`${kstToday()}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  const limit = (): string =>
+    new Date(Date.parse(`${kstToday()}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
   return (target, propertyKey) =>
     registerDecorator({
       name: 'notFarAhead',
       target: target.constructor,
       propertyName: propertyKey as string,
-      options: { message: (args: ValidationArguments) => `${args.property} must be at most ${days} days after today in Asia/Seoul (${limit()}): no entries exist yet` },
-      validator: { validate: (value: unknown) => typeof value !== 'string' || normaliseRaceDate(value) !== value || value <= limit() },
+      options: {
+        message: (args: ValidationArguments) =>
+          `${args.property} must be at most ${days} days after today in Asia/Seoul (${limit()}): no entries exist yet`,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'string' || normaliseRaceDate(value) !== value || value <= limit(),
+      },
     });
 }
 
@@ -84,8 +135,14 @@ function NotAfterToday(): PropertyDecorator {
       name: 'notAfterToday',
       target: target.constructor,
       propertyName: propertyKey as string,
-      options: { message: (args: ValidationArguments) => `${args.property} must not be after today in Asia/Seoul (${kstToday()})` },
-      validator: { validate: (value: unknown) => typeof value !== 'string' || normaliseRaceDate(value) !== value || value <= kstToday() },
+      options: {
+        message: (args: ValidationArguments) =>
+          `${args.property} must not be after today in Asia/Seoul (${kstToday()})`,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'string' || normaliseRaceDate(value) !== value || value <= kstToday(),
+      },
     });
 }
 
@@ -94,14 +151,22 @@ function NotAfterToday(): PropertyDecorator {
  * checks when the dates, the range or the meets are invalid.
  */
 function HoldsRaceDays(fromProperty: string, meetsProperty: string): PropertyDecorator {
-  const meetsOf = (args: ValidationArguments): unknown => (args.object as Record<string, unknown>)[meetsProperty] ?? BACKFILL_MEETS;
+  const meetsOf = (args: ValidationArguments): unknown =>
+    (args.object as Record<string, unknown>)[meetsProperty] ?? BACKFILL_MEETS;
   const holds = (args: ValidationArguments): boolean => {
     const from = (args.object as Record<string, unknown>)[fromProperty];
     const to: unknown = args.value;
     const meets = meetsOf(args);
-    if (typeof from !== 'string' || typeof to !== 'string' || normaliseRaceDate(from) !== from || normaliseRaceDate(to) !== to) return true;
+    if (
+      typeof from !== 'string' ||
+      typeof to !== 'string' ||
+      normaliseRaceDate(from) !== from ||
+      normaliseRaceDate(to) !== to
+    )
+      return true;
     if (daysBetween(from, to) < 0 || daysBetween(from, to) + 1 > BACKFILL_MAX_DAYS) return true;
-    if (!Array.isArray(meets) || meets.length === 0 || !meets.every((meet) => BACKFILL_MEETS.includes(meet as number))) return true;
+    if (!Array.isArray(meets) || meets.length === 0 || !meets.every((meet) => BACKFILL_MEETS.includes(meet as number)))
+      return true;
     return raceDays(from, to, meets as number[]).length > 0;
   };
   return (target, propertyKey) =>
@@ -109,7 +174,10 @@ function HoldsRaceDays(fromProperty: string, meetsProperty: string): PropertyDec
       name: 'holdsRaceDays',
       target: target.constructor,
       propertyName: propertyKey as string,
-      options: { message: (args: ValidationArguments) => `${fromProperty}..${args.property} holds no race day of meets ${String(meetsOf(args))}` },
+      options: {
+        message: (args: ValidationArguments) =>
+          `${fromProperty}..${args.property} holds no race day of meets ${String(meetsOf(args))}`,
+      },
       validator: { validate: (_value: unknown, args?: ValidationArguments) => !args || holds(args) },
     });
 }
@@ -134,7 +202,8 @@ export class BackfillRequestDto {
     items: { type: 'integer', minimum: 1, maximum: 3 },
     example: [1, 3],
     uniqueItems: true,
-    description: 'Meets to collect, each at most once: 1 Seoul (races Sat, Sun), 2 Jeju (Fri, Sat), 3 Busan-Gyeongnam (Fri, Sun). Default: all three',
+    description:
+      'Meets to collect, each at most once: 1 Seoul (races Sat, Sun), 2 Jeju (Fri, Sat), 3 Busan-Gyeongnam (Fri, Sun). Default: all three',
   })
   @IsOptional()
   @IsArray()
@@ -151,7 +220,11 @@ export class JobSubmissionDto {
   @ApiProperty({ example: '0b0f3c4e-2d4b-4f57-9a1e-6f3c0b1f2a77', format: 'uuid' })
   jobId: string;
 
-  @ApiProperty({ enum: JOB_STATUSES, example: 'queued', description: 'A live job already doing the same work is returned as it is (`queued` or `running`)' })
+  @ApiProperty({
+    enum: JOB_STATUSES,
+    example: 'queued',
+    description: 'A live job already doing the same work is returned as it is (`queued` or `running`)',
+  })
   status: JobStatus;
 }
 
@@ -172,7 +245,11 @@ export class JobListQueryDto extends PageQueryDto {
   @IsIn(JOB_TYPES)
   type?: JobType;
 
-  @ApiPropertyOptional({ format: 'uuid', example: '0b0f3c4e-2d4b-4f57-9a1e-6f3c0b1f2a77', description: 'Only the race-day jobs of this backfill' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    example: '0b0f3c4e-2d4b-4f57-9a1e-6f3c0b1f2a77',
+    description: 'Only the race-day jobs of this backfill',
+  })
   @IsOptional()
   @IsUUID('all', { message: 'parentId must be a UUID' })
   parentId?: string;
@@ -257,25 +334,51 @@ export class JobSummaryDto {
   @ApiProperty({ example: 42, minimum: 0, maximum: 100 })
   progress: number;
 
-  @ApiProperty({ example: 'details 12/40', nullable: true, type: String, description: 'The current step and its count' })
+  @ApiProperty({
+    example: 'details 12/40',
+    nullable: true,
+    type: String,
+    description: 'The current step and its count',
+  })
   step: string | null;
 
   @ApiProperty({ example: 1, description: 'Attempts started so far' })
   attempts: number;
 
-  @ApiProperty({ enum: JOB_ERROR_CODES, nullable: true, example: null, description: 'Why it failed, or the first failure of a partial success' })
+  @ApiProperty({
+    enum: JOB_ERROR_CODES,
+    nullable: true,
+    example: null,
+    description: 'Why it failed, or the first failure of a partial success',
+  })
   errorCode: JobErrorCode | null;
 
   @ApiProperty({ example: null, nullable: true, type: String })
   errorMessage: string | null;
 
-  @ApiProperty({ example: null, nullable: true, type: String, format: 'uuid', description: 'The failed or cancelled job this one retries' })
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'The failed or cancelled job this one retries',
+  })
   retryOf: string | null;
 
-  @ApiProperty({ example: null, nullable: true, type: String, format: 'uuid', description: 'The backfill this job is one race day of' })
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'The backfill this job is one race day of',
+  })
   parentId: string | null;
 
-  @ApiProperty({ type: JobChildrenDto, nullable: true, description: 'A backfill’s race-day jobs by status; null for other jobs' })
+  @ApiProperty({
+    type: JobChildrenDto,
+    nullable: true,
+    description: 'A backfill’s race-day jobs by status; null for other jobs',
+  })
   children: JobChildrenDto | null;
 
   @ApiProperty({ ...TIMESTAMP, description: 'Set when a cancel of the running job was requested' })
@@ -302,7 +405,14 @@ export class JobDto extends JobSummaryDto {
     description:
       'The collection report: races, upstream calls per service, failures. For a backfill, once it has ended: race days in all and by status, ' +
       'and the failed ones (`{days, succeeded, partiallySucceeded, failed, cancelled, failedChildren: [{id, date, meet, errorCode}]}`)',
-    example: { date: '2025-05-23', meet: 3, races: [{ raceNo: 1, status: 'entries', entries: 11, details: 11, results: 0, dividends: 0 }], calls: { API26_2: 2 }, failures: [], ok: true },
+    example: {
+      date: '2025-05-23',
+      meet: 3,
+      races: [{ raceNo: 1, status: 'entries', entries: 11, details: 11, results: 0, dividends: 0 }],
+      calls: { API26_2: 2 },
+      failures: [],
+      ok: true,
+    },
   })
   result: Record<string, unknown> | null;
 }

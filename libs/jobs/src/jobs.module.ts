@@ -8,21 +8,34 @@ import { CollectionJobProcessor } from './collection-job.processor';
 import { JobReconciler } from './job-reconciler';
 import { CollectionScheduler } from './collection-scheduler';
 import { COLLECTION_QUEUE, JOB_DURATION_METRIC, JOBS_TOTAL_METRIC } from './job.types';
-import { BackfillController, CollectionJobsController, JobsController, LegacyCollectController } from './jobs.controllers';
+import {
+  BackfillController,
+  CollectionJobsController,
+  JobsController,
+  LegacyCollectController,
+} from './jobs.controllers';
 import { JobsRepository } from './jobs.repository';
 import { JobsService } from './jobs.service';
 import { QUEUE_DEPTH_METRIC, QueueMonitor } from './queue-monitor';
 import { bullOptions } from './queue-options';
 
 const METRICS: Provider[] = [
-  makeCounterProvider({ name: JOBS_TOTAL_METRIC, help: 'Collection jobs by type and the status they reached (queued on submit, then the final status)', labelNames: ['type', 'status'] }),
+  makeCounterProvider({
+    name: JOBS_TOTAL_METRIC,
+    help: 'Collection jobs by type and the status they reached (queued on submit, then the final status)',
+    labelNames: ['type', 'status'],
+  }),
   makeHistogramProvider({
     name: JOB_DURATION_METRIC,
     help: 'Collection job duration in seconds, from the first start to the end, by type',
     labelNames: ['type'],
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
   }),
-  makeGaugeProvider({ name: QUEUE_DEPTH_METRIC, help: 'Jobs in the collection queue by BullMQ state', labelNames: ['state'] }),
+  makeGaugeProvider({
+    name: QUEUE_DEPTH_METRIC,
+    help: 'Jobs in the collection queue by BullMQ state',
+    labelNames: ['state'],
+  }),
 ];
 
 /**
@@ -33,7 +46,11 @@ const METRICS: Provider[] = [
 @Module({})
 export class JobsModule {
   static forApi(config: AppConfig): DynamicModule {
-    return JobsModule.build(config.jobs.runInApi, [CollectionJobsController, BackfillController, LegacyCollectController, JobsController], []);
+    return JobsModule.build(
+      config.jobs.runInApi,
+      [CollectionJobsController, BackfillController, LegacyCollectController, JobsController],
+      [],
+    );
   }
 
   /** The worker also runs the collection schedule: enqueuing stays with the processes that own the queue. */
@@ -52,7 +69,14 @@ export class JobsModule {
         ...(runProcessor ? [CollectionModule] : []),
       ],
       controllers,
-      providers: [JobsRepository, JobsService, QueueMonitor, ...METRICS, ...(runProcessor ? [CollectionJobProcessor, JobReconciler] : []), ...extra],
+      providers: [
+        JobsRepository,
+        JobsService,
+        QueueMonitor,
+        ...METRICS,
+        ...(runProcessor ? [CollectionJobProcessor, JobReconciler] : []),
+        ...extra,
+      ],
       exports: [JobsService, JobsRepository],
     };
   }

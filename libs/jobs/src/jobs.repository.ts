@@ -109,7 +109,10 @@ export class JobsRepository {
         [job.type, JSON.stringify(job.params), job.dedupeKey, job.apiKeyId, job.retryOf],
       );
       if (inserted[0]) return { job: toCollectRecord(inserted[0]), created: true };
-      const [live] = await this.dataSource.query<JobRow[]>(`SELECT * FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')`, [job.dedupeKey]);
+      const [live] = await this.dataSource.query<JobRow[]>(
+        `SELECT * FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')`,
+        [job.dedupeKey],
+      );
       if (live) return { job: toCollectRecord(live), created: false };
     }
     throw new Error(`Could not insert or find a live job for ${job.dedupeKey}`);
@@ -119,19 +122,33 @@ export class JobsRepository {
    * A new queued job for a schedule slot, or null when the slot has a job already (whatever its
    * status) or the same work is live already. No conflict target: either unique index means "done".
    */
-  async insertScheduled(job: { type: CollectJobType; params: CollectJobParams; dedupeKey: string; scheduleSlot: string }): Promise<CollectJobRecord | null> {
+  async insertScheduled(job: {
+    type: CollectJobType;
+    params: CollectJobParams;
+    dedupeKey: string;
+    scheduleSlot: string;
+  }): Promise<CollectJobRecord | null> {
     const [row] = await this.dataSource.query<JobRow[]>(
       `INSERT INTO jobs (type, params, dedupe_key, schedule_slot, events)
        VALUES ($1, $2, $3, $4, jsonb_build_array(jsonb_build_object('at', now(), 'message', $5::text)))
        ON CONFLICT DO NOTHING
        RETURNING *`,
-      [job.type, JSON.stringify(job.params), job.dedupeKey, job.scheduleSlot, `queued by schedule slot ${job.scheduleSlot}`],
+      [
+        job.type,
+        JSON.stringify(job.params),
+        job.dedupeKey,
+        job.scheduleSlot,
+        `queued by schedule slot ${job.scheduleSlot}`,
+      ],
     );
     return row ? toCollectRecord(row) : null;
   }
 
   async findById(id: string): Promise<JobRecord | null> {
-    const [row] = await this.dataSource.query<JobRow[]>(`SELECT jobs.*, ${CHILD_COUNTS} AS children FROM jobs WHERE id = $1`, [id]);
+    const [row] = await this.dataSource.query<JobRow[]>(
+      `SELECT jobs.*, ${CHILD_COUNTS} AS children FROM jobs WHERE id = $1`,
+      [id],
+    );
     return row ? toRecord(row) : null;
   }
 
@@ -141,14 +158,14 @@ export class JobsRepository {
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.type) where.push(`type = $${params.push(filter.type)}`);
     if (filter.parentId) where.push(`parent_id = $${params.push(filter.parentId)}`);
-    if (filter.apiKeyId !== undefined) where.push(filter.apiKeyId === null ? 'api_key_id IS NULL' : `api_key_id = $${params.push(filter.apiKeyId)}`);
+    if (filter.apiKeyId !== undefined)
+      where.push(filter.apiKeyId === null ? 'api_key_id IS NULL' : `api_key_id = $${params.push(filter.apiKeyId)}`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [rows, [count]] = await Promise.all([
-      this.dataSource.query<JobRow[]>(`SELECT jobs.*, ${CHILD_COUNTS} AS children FROM jobs ${clause} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
-        ...params,
-        limit,
-        (page - 1) * limit,
-      ]),
+      this.dataSource.query<JobRow[]>(
+        `SELECT jobs.*, ${CHILD_COUNTS} AS children FROM jobs ${clause} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, limit, (page - 1) * limit],
+      ),
       this.dataSource.query<{ total: string }[]>(`SELECT count(*) AS total FROM jobs ${clause}`, params),
     ]);
     return { items: rows.map(toRecord), total: Number(count?.total ?? 0) };
@@ -225,7 +242,15 @@ export class JobsRepository {
               step = CASE WHEN $2::text IN ('succeeded', 'partially_succeeded') THEN 'done' ELSE step END,
               events = ${APPEND_EVENT('$6')}
         WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
-      [id, outcome.status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.errorCode ?? null, outcome.errorMessage ?? null, outcome.message, outcome.attempts ?? null],
+      [
+        id,
+        outcome.status,
+        outcome.result ? JSON.stringify(outcome.result) : null,
+        outcome.errorCode ?? null,
+        outcome.errorMessage ?? null,
+        outcome.message,
+        outcome.attempts ?? null,
+      ],
     );
     return row ? toRecord(row) : null;
   }
@@ -251,10 +276,21 @@ export class JobsRepository {
            VALUES ($1, 'backfill', $2, $3, $4, $5, 'running', now(), $6, jsonb_build_array(jsonb_build_object('at', now(), 'message', $7::text)))
            ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
            RETURNING *`,
-          [backfill.id, JSON.stringify(backfill.params), backfill.dedupeKey, backfill.apiKeyId, backfill.retryOf, `0/${total} race days done`, `started: ${total} race day(s)`],
+          [
+            backfill.id,
+            JSON.stringify(backfill.params),
+            backfill.dedupeKey,
+            backfill.apiKeyId,
+            backfill.retryOf,
+            `0/${total} race days done`,
+            `started: ${total} race day(s)`,
+          ],
         );
         if (!parent) {
-          const [live] = await manager.query<JobRow[]>(`SELECT * FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')`, [backfill.dedupeKey]);
+          const [live] = await manager.query<JobRow[]>(
+            `SELECT * FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')`,
+            [backfill.dedupeKey],
+          );
           return live ? { job: toBackfillRecord(live), children: [], created: false } : null;
         }
         const children = await manager.query<JobRow[]>(
@@ -264,7 +300,9 @@ export class JobsRepository {
            RETURNING *`,
           [JSON.stringify(backfill.children), backfill.apiKeyId, backfill.id, `queued by backfill ${backfill.id}`],
         );
-        const records = children.map(toCollectRecord).sort((a, b) => a.params.date.localeCompare(b.params.date) || a.params.meet - b.params.meet);
+        const records = children
+          .map(toCollectRecord)
+          .sort((a, b) => a.params.date.localeCompare(b.params.date) || a.params.meet - b.params.meet);
         return { job: toBackfillRecord(parent), children: records, created: true };
       });
       if (outcome) return outcome;
@@ -280,9 +318,13 @@ export class JobsRepository {
    */
   async refreshBackfill(parentId: string): Promise<{ job: BackfillJobRecord; ended: boolean } | null> {
     return this.dataSource.transaction(async (manager) => {
-      const [locked] = await manager.query<JobRow[]>(`SELECT * FROM jobs WHERE id = $1 AND type = 'backfill' FOR UPDATE`, [parentId]);
+      const [locked] = await manager.query<JobRow[]>(
+        `SELECT * FROM jobs WHERE id = $1 AND type = 'backfill' FOR UPDATE`,
+        [parentId],
+      );
       if (!locked) return null;
-      if (locked.status !== 'queued' && locked.status !== 'running') return { job: toBackfillRecord(locked), ended: false };
+      if (locked.status !== 'queued' && locked.status !== 'running')
+        return { job: toBackfillRecord(locked), ended: false };
       const children = await manager.query<BackfillChild[]>(
         `SELECT id, params->>'date' AS date, (params->>'meet')::int AS meet, status, error_code AS "errorCode"
            FROM jobs WHERE parent_id = $1 ORDER BY params->>'date', (params->>'meet')::int`,
@@ -296,9 +338,21 @@ export class JobsRepository {
             `UPDATE jobs SET status = $2::text, progress = 100, step = $3, result = $4, error_code = $5, error_message = $6, finished_at = now(),
                     events = ${APPEND_EVENT('$7')}
               WHERE id = $1 RETURNING *`,
-            [parentId, end.status, tally.step, JSON.stringify(end.result), end.errorCode, end.errorMessage, end.message],
+            [
+              parentId,
+              end.status,
+              tally.step,
+              JSON.stringify(end.result),
+              end.errorCode,
+              end.errorMessage,
+              end.message,
+            ],
           )
-        : await updated<JobRow>(manager, 'UPDATE jobs SET progress = GREATEST(progress, $2), step = $3 WHERE id = $1 RETURNING *', [parentId, tally.progress, tally.step]);
+        : await updated<JobRow>(
+            manager,
+            'UPDATE jobs SET progress = GREATEST(progress, $2), step = $3 WHERE id = $1 RETURNING *',
+            [parentId, tally.progress, tally.step],
+          );
       return { job: { ...toBackfillRecord(row), children: tally.counts }, ended: end !== null };
     });
   }
@@ -374,7 +428,10 @@ export class JobsRepository {
    */
   async withReconcileLock(work: () => Promise<void>): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1, 0) AS locked', [RECONCILE_LOCK]);
+      const [{ locked }] = await manager.query<{ locked: boolean }[]>(
+        'SELECT pg_try_advisory_xact_lock($1, 0) AS locked',
+        [RECONCILE_LOCK],
+      );
       if (locked) await work();
       return locked;
     });
@@ -410,7 +467,12 @@ function toRecord(row: JobRow): JobRecord {
   // The database holds the params and result each type writes; the type tells them apart.
   return row.type === 'backfill'
     ? { ...base, type: row.type, params: row.params as BackfillJobParams, result: row.result as BackfillSummary | null }
-    : { ...base, type: row.type, params: row.params as CollectJobParams, result: row.result as CollectionReport | null };
+    : {
+        ...base,
+        type: row.type,
+        params: row.params as CollectJobParams,
+        result: row.result as CollectionReport | null,
+      };
 }
 
 function toCollectRecord(row: JobRow): CollectJobRecord {

@@ -1,7 +1,15 @@
 import { isRaceDayOver } from '@app/collection';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { InjectQueue } from '@nestjs/bullmq';
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
@@ -73,9 +81,20 @@ export class JobsService {
   ) {}
 
   /** The live job for this work if there is one, else a new queued job. `created` says which. */
-  async submit(type: CollectJobType, request: CollectRequest, apiKeyId: string | null, retryOf: string | null = null): Promise<{ job: CollectJobRecord; created: boolean }> {
+  async submit(
+    type: CollectJobType,
+    request: CollectRequest,
+    apiKeyId: string | null,
+    retryOf: string | null = null,
+  ): Promise<{ job: CollectJobRecord; created: boolean }> {
     const params = normaliseCollectParams(type, request);
-    const { job, created } = await this.repository.insertOrGetLive({ type, params, dedupeKey: dedupeKey(type, params, apiKeyId), apiKeyId, retryOf });
+    const { job, created } = await this.repository.insertOrGetLive({
+      type,
+      params,
+      dedupeKey: dedupeKey(type, params, apiKeyId),
+      apiKeyId,
+      retryOf,
+    });
     if (!created) return { job, created };
     await this.enqueue(job);
     return { job, created };
@@ -85,9 +104,18 @@ export class JobsService {
    * The job of a schedule slot (`entries:2025-06-20:2`), created by whichever replica fires the slot
    * first; null for every other replica and every later firing. Scheduled jobs belong to no key.
    */
-  async submitScheduled(type: CollectJobType, request: CollectRequest, scheduleSlot: string): Promise<CollectJobRecord | null> {
+  async submitScheduled(
+    type: CollectJobType,
+    request: CollectRequest,
+    scheduleSlot: string,
+  ): Promise<CollectJobRecord | null> {
     const params = normaliseCollectParams(type, request);
-    const job = await this.repository.insertScheduled({ type, params, dedupeKey: dedupeKey(type, params, null), scheduleSlot });
+    const job = await this.repository.insertScheduled({
+      type,
+      params,
+      dedupeKey: dedupeKey(type, params, null),
+      scheduleSlot,
+    });
     if (job) await this.enqueue(job);
     return job;
   }
@@ -98,18 +126,32 @@ export class JobsService {
    * same key while it is live is returned instead. Children carry the parent's id in their dedupe
    * key, so they never merge with other jobs for the same day.
    */
-  async submitBackfill(request: BackfillRequest, apiKeyId: string | null, retryOf: string | null = null): Promise<{ job: BackfillJobRecord; created: boolean }> {
+  async submitBackfill(
+    request: BackfillRequest,
+    apiKeyId: string | null,
+    retryOf: string | null = null,
+  ): Promise<{ job: BackfillJobRecord; created: boolean }> {
     const params = normaliseBackfillParams(request);
     const days = raceDays(params.from, params.to, params.meets);
     if (days.length === 0) {
-      throw new BadRequestException({ message: 'Validation failed', details: [{ field: 'to', reason: `from..to holds no race day of meets ${params.meets.join(', ')}` }] });
+      throw new BadRequestException({
+        message: 'Validation failed',
+        details: [{ field: 'to', reason: `from..to holds no race day of meets ${params.meets.join(', ')}` }],
+      });
     }
     const id = randomUUID();
     const children = days.map((day) => {
       const childParams = normaliseCollectParams('collect-day', day);
       return { params: childParams, dedupeKey: `${dedupeKey('collect-day', childParams, apiKeyId)}:parent=${id}` };
     });
-    const inserted = await this.repository.insertBackfill({ id, params, dedupeKey: backfillDedupeKey(params, apiKeyId), apiKeyId, retryOf, children });
+    const inserted = await this.repository.insertBackfill({
+      id,
+      params,
+      dedupeKey: backfillDedupeKey(params, apiKeyId),
+      apiKeyId,
+      retryOf,
+      children,
+    });
     if (!inserted.created) return { job: inserted.job, created: false };
     // Counted as submitted, like every job: `queued` on submit, then the final status.
     this.total.inc({ type: 'backfill', status: 'queued' });
@@ -148,7 +190,13 @@ export class JobsService {
   private async enqueueChildren(parent: BackfillJobRecord, children: CollectJobRecord[]): Promise<void> {
     try {
       await withTimeout(
-        this.queue.addBulk(children.map((child) => ({ name: child.type, data: { jobId: child.id }, opts: queueJobOptions(child.id, this.config) }))),
+        this.queue.addBulk(
+          children.map((child) => ({
+            name: child.type,
+            data: { jobId: child.id },
+            opts: queueJobOptions(child.id, this.config),
+          })),
+        ),
         QUEUE_ADD_TIMEOUT_MS,
       );
     } catch (error) {
@@ -162,7 +210,12 @@ export class JobsService {
 
   /** Without a queue entry nothing would ever run the row, and it would hold the dedupe key forever. */
   private async failUnqueued(job: CollectJobRecord): Promise<void> {
-    await this.repository.finish(job.id, { status: 'failed', errorCode: 'internal', errorMessage: 'Could not be queued', message: 'could not be queued' });
+    await this.repository.finish(job.id, {
+      status: 'failed',
+      errorCode: 'internal',
+      errorMessage: 'Could not be queued',
+      message: 'could not be queued',
+    });
     this.total.inc({ type: job.type, status: 'failed' });
   }
 
@@ -188,7 +241,12 @@ export class JobsService {
     return job;
   }
 
-  list(filter: Omit<JobListFilter, 'apiKeyId'>, page: number, limit: number, requester: JobRequester): Promise<{ items: JobRecord[]; total: number }> {
+  list(
+    filter: Omit<JobListFilter, 'apiKeyId'>,
+    page: number,
+    limit: number,
+    requester: JobRequester,
+  ): Promise<{ items: JobRecord[]; total: number }> {
     return this.repository.list({ ...filter, apiKeyId: requester.admin ? undefined : requester.apiKeyId }, page, limit);
   }
 
@@ -204,7 +262,9 @@ export class JobsService {
       const cancelled = await this.repository.cancelQueued(id);
       if (cancelled) {
         // Best effort: a processor that picks the job up anyway finds the row cancelled and skips it.
-        await this.queue.remove(id).catch((error: unknown) => this.logger.warn(`Could not remove job ${id} from the queue: ${String(error)}`));
+        await this.queue
+          .remove(id)
+          .catch((error: unknown) => this.logger.warn(`Could not remove job ${id} from the queue: ${String(error)}`));
         this.total.inc({ type: job.type, status: 'cancelled' });
         await this.childEnded(cancelled);
         return cancelled;
@@ -226,13 +286,25 @@ export class JobsService {
     if (job.type === 'backfill') {
       // A backfill that collected only part of its days runs again whole: done days are cheap upserts.
       const again: JobStatus[] = ['failed', 'cancelled', 'partially_succeeded'];
-      if (!again.includes(job.status)) throw new ConflictException(`Only failed, partially succeeded or cancelled backfills can be retried; job ${id} is ${job.status}`);
+      if (!again.includes(job.status))
+        throw new ConflictException(
+          `Only failed, partially succeeded or cancelled backfills can be retried; job ${id} is ${job.status}`,
+        );
       return this.submitBackfill(job.params, job.apiKeyId, job.id);
     }
     const retryable: JobStatus[] = ['failed', 'cancelled'];
-    if (!retryable.includes(job.status)) throw new ConflictException(`Only failed or cancelled jobs can be retried; job ${id} is ${job.status}`);
-    const include: CollectInclude[] = [...(job.params.details ? ['details' as const] : []), ...(job.params.results ? ['results' as const] : [])];
-    return this.submit(job.type, { date: job.params.date, meet: job.params.meet, raceNos: job.params.raceNos ?? undefined, include }, job.apiKeyId, job.id);
+    if (!retryable.includes(job.status))
+      throw new ConflictException(`Only failed or cancelled jobs can be retried; job ${id} is ${job.status}`);
+    const include: CollectInclude[] = [
+      ...(job.params.details ? ['details' as const] : []),
+      ...(job.params.results ? ['results' as const] : []),
+    ];
+    return this.submit(
+      job.type,
+      { date: job.params.date, meet: job.params.meet, raceNos: job.params.raceNos ?? undefined, include },
+      job.apiKeyId,
+      job.id,
+    );
   }
 
   /**
@@ -247,7 +319,13 @@ export class JobsService {
     }
     const cancelled = await this.repository.cancelQueuedChildren(parent.id);
     await Promise.all(
-      cancelled.map((child) => this.queue.remove(child.id).catch((error: unknown) => this.logger.warn(`Could not remove job ${child.id} from the queue: ${String(error)}`))),
+      cancelled.map((child) =>
+        this.queue
+          .remove(child.id)
+          .catch((error: unknown) =>
+            this.logger.warn(`Could not remove job ${child.id} from the queue: ${String(error)}`),
+          ),
+      ),
     );
     for (const child of cancelled) this.total.inc({ type: child.type, status: 'cancelled' });
     // After the queued ones: a child that went back to the queue in between is flagged here.

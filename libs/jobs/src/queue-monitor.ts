@@ -32,7 +32,9 @@ export class QueueMonitor implements OnModuleInit {
   }
 
   private async measure(): Promise<void> {
-    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), SCRAPE_TIMEOUT_MS).unref());
+    const timeout = new Promise<undefined>((resolve) =>
+      setTimeout(() => resolve(undefined), SCRAPE_TIMEOUT_MS).unref(),
+    );
     const counts = await Promise.race([this.queue.getJobCounts(...QUEUE_STATES).catch(() => undefined), timeout]);
     if (!counts) return; // leave the last known values rather than fail the scrape
     for (const state of QUEUE_STATES) this.depth.set({ state }, counts[state] ?? 0);

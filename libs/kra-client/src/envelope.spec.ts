@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readKraAnswer } from './envelope';
 import { readFixture } from '@app/kra-sandbox';
-import { KraAuthError, KraBadRequestError, KraQuotaExceededError, KraTransientError, KraUpstreamError } from './kra-errors';
+import {
+  KraAuthError,
+  KraBadRequestError,
+  KraQuotaExceededError,
+  KraTransientError,
+  KraUpstreamError,
+} from './kra-errors';
 import { toHorse, toJockey, toRaceResult, toTrainer } from './kra-records';
 
 const ok = (body: string): { status: number; body: string } => ({ status: 200, body });
@@ -15,8 +21,12 @@ describe('readKraAnswer on the captured fixtures', () => {
   });
 
   it('should normalise the JSON and XML captures of API214_1 to identical records', () => {
-    const fromJson = readKraAnswer('API214_1', ok(readFixture('API214_1-meet3-20250523-race1.json'))).items.map(toRaceResult);
-    const fromXml = readKraAnswer('API214_1', ok(readFixture('API214_1-meet3-20250523-race1.xml'))).items.map(toRaceResult);
+    const fromJson = readKraAnswer('API214_1', ok(readFixture('API214_1-meet3-20250523-race1.json'))).items.map(
+      toRaceResult,
+    );
+    const fromXml = readKraAnswer('API214_1', ok(readFixture('API214_1-meet3-20250523-race1.xml'))).items.map(
+      toRaceResult,
+    );
     expect(fromXml).toHaveLength(10);
     expect(fromXml).toEqual(fromJson);
   });
@@ -66,11 +76,19 @@ describe('readKraAnswer on the captured fixtures', () => {
 
   it('should read the API12_1 jockey capture, "-" becoming null', () => {
     const [jockey] = readKraAnswer('API12_1', ok(readFixture('API12_1-jk080405.json'))).items.map(toJockey);
-    expect(jockey).toMatchObject({ id: '080405', name: '김용근', meet: 1, debutDate: '2005-05-04', career: { starts: 6254, wins: 968 } });
+    expect(jockey).toMatchObject({
+      id: '080405',
+      name: '김용근',
+      meet: 1,
+      debutDate: '2005-05-04',
+      career: { starts: 6254, wins: 968 },
+    });
   });
 
   it('should map the captured race row to a typed result', () => {
-    const [first] = readKraAnswer('API214_1', ok(readFixture('API214_1-meet3-20250523-race1.json'))).items.map(toRaceResult);
+    const [first] = readKraAnswer('API214_1', ok(readFixture('API214_1-meet3-20250523-race1.json'))).items.map(
+      toRaceResult,
+    );
     expect(first).toMatchObject({
       meet: 3,
       raceDate: '2025-05-23',

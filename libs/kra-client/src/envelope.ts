@@ -1,5 +1,13 @@
 import { XMLParser } from 'fast-xml-parser';
-import { errorForResultCode, KraAuthError, KraBadRequestError, KraError, KraQuotaExceededError, KraTransientError, KraUpstreamError } from './kra-errors';
+import {
+  errorForResultCode,
+  KraAuthError,
+  KraBadRequestError,
+  KraError,
+  KraQuotaExceededError,
+  KraTransientError,
+  KraUpstreamError,
+} from './kra-errors';
 import type { RawItem } from './kra-records';
 import { nextKstMidnight } from './kst';
 import { redactString } from '@app/common';
@@ -35,13 +43,16 @@ export function readKraAnswer(service: string, answer: KraHttpAnswer, now: () =>
     const code = scalar(header.returnReasonCode).padStart(2, '0');
     throw errorForResultCode(service, code, scalar(header.returnAuthMsg), answer.status, () => nextKstMidnight(now()));
   }
-  const response = document.response as { header?: Record<string, unknown>; body?: Record<string, unknown> } | undefined;
+  const response = document.response as
+    { header?: Record<string, unknown>; body?: Record<string, unknown> } | undefined;
   const resultCode = response?.header?.resultCode;
   if (resultCode === undefined) throw errorFromStatus(service, answer, 'no response envelope');
   const code = scalar(resultCode).padStart(2, '0');
   if (code === '03') return { items: [], totalCount: 0, pageNo: 1, numOfRows: 0 };
   if (code !== '00') {
-    throw errorForResultCode(service, code, scalar(response?.header?.resultMsg), answer.status, () => nextKstMidnight(now()));
+    throw errorForResultCode(service, code, scalar(response?.header?.resultMsg), answer.status, () =>
+      nextKstMidnight(now()),
+    );
   }
   const body = response?.body ?? {};
   return {

@@ -31,17 +31,32 @@ export class KraClientModule {
       global: true,
       imports: [upstream],
       providers: [
-        makeCounterProvider({ name: METRICS.requests, help: 'KRA upstream requests by service and outcome', labelNames: ['service', 'outcome'] }),
+        makeCounterProvider({
+          name: METRICS.requests,
+          help: 'KRA upstream requests by service and outcome',
+          labelNames: ['service', 'outcome'],
+        }),
         makeHistogramProvider({
           name: METRICS.duration,
           help: 'KRA upstream request duration in seconds',
           labelNames: ['service'],
           buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
         }),
-        makeGaugeProvider({ name: METRICS.quotaRemaining, help: 'KRA calls left today (KST) per service', labelNames: ['service'] }),
+        makeGaugeProvider({
+          name: METRICS.quotaRemaining,
+          help: 'KRA calls left today (KST) per service',
+          labelNames: ['service'],
+        }),
         {
           provide: KraClient,
-          inject: [APP_CONFIG, KRA_UPSTREAM, REDIS, getToken(METRICS.requests), getToken(METRICS.duration), getToken(METRICS.quotaRemaining)],
+          inject: [
+            APP_CONFIG,
+            KRA_UPSTREAM,
+            REDIS,
+            getToken(METRICS.requests),
+            getToken(METRICS.duration),
+            getToken(METRICS.quotaRemaining),
+          ],
           useFactory: (
             config: AppConfig,
             target: KraUpstream,
@@ -49,7 +64,12 @@ export class KraClientModule {
             requests: Counter<'service' | 'outcome'>,
             duration: Histogram<'service'>,
             quotaRemaining: Gauge<'service'>,
-          ) => new KraClient({ ...config.kra, baseUrl: target.baseUrl, serviceKey: target.serviceKey }, redis, { requests, duration, quotaRemaining }),
+          ) =>
+            new KraClient({ ...config.kra, baseUrl: target.baseUrl, serviceKey: target.serviceKey }, redis, {
+              requests,
+              duration,
+              quotaRemaining,
+            }),
         },
       ],
       exports: [KraClient, upstream],

@@ -101,29 +101,50 @@ export class KraClient {
     this.serviceKey = normaliseServiceKey(settings.serviceKey);
     registerSecret(this.serviceKey);
     registerSecret(encodeURIComponent(encodeURIComponent(this.serviceKey)));
-    this.http = axios.create({ timeout: settings.timeoutMs, responseType: 'text', transformResponse: (body: unknown) => body, validateStatus: () => true });
+    this.http = axios.create({
+      timeout: settings.timeoutMs,
+      responseType: 'text',
+      transformResponse: (body: unknown) => body,
+      validateStatus: () => true,
+    });
     this.limiter = new UpstreamLimiter(settings.concurrency, settings.requestsPerSecond);
   }
 
   /** API26_2. The gateway ignores `rc_no`, so the rows of other races are filtered out here. */
   async entrySheet(meet: number, date: string, raceNo?: number): Promise<KraResult<EntryRecord>> {
-    const result = await this.map('entrySheet', { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6) }, toEntry);
+    const result = await this.map(
+      'entrySheet',
+      { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6) },
+      toEntry,
+    );
     if (raceNo === undefined) return result;
     const keep = result.records.map((record) => record.raceNo === raceNo);
     return { ...result, records: result.records.filter((_, i) => keep[i]), raw: result.raw.filter((_, i) => keep[i]) };
   }
 
   racePlan(meet: number, date: string): Promise<KraResult<RacePlanRecord>> {
-    return this.map('racePlan', { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_year: compact(date).slice(0, 4) }, toRacePlan);
+    return this.map(
+      'racePlan',
+      { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_year: compact(date).slice(0, 4) },
+      toRacePlan,
+    );
   }
 
   raceResults(meet: number, date: string, raceNo: number): Promise<KraResult<RaceResultRecord>> {
-    return this.map('raceResult', { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_no: raceNo }, toRaceResult);
+    return this.map(
+      'raceResult',
+      { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_no: raceNo },
+      toRaceResult,
+    );
   }
 
   /** API299: every runner of the day's races with its result and counts, and each race's flags (see summariseRaceTotals). */
   raceTotals(meet: number, date: string): Promise<KraResult<RaceTotalRecord>> {
-    return this.map('raceResultTotal', { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_year: compact(date).slice(0, 4) }, toRaceTotal);
+    return this.map(
+      'raceResultTotal',
+      { meet, rc_date: compact(date), rc_month: compact(date).slice(0, 6), rc_year: compact(date).slice(0, 4) },
+      toRaceTotal,
+    );
   }
 
   horse(hrNo: string, meet?: number): Promise<KraResult<HorseRecord>> {
@@ -196,28 +217,41 @@ export class KraClient {
       expected = page.totalCount;
     }
     if (CACHEABLE.has(key) && raw.length > 0 && this.settings.masterCacheTtlSeconds > 0) {
-      await this.safeRedis((redis) => redis.set(cacheKey, JSON.stringify(raw), 'EX', this.settings.masterCacheTtlSeconds));
+      await this.safeRedis((redis) =>
+        redis.set(cacheKey, JSON.stringify(raw), 'EX', this.settings.masterCacheTtlSeconds),
+      );
     }
     return { service, params, records: raw, raw, fetchedAt: this.now(), upstreamCalls, fromCache: false };
   }
 
   /** One page, retried on transient errors with exponential backoff, full jitter and Retry-After. */
-  private async fetchPage(key: KraServiceKey, params: Record<string, string>, pageNo: number, rowsSoFar: number): Promise<{ page: KraPage; calls: number }> {
+  private async fetchPage(
+    key: KraServiceKey,
+    params: Record<string, string>,
+    pageNo: number,
+    rowsSoFar: number,
+  ): Promise<{ page: KraPage; calls: number }> {
     const service = KRA_SERVICES[key].name;
     for (let attempt = 0; ; attempt += 1) {
       try {
         const page = await this.request(key, params, pageNo);
         if (page.items.length === 0 && rowsSoFar < page.totalCount) {
-          throw new KraTransientError(service, `incomplete paging: page ${pageNo} was empty with ${rowsSoFar} of ${page.totalCount} rows received`);
+          throw new KraTransientError(
+            service,
+            `incomplete paging: page ${pageNo} was empty with ${rowsSoFar} of ${page.totalCount} rows received`,
+          );
         }
         return { page, calls: attempt + 1 };
       } catch (error) {
         // The gateway's own quota answer (code 22 / HTTP 429), not a call this process held back.
-        if (error instanceof KraQuotaExceededError && (error.code !== undefined || error.httpStatus !== undefined)) await this.markExhausted(service, error.resetAt);
+        if (error instanceof KraQuotaExceededError && (error.code !== undefined || error.httpStatus !== undefined))
+          await this.markExhausted(service, error.resetAt);
         if (!(error instanceof KraTransientError) || attempt >= this.settings.maxRetries) throw error;
         const backoff = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** attempt);
         const delay = Math.max(Math.random() * backoff, (error.retryAfterSeconds ?? 0) * 1000);
-        this.logger.warn(`${error.message}; retry ${attempt + 1} of ${this.settings.maxRetries} in ${Math.round(delay)} ms`);
+        this.logger.warn(
+          `${error.message}; retry ${attempt + 1} of ${this.settings.maxRetries} in ${Math.round(delay)} ms`,
+        );
         await new Promise((resolve) => setTimeout(resolve, Math.min(delay, this.settings.retryMaxMs)));
       }
     }
@@ -238,7 +272,12 @@ export class KraClient {
       await this.countCall(service);
       const stillBlocked = this.locallyExhausted(service);
       if (stillBlocked) throw stillBlocked;
-      const answer = await this.get(service, path, { ...params, pageNo: String(pageNo), numOfRows: String(this.settings.pageSize), _type: 'json' });
+      const answer = await this.get(service, path, {
+        ...params,
+        pageNo: String(pageNo),
+        numOfRows: String(this.settings.pageSize),
+        _type: 'json',
+      });
       const page = readKraAnswer(service, answer, this.now);
       if (page.items.length === 0) outcome = 'empty';
       return page;
@@ -261,11 +300,19 @@ export class KraClient {
       .join('&');
     try {
       const response = await this.http.get<string>(`${this.settings.baseUrl.replace(/\/$/, '')}/${path}?${query}`);
-      return { status: response.status, body: typeof response.data === 'string' ? response.data : '', retryAfterSeconds: retryAfter(response.headers['retry-after']) };
+      return {
+        status: response.status,
+        body: typeof response.data === 'string' ? response.data : '',
+        retryAfterSeconds: retryAfter(response.headers['retry-after']),
+      };
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'UNKNOWN';
       const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
-      throw new KraTransientError(service, timedOut ? `no answer within ${this.settings.timeoutMs} ms` : `connection failed (${code})`, code);
+      throw new KraTransientError(
+        service,
+        timedOut ? `no answer within ${this.settings.timeoutMs} ms` : `connection failed (${code})`,
+        code,
+      );
     }
   }
 
@@ -294,7 +341,9 @@ export class KraClient {
   private async markExhausted(service: string, until: Date): Promise<void> {
     this.exhaustedUntil.set(service, until);
     this.metrics?.quotaRemaining.set({ service }, 0);
-    await this.safeRedis((redis) => redis.set(`quota:kra:${service}:exhausted-until`, until.toISOString(), 'PXAT', until.getTime()));
+    await this.safeRedis((redis) =>
+      redis.set(`quota:kra:${service}:exhausted-until`, until.toISOString(), 'PXAT', until.getTime()),
+    );
     this.logger.warn(`${service}: daily quota exhausted; no calls until ${until.toISOString()}`);
   }
 
@@ -305,10 +354,15 @@ export class KraClient {
   private async countCall(service: string): Promise<void> {
     const key = this.callsKey(service);
     const count = await this.safeRedis(async (redis) => {
-      const [[, calls]] = (await redis.multi().incr(key).expire(key, 2 * 86_400).exec()) as [[Error | null, number]];
+      const [[, calls]] = (await redis
+        .multi()
+        .incr(key)
+        .expire(key, 2 * 86_400)
+        .exec()) as [[Error | null, number]];
       return calls;
     });
-    if (count !== undefined) this.metrics?.quotaRemaining.set({ service }, Math.max(0, this.settings.dailyQuota - count));
+    if (count !== undefined)
+      this.metrics?.quotaRemaining.set({ service }, Math.max(0, this.settings.dailyQuota - count));
   }
 
   /** Quota bookkeeping and caching must not stop collection when Redis is away: warn once, go on. */
@@ -318,13 +372,17 @@ export class KraClient {
       // Just after start-up the connection may still be opening: give it a moment rather than
       // skipping the quota check (and calling a service another process knows is exhausted).
       if (this.redis.status === 'connecting' || this.redis.status === 'connect') {
-        await Promise.race([once(this.redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, REDIS_WAIT_MS))]);
+        await Promise.race([
+          once(this.redis, 'ready').catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, REDIS_WAIT_MS)),
+        ]);
       }
       const value = await work(this.redis);
       this.redisWarned = false;
       return value;
     } catch (error) {
-      if (!this.redisWarned) this.logger.warn(`Redis unavailable for KRA quota and cache bookkeeping: ${String(error)}`);
+      if (!this.redisWarned)
+        this.logger.warn(`Redis unavailable for KRA quota and cache bookkeeping: ${String(error)}`);
       this.redisWarned = true;
       return undefined;
     }
@@ -352,6 +410,9 @@ function retryAfter(header: unknown): number | undefined {
 }
 
 function outcomeOf(error: KraError): string {
-  return error.name.replace(/^Kra/, '').replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return error.name
+    .replace(/^Kra/, '')
+    .replace(/Error$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
-

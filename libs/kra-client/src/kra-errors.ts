@@ -69,7 +69,13 @@ const AUTH_CODES = new Set(['20', '21', '30', '31', '32', '33']);
 const BAD_REQUEST_CODES = new Set(['10', '11']);
 
 /** The error for a non-success result code, per the gateway's table. `03` (no data) is not an error. */
-export function errorForResultCode(service: string, code: string, message: string, httpStatus: number, resetAt: () => Date): KraError {
+export function errorForResultCode(
+  service: string,
+  code: string,
+  message: string,
+  httpStatus: number,
+  resetAt: () => Date,
+): KraError {
   const name = KRA_RESULT_CODES[code as KraResultCode] ?? 'UNKNOWN_CODE';
   const text = `${name} (code ${code}${message && message !== name ? `: ${message}` : ''})`;
   if (code === '22') return new KraQuotaExceededError(service, resetAt(), code, httpStatus);

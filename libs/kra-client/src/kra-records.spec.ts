@@ -1,9 +1,19 @@
 import { readFixture } from '@app/kra-sandbox';
 import { describe, expect, it } from 'vitest';
 import { readKraAnswer } from './envelope';
-import { flag, RawItem, summariseRaceTotals, toHorse, toJockey, toRaceResult, toRaceTotal, toTrainer } from './kra-records';
+import {
+  flag,
+  RawItem,
+  summariseRaceTotals,
+  toHorse,
+  toJockey,
+  toRaceResult,
+  toRaceTotal,
+  toTrainer,
+} from './kra-records';
 
-const itemsOf = (service: string, name: string): RawItem[] => readKraAnswer(service, { status: 200, body: readFixture(name) }).items;
+const itemsOf = (service: string, name: string): RawItem[] =>
+  readKraAnswer(service, { status: 200, body: readFixture(name) }).items;
 
 /** The fields of `item` that `normalise` reads: every property access goes through a proxy. */
 function fieldsRead(item: RawItem, normalise: (item: RawItem) => unknown): Set<string> {
@@ -87,12 +97,29 @@ describe('API299 records (one row per runner)', () => {
       horseOtherCounts: { starts: 301, wins: 36, seconds: 35 },
       jockeyAge: 31,
       jockeyCareerYears: 1,
-      jockeyCounts: { career: { starts: 420, wins: 50, seconds: 49 }, thisYear: { starts: 278, wins: 27, seconds: 34 } },
+      jockeyCounts: {
+        career: { starts: 420, wins: 50, seconds: 49 },
+        thisYear: { starts: 278, wins: 27, seconds: 34 },
+      },
       trainerAge: null,
       trainerCareerYears: 8,
-      trainerCounts: { career: { starts: 1525, wins: 197, seconds: 177 }, thisYear: { starts: 237, wins: 17, seconds: 30 } },
+      trainerCounts: {
+        career: { starts: 1525, wins: 197, seconds: 177 },
+        thisYear: { starts: 237, wins: 17, seconds: 30 },
+      },
     });
-    expect(records[0].sectionals).toEqual({ seG1fAccTime: 61.5, seG3fAccTime: 36.5, seS1fAccTime: 14, se_3cAccTime: 24.7, se_4cAccTime: 42.6, sjG1fOrd: 2, sjG3fOrd: 4, sjS1fOrd: 7, sj_3cOrd: 5, sj_4cOrd: 4 });
+    expect(records[0].sectionals).toEqual({
+      seG1fAccTime: 61.5,
+      seG3fAccTime: 36.5,
+      seS1fAccTime: 14,
+      se_3cAccTime: 24.7,
+      se_4cAccTime: 42.6,
+      sjG1fOrd: 2,
+      sjG3fOrd: 4,
+      sjS1fOrd: 7,
+      sj_3cOrd: 5,
+      sj_4cOrd: 4,
+    });
   });
 
   it.each([
@@ -101,17 +128,44 @@ describe('API299 records (one row per runner)', () => {
   ])('should read finalBit and noraceFlag as %s', (_, final, noRace) => {
     const [record] = rows.slice(0, 1).map((row) => toRaceTotal({ ...row, finalBit: final, noraceFlag: noRace }));
     expect(record).toMatchObject({ final: true, noRace: false });
-    const [cancelled] = rows.slice(0, 1).map((row) => toRaceTotal({ ...row, finalBit: typeof final === 'number' ? 0 : '0', noraceFlag: typeof noRace === 'number' ? 1 : '1' }));
+    const [cancelled] = rows.slice(0, 1).map((row) =>
+      toRaceTotal({
+        ...row,
+        finalBit: typeof final === 'number' ? 0 : '0',
+        noraceFlag: typeof noRace === 'number' ? 1 : '1',
+      }),
+    );
     expect(cancelled).toMatchObject({ final: false, noRace: true });
   });
 
   it('should read flags of any form, and nothing for none', () => {
-    expect([1, '1', 0, '0', 'Y', 'N', 'y', 2, '-', '', undefined, 'x'].map((value) => flag(value))).toEqual([true, true, false, false, true, false, true, true, null, null, null, null]);
+    expect([1, '1', 0, '0', 'Y', 'N', 'y', 2, '-', '', undefined, 'x'].map((value) => flag(value))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+      false,
+      true,
+      true,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 
   it('should sum the rows up per race: not run when any row says so, final only when every row is', () => {
     const records = rows.map(toRaceTotal);
-    expect(summariseRaceTotals(records).get(1)).toEqual({ raceNo: 1, noRace: false, final: true, going: '포화', moisturePercent: 18, actualStart: '2025-05-03T10:35:00+09:00', runners: 10 });
+    expect(summariseRaceTotals(records).get(1)).toEqual({
+      raceNo: 1,
+      noRace: false,
+      final: true,
+      going: '포화',
+      moisturePercent: 18,
+      actualStart: '2025-05-03T10:35:00+09:00',
+      runners: 10,
+    });
     const mixed = records.map((record, index) => (index === 4 ? { ...record, final: false, noRace: true } : record));
     expect(summariseRaceTotals(mixed).get(1)).toMatchObject({ noRace: true, final: false });
   });

@@ -1,5 +1,18 @@
 import type { RawValue } from './kra-services';
-import { bodyWeight, finish, FinishStatus, kraId, MeetCode, meetCode, num, payout, raceDate, startTime, text0, trackCondition } from './normalise';
+import {
+  bodyWeight,
+  finish,
+  FinishStatus,
+  kraId,
+  MeetCode,
+  meetCode,
+  num,
+  payout,
+  raceDate,
+  startTime,
+  text0,
+  trackCondition,
+} from './normalise';
 
 export type RawItem = Record<string, RawValue>;
 
@@ -19,7 +32,12 @@ function raceKey(item: RawItem): RaceKey {
   return { meet: meetCode(item.meet), raceDate: raceDate(item.rcDate), raceNo: num(item.rcNo) };
 }
 
-function ref(item: RawItem, idField: string, nameField: string, kind: 'horse' | 'jockey' | 'trainer' | 'owner'): PersonRef {
+function ref(
+  item: RawItem,
+  idField: string,
+  nameField: string,
+  kind: 'horse' | 'jockey' | 'trainer' | 'owner',
+): PersonRef {
   return { id: kraId(item[idField], kind), name: text0(item[nameField]) };
 }
 
@@ -114,7 +132,9 @@ export function toRacePlan(item: RawItem): RacePlanRecord {
 }
 
 function prizes(item: RawItem): number[] {
-  return [1, 2, 3, 4, 5].map((place) => num(item[`chaksun${place}`])).filter((value): value is number => value !== null && value > 0);
+  return [1, 2, 3, 4, 5]
+    .map((place) => num(item[`chaksun${place}`]))
+    .filter((value): value is number => value !== null && value > 0);
 }
 
 /** Sectional fields are named by track; those of the other tracks arrive as zeros. */
@@ -141,7 +161,12 @@ interface FinishFields {
 
 function finishFields(item: RawItem, winOdds?: RawValue): FinishFields {
   const result = finish(item.ord, winOdds);
-  return { finishPosition: result.position, finishStatus: result.status, raceTimeSeconds: num(item.rcTime) || null, sectionals: sectionals(item) };
+  return {
+    finishPosition: result.position,
+    finishStatus: result.status,
+    raceTimeSeconds: num(item.rcTime) || null,
+    sectionals: sectionals(item),
+  };
 }
 
 /**
@@ -222,7 +247,8 @@ export interface PlaceCounts {
 }
 
 function placeCounts(item: RawItem, prefix: '' | 'hr' | 'jk' | 'tr', period: 'T' | 'Y'): PlaceCounts {
-  const name = (field: string): string => (prefix === '' ? `${field}${period}` : `${prefix}${field[0].toUpperCase()}${field.slice(1)}${period}`);
+  const name = (field: string): string =>
+    prefix === '' ? `${field}${period}` : `${prefix}${field[0].toUpperCase()}${field.slice(1)}${period}`;
   return { starts: num(item[name('rcCnt')]), wins: num(item[name('ord1Cnt')]), seconds: num(item[name('ord2Cnt')]) };
 }
 
@@ -282,7 +308,10 @@ export function toRaceTotal(item: RawItem): RaceTotalRecord {
   const key = raceKey(item);
   const track = trackCondition(item.track);
   const weight = bodyWeight(item.wgHr);
-  const counts = (prefix: '' | 'jk' | 'tr'): { career: PlaceCounts; thisYear: PlaceCounts } => ({ career: placeCounts(item, prefix, 'T'), thisYear: placeCounts(item, prefix, 'Y') });
+  const counts = (prefix: '' | 'jk' | 'tr'): { career: PlaceCounts; thisYear: PlaceCounts } => ({
+    career: placeCounts(item, prefix, 'T'),
+    thisYear: placeCounts(item, prefix, 'Y'),
+  });
   return {
     ...key,
     ...finishFields(item),
@@ -335,7 +364,15 @@ export function summariseRaceTotals(records: RaceTotalRecord[]): Map<number, Rac
     if (record.raceNo === null) continue;
     const race = races.get(record.raceNo);
     if (!race) {
-      races.set(record.raceNo, { raceNo: record.raceNo, noRace: record.noRace, final: record.final, going: record.going, moisturePercent: record.moisturePercent, actualStart: record.actualStart, runners: 1 });
+      races.set(record.raceNo, {
+        raceNo: record.raceNo,
+        noRace: record.noRace,
+        final: record.final,
+        going: record.going,
+        moisturePercent: record.moisturePercent,
+        actualStart: record.actualStart,
+        runners: 1,
+      });
       continue;
     }
     race.noRace ||= record.noRace;
@@ -496,7 +533,9 @@ export function toDividend(item: RawItem): DividendRecord {
   return {
     ...raceKey(item),
     pool: (DIVIDEND_POOLS as readonly string[]).includes(pool ?? '') ? (pool as DividendPool) : null,
-    combination: [item.chulNo, item.chulNo2, item.chulNo3].map((value) => num(value)).filter((value): value is number => value !== null && value > 0),
+    combination: [item.chulNo, item.chulNo2, item.chulNo3]
+      .map((value) => num(value))
+      .filter((value): value is number => value !== null && value > 0),
     ...payout(item.odds),
   };
 }
@@ -532,5 +571,10 @@ export interface ScratchRecord extends RaceKey {
 }
 
 export function toScratch(item: RawItem): ScratchRecord {
-  return { ...raceKey(item), gateNo: num(item.chulNo), horse: ref(item, 'hrNo', 'hrName', 'horse'), reason: text0(item.reason) };
+  return {
+    ...raceKey(item),
+    gateNo: num(item.chulNo),
+    horse: ref(item, 'hrNo', 'hrName', 'horse'),
+    reason: text0(item.reason),
+  };
 }

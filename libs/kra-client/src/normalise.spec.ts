@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { bodyWeight, finish, kraId, meetCode, num, payout, raceDate, startTime, text0, trackCondition } from './normalise';
+import {
+  bodyWeight,
+  finish,
+  kraId,
+  meetCode,
+  num,
+  payout,
+  raceDate,
+  startTime,
+  text0,
+  trackCondition,
+} from './normalise';
 
 describe('normalisers', () => {
   it('should map meet names and codes', () => {
-    expect(['서울', '제주', '부경', '부산경남', '1', 3, '영천', 'x'].map((value) => meetCode(value))).toEqual([1, 2, 3, 3, 1, 3, 4, null]);
+    expect(['서울', '제주', '부경', '부산경남', '1', 3, '영천', 'x'].map((value) => meetCode(value))).toEqual([
+      1,
+      2,
+      3,
+      3,
+      1,
+      3,
+      4,
+      null,
+    ]);
   });
 
   it('should turn "-" and empty into null', () => {
@@ -15,7 +35,12 @@ describe('normalisers', () => {
   });
 
   it('should keep identifiers as strings with their leading zeros', () => {
-    expect([kraId('0051228', 'horse'), kraId(51228, 'horse'), kraId(80565, 'jockey'), kraId(118011, 'owner')]).toEqual(['0051228', '0051228', '080565', '118011']);
+    expect([kraId('0051228', 'horse'), kraId(51228, 'horse'), kraId(80565, 'jockey'), kraId(118011, 'owner')]).toEqual([
+      '0051228',
+      '0051228',
+      '080565',
+      '118011',
+    ]);
   });
 
   it('should split wgHr into body weight and change', () => {
@@ -28,7 +53,14 @@ describe('normalisers', () => {
   });
 
   it('should read "NNN()" as a weight with no change known, and "0()" as not weighed yet', () => {
-    expect([bodyWeight('461()'), bodyWeight('461( )'), bodyWeight('0()'), bodyWeight('0'), bodyWeight(0), bodyWeight('()')]).toEqual([
+    expect([
+      bodyWeight('461()'),
+      bodyWeight('461( )'),
+      bodyWeight('0()'),
+      bodyWeight('0'),
+      bodyWeight(0),
+      bodyWeight('()'),
+    ]).toEqual([
       { kg: 461, change: null },
       { kg: 461, change: null },
       { kg: null, change: null },

@@ -70,7 +70,9 @@ export function trackCondition(value: RawValue | undefined): { going: string | n
   const text = text0(value);
   if (text === null) return { going: null, moisturePercent: null };
   const match = /^(.*?)\s*\(\s*(\d+(?:\.\d+)?)\s*%\s*\)\s*$/.exec(text);
-  return match ? { going: match[1].trim() || null, moisturePercent: Number(match[2]) } : { going: text, moisturePercent: null };
+  return match
+    ? { going: match[1].trim() || null, moisturePercent: Number(match[2]) }
+    : { going: text, moisturePercent: null };
 }
 
 /**
@@ -113,7 +115,10 @@ const SPECIAL_ORDS: Record<number, FinishStatus> = {
  * `ord` and `winOdds` → a finishing position and status. 91–99 are statuses, not positions;
  * win odds of 0 also mark a scratch; ord 0 means no result yet.
  */
-export function finish(ord: RawValue | undefined, winOdds?: RawValue): { position: number | null; status: FinishStatus | null } {
+export function finish(
+  ord: RawValue | undefined,
+  winOdds?: RawValue,
+): { position: number | null; status: FinishStatus | null } {
   const code = num(ord);
   if (code !== null && SPECIAL_ORDS[code]) return { position: null, status: SPECIAL_ORDS[code] };
   if (num(winOdds) === 0 && (code === null || code === 0)) return { position: null, status: 'scratched' };

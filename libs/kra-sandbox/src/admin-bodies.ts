@@ -48,14 +48,26 @@ export function parseServiceFaults(value: unknown): Parsed<ServiceFaults> {
   if (value.gatewayError !== undefined) {
     const gateway = value.gatewayError;
     if (gateway === null) faults.gatewayError = null;
-    else if (!isObject(gateway) || typeof gateway.code !== 'string' || !(gateway.code in KRA_RESULT_CODES)) return { error: 'gatewayError.code must be a KRA result code such as "22"' };
-    else if (gateway.status !== undefined && !GATEWAY_STATUSES.includes(gateway.status as number)) return { error: 'gatewayError.status must be 200, 401, 403 or 429' };
-    else if (gateway.format !== undefined && !isFormat(gateway.format)) return { error: 'gatewayError.format must be xml or json' };
-    else faults.gatewayError = { code: gateway.code as KraResultCode, status: gateway.status as GatewayErrorStatus | undefined, format: gateway.format };
+    else if (!isObject(gateway) || typeof gateway.code !== 'string' || !(gateway.code in KRA_RESULT_CODES))
+      return { error: 'gatewayError.code must be a KRA result code such as "22"' };
+    else if (gateway.status !== undefined && !GATEWAY_STATUSES.includes(gateway.status as number))
+      return { error: 'gatewayError.status must be 200, 401, 403 or 429' };
+    else if (gateway.format !== undefined && !isFormat(gateway.format))
+      return { error: 'gatewayError.format must be xml or json' };
+    else
+      faults.gatewayError = {
+        code: gateway.code as KraResultCode,
+        status: gateway.status as GatewayErrorStatus | undefined,
+        format: gateway.format,
+      };
   }
   if (value.quotaError !== undefined) {
     const quota = value.quotaError;
-    if (!isObject(quota) || (quota.status !== undefined && !GATEWAY_STATUSES.includes(quota.status as number)) || (quota.format !== undefined && !isFormat(quota.format))) {
+    if (
+      !isObject(quota) ||
+      (quota.status !== undefined && !GATEWAY_STATUSES.includes(quota.status as number)) ||
+      (quota.format !== undefined && !isFormat(quota.format))
+    ) {
       return { error: 'quotaError must be { status?: 200|401|403|429, format?: xml|json }' };
     }
     faults.quotaError = { status: quota.status as GatewayErrorStatus | undefined, format: quota.format };
@@ -67,7 +79,8 @@ export function parseServiceFaults(value: unknown): Parsed<ServiceFaults> {
 export function parseFaultsBody(body: unknown): Parsed<FaultsBody> {
   if (!isObject(body)) return { error: 'body must be a JSON object' };
   const service = body.service;
-  if (service !== '*' && !(SERVICE_NAMES as readonly unknown[]).includes(service)) return { error: `service must be "*" or one of ${SERVICE_NAMES.join(', ')}` };
+  if (service !== '*' && !(SERVICE_NAMES as readonly unknown[]).includes(service))
+    return { error: `service must be "*" or one of ${SERVICE_NAMES.join(', ')}` };
   const parsed: FaultsBody = { service: service as FaultTarget };
   if (body.faults === null) parsed.faults = null;
   else if (body.faults !== undefined) {
@@ -76,7 +89,8 @@ export function parseFaultsBody(body: unknown): Parsed<FaultsBody> {
     parsed.faults = faults;
   }
   if (body.failNext !== undefined) {
-    if (!Array.isArray(body.failNext) || !body.failNext.every(isFaultKind)) return { error: `failNext must be a list of ${FAULT_KINDS.join(', ')}` };
+    if (!Array.isArray(body.failNext) || !body.failNext.every(isFaultKind))
+      return { error: `failNext must be a list of ${FAULT_KINDS.join(', ')}` };
     parsed.failNext = body.failNext;
   }
   return parsed;
@@ -86,6 +100,7 @@ export function parseFaultsBody(body: unknown): Parsed<FaultsBody> {
 export function parseClockBody(body: unknown): Parsed<{ now: Date | null }> {
   if (!isObject(body) || !('now' in body)) return { error: 'body must be { "now": ISO date-time | null }' };
   if (body.now === null) return { now: null };
-  if (typeof body.now !== 'string' || Number.isNaN(Date.parse(body.now))) return { error: 'now must be an ISO date-time or null' };
+  if (typeof body.now !== 'string' || Number.isNaN(Date.parse(body.now)))
+    return { error: 'now must be an ISO date-time or null' };
   return { now: new Date(body.now) };
 }

@@ -21,7 +21,10 @@ export interface Page {
 }
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[char] ?? char);
+  return text.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[char] ?? char,
+  );
 }
 
 function xmlElement(name: string, value: RawValue): string {
@@ -29,7 +32,9 @@ function xmlElement(name: string, value: RawValue): string {
 }
 
 function xmlItem(item: RawItem): string {
-  return `<item>${Object.entries(item).map(([field, value]) => xmlElement(field, value)).join('')}</item>`;
+  return `<item>${Object.entries(item)
+    .map(([field, value]) => xmlElement(field, value))
+    .join('')}</item>`;
 }
 
 /** `item` is an object for exactly one row and an array otherwise; no rows is `"items": ""` / `<items/>`. */
@@ -40,7 +45,10 @@ export function renderPage(page: Page, format: ResponseFormat): string {
     return JSON.stringify({ response: { header: { resultCode: '00', resultMsg: NORMAL_SERVICE }, body } }, null, 2);
   }
   const items = page.items.length === 0 ? '<items/>' : `<items>${page.items.map(xmlItem).join('')}</items>`;
-  const paging = xmlElement('numOfRows', page.numOfRows) + xmlElement('pageNo', page.pageNo) + xmlElement('totalCount', page.totalCount);
+  const paging =
+    xmlElement('numOfRows', page.numOfRows) +
+    xmlElement('pageNo', page.pageNo) +
+    xmlElement('totalCount', page.totalCount);
   return `${XML_DECLARATION}<response><header><resultCode>00</resultCode><resultMsg>${NORMAL_SERVICE}</resultMsg></header><body>${items}${paging}</body></response>`;
 }
 
@@ -55,7 +63,9 @@ export function renderServiceError(code: KraResultCode, format: ResponseFormat):
 export function renderGatewayError(code: KraResultCode, format: ResponseFormat): string {
   const header = { errMsg: 'SERVICE ERROR', returnAuthMsg: KRA_RESULT_CODES[code], returnReasonCode: code };
   if (format === 'json') return JSON.stringify({ OpenAPI_ServiceResponse: { cmmMsgHeader: header } });
-  const fields = Object.entries(header).map(([field, value]) => xmlElement(field, value)).join('');
+  const fields = Object.entries(header)
+    .map(([field, value]) => xmlElement(field, value))
+    .join('');
   return `<OpenAPI_ServiceResponse><cmmMsgHeader>${fields}</cmmMsgHeader></OpenAPI_ServiceResponse>`;
 }
 

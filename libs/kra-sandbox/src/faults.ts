@@ -8,7 +8,19 @@ import { Rng } from './random';
  * quota, then the failNext queue, then the random rates.
  */
 
-export const FAULT_KINDS = ['http500', 'http503', 'timeout', 'reset', 'code01', 'code03', 'code99', 'plainText', 'html', 'emptyPage', 'pass'] as const;
+export const FAULT_KINDS = [
+  'http500',
+  'http503',
+  'timeout',
+  'reset',
+  'code01',
+  'code03',
+  'code99',
+  'plainText',
+  'html',
+  'emptyPage',
+  'pass',
+] as const;
 /**
  * emptyPage: a normal answer with no rows but the query's real totalCount (a page lost by the
  * gateway); pass: a normal answer (lets failNext reach a later call, e.g. page 2).
@@ -75,7 +87,8 @@ export class FaultController {
 
   /** The next calls of the service fail with these kinds, in order, one per call. */
   failNext(target: FaultTarget, kinds: FaultKind[]): void {
-    for (const service of this.targets(target)) this.queues.set(service, [...(this.queues.get(service) ?? []), ...kinds]);
+    for (const service of this.targets(target))
+      this.queues.set(service, [...(this.queues.get(service) ?? []), ...kinds]);
   }
 
   /** Clears the queues and quota counters (configured faults stay). */
@@ -98,7 +111,13 @@ export class FaultController {
       return { kind: 'gateway', latencyMs, code, status, format };
     }
     if (!this.consumeQuota(service, now)) {
-      return { kind: 'gateway', latencyMs, code: '22', status: faults.quotaError?.status ?? 200, format: faults.quotaError?.format ?? 'xml' };
+      return {
+        kind: 'gateway',
+        latencyMs,
+        code: '22',
+        status: faults.quotaError?.status ?? 200,
+        format: faults.quotaError?.format ?? 'xml',
+      };
     }
     const queued = this.queues.get(service)?.shift();
     if (queued) return { kind: 'fault', latencyMs, fault: queued };

@@ -16,8 +16,11 @@ describe('captured fixtures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fixtures-'));
     try {
       expect(() => loadFixtures('unit-seed', join(dir, 'nowhere'))).toThrow(/KRA fixture missing: .*nowhere/);
-      for (const name of Object.values(FIXTURE_FILES).filter((file) => file !== FIXTURE_FILES.trainerXml)) copyFileSync(join(defaultFixturesDir(), name), join(dir, name));
-      expect(() => loadFixtures('unit-seed', dir)).toThrow(`KRA fixture missing: ${join(dir, FIXTURE_FILES.trainerXml)}`);
+      for (const name of Object.values(FIXTURE_FILES).filter((file) => file !== FIXTURE_FILES.trainerXml))
+        copyFileSync(join(defaultFixturesDir(), name), join(dir, name));
+      expect(() => loadFixtures('unit-seed', dir)).toThrow(
+        `KRA fixture missing: ${join(dir, FIXTURE_FILES.trainerXml)}`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -27,19 +30,38 @@ describe('captured fixtures', () => {
     expect(rows).toHaveLength(11);
     const [first, eleventh] = [rows[0], rows[10]];
     expect(Object.keys(eleventh)).toEqual(Object.keys(first));
-    for (const field of ['rcDate', 'rcNo', 'rcDist', 'rank', 'meet', 'track', 'weather', 'chaksun1', 'budam', 'ageCond']) expect(eleventh[field]).toBe(first[field]);
+    for (const field of [
+      'rcDate',
+      'rcNo',
+      'rcDist',
+      'rank',
+      'meet',
+      'track',
+      'weather',
+      'chaksun1',
+      'budam',
+      'ageCond',
+    ])
+      expect(eleventh[field]).toBe(first[field]);
     expect(rows.slice(0, 10).map((row) => row.chulNo)).not.toContain(eleventh.chulNo);
     expect(new Set(rows.map((row) => row.chulNo)).size).toBe(11);
     expect(eleventh.ord).toBe(11);
     expect(Number(eleventh.rcTime)).toBeGreaterThan(Math.max(...rows.slice(0, 10).map((row) => Number(row.rcTime))));
     expect(Object.fromEntries(Object.entries(eleventh).map(([key, value]) => [key, typeof value]))).toMatchObject(
-      Object.fromEntries(Object.entries(first).filter(([key]) => key !== 'diffUnit').map(([key, value]) => [key, typeof value])),
+      Object.fromEntries(
+        Object.entries(first)
+          .filter(([key]) => key !== 'diffUnit')
+          .map(([key, value]) => [key, typeof value]),
+      ),
     );
   });
 
   it('should make every sectional position of the 11 runners a permutation of 1..11', () => {
     for (const field of ['buS1fOrd', 'buG1fOrd', 'buG2fOrd', 'buG3fOrd', 'buG4fOrd']) {
-      expect(rows.map((row) => Number(row[field])).sort((a, b) => a - b), field).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+      expect(
+        rows.map((row) => Number(row[field])).sort((a, b) => a - b),
+        field,
+      ).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
     }
   });
 

@@ -98,7 +98,34 @@ export function loadFixtures(seed: string, dir: string): Fixtures {
   return fixtures;
 }
 
-const RACE_LEVEL_FIELDS = ['age', 'ageCond', 'budam', 'buga1', 'buga2', 'buga3', 'chaksun1', 'chaksun2', 'chaksun3', 'chaksun4', 'chaksun5', 'ilsu', 'meet', 'name', 'prizeCond', 'rank', 'rankRise', 'rating', 'rcDate', 'rcDay', 'rcDist', 'rcName', 'rcNo', 'track', 'weather', 'wgBudamBigo'];
+const RACE_LEVEL_FIELDS = [
+  'age',
+  'ageCond',
+  'budam',
+  'buga1',
+  'buga2',
+  'buga3',
+  'chaksun1',
+  'chaksun2',
+  'chaksun3',
+  'chaksun4',
+  'chaksun5',
+  'ilsu',
+  'meet',
+  'name',
+  'prizeCond',
+  'rank',
+  'rankRise',
+  'rating',
+  'rcDate',
+  'rcDay',
+  'rcDist',
+  'rcName',
+  'rcNo',
+  'track',
+  'weather',
+  'wgBudamBigo',
+];
 
 /**
  * The runner the capture's totalCount (11) promises but page 1 did not show: it finished last, at
@@ -107,7 +134,9 @@ const RACE_LEVEL_FIELDS = ['age', 'ageCond', 'budam', 'buga1', 'buga2', 'buga3',
 export function eleventhRunner(seed: string, rows: RawItem[]): ResultRow {
   const rng = new Rng(seed, 'fixture-eleventh-runner');
   const first = rows[0];
-  const row: ResultRow = Object.fromEntries(Object.keys(first).map((key) => [key, typeof first[key] === 'number' ? 0 : '-']));
+  const row: ResultRow = Object.fromEntries(
+    Object.keys(first).map((key) => [key, typeof first[key] === 'number' ? 0 : '-']),
+  );
   for (const field of RACE_LEVEL_FIELDS) row[field] = first[field];
 
   const total = rows.length + 1;
@@ -143,7 +172,15 @@ export function eleventhRunner(seed: string, rows: RawItem[]): ResultRow {
 
 /** Each sectional position field gets the one position 1..n no captured runner holds; times fit between neighbours. */
 function fillFreeSectionals(row: ResultRow, rows: RawItem[], total: number): void {
-  const pairs: [string, string][] = [['buS1fOrd', 'buS1fAccTime'], ['buG1fOrd', 'buG1fAccTime'], ['buG2fOrd', 'buG2fAccTime'], ['buG3fOrd', 'buG3fAccTime'], ['buG4fOrd', 'buG4fAccTime'], ['buG6fOrd', 'buG6fAccTime'], ['buG8fOrd', 'buG8fAccTime']];
+  const pairs: [string, string][] = [
+    ['buS1fOrd', 'buS1fAccTime'],
+    ['buG1fOrd', 'buG1fAccTime'],
+    ['buG2fOrd', 'buG2fAccTime'],
+    ['buG3fOrd', 'buG3fAccTime'],
+    ['buG4fOrd', 'buG4fAccTime'],
+    ['buG6fOrd', 'buG6fAccTime'],
+    ['buG8fOrd', 'buG8fAccTime'],
+  ];
   for (const [ordField, timeField] of pairs) {
     if (rows.every((r) => r[ordField] === 0)) continue; // a point before the start: stays 0
     const taken = new Set(rows.map((r) => Number(r[ordField])));
@@ -155,7 +192,11 @@ function fillFreeSectionals(row: ResultRow, rows: RawItem[], total: number): voi
     const before = timeOf(free - 1);
     const after = timeOf(free + 1);
     row[ordField] = free;
-    row[timeField] = round1(before !== undefined && after !== undefined ? (before + after) / 2 : (before ?? after ?? 0) + (before !== undefined ? 0.1 : -0.1));
+    row[timeField] = round1(
+      before !== undefined && after !== undefined
+        ? (before + after) / 2
+        : (before ?? after ?? 0) + (before !== undefined ? 0.1 : -0.1),
+    );
   }
   const rcTime = Number(row.rcTime);
   const acc = (field: string): number => Number(row[field]);
@@ -179,19 +220,32 @@ function fillFreeSectionals(row: ResultRow, rows: RawItem[], total: number): voi
  * size: the body does not depend on it); the race capture only on page 1 of 10 rows, since other
  * page sizes differ from it (page 2 shows the 11th runner, 11+ rows show all of them).
  */
-export function matchFixture(service: string, query: Record<string, string>, format: FixtureFormat, pageNo: number, numOfRows: number): string | null {
+export function matchFixture(
+  service: string,
+  query: Record<string, string>,
+  format: FixtureFormat,
+  pageNo: number,
+  numOfRows: number,
+): string | null {
   const meetIs = (meet: string): boolean => query.meet === undefined || query.meet === '' || query.meet === meet;
   if (pageNo !== 1) return null;
   switch (service) {
     case 'API214_1': {
-      const sameRace = query.meet === String(FIXTURE_RACE.meet) && query.rc_date === FIXTURE_RACE.rcDate && query.rc_no === String(FIXTURE_RACE.rcNo);
+      const sameRace =
+        query.meet === String(FIXTURE_RACE.meet) &&
+        query.rc_date === FIXTURE_RACE.rcDate &&
+        query.rc_no === String(FIXTURE_RACE.rcNo);
       if (!sameRace || numOfRows !== 10) return null;
       return format === 'json' ? FIXTURE_FILES.raceResultJson : FIXTURE_FILES.raceResultXml;
     }
     case 'API8_2':
-      return format === 'json' && query.hr_no === FIXTURE_HORSE_NO && meetIs('3') && !query.hr_name ? FIXTURE_FILES.horseJson : null;
+      return format === 'json' && query.hr_no === FIXTURE_HORSE_NO && meetIs('3') && !query.hr_name
+        ? FIXTURE_FILES.horseJson
+        : null;
     case 'API12_1':
-      return format === 'json' && query.jk_no === FIXTURE_JOCKEY_NO && meetIs('1') && !query.jk_name ? FIXTURE_FILES.jockeyJson : null;
+      return format === 'json' && query.jk_no === FIXTURE_JOCKEY_NO && meetIs('1') && !query.jk_name
+        ? FIXTURE_FILES.jockeyJson
+        : null;
     case 'API19_1':
       if (query.tr_no !== FIXTURE_TRAINER_NO || !meetIs('3') || query.tr_name) return null;
       return format === 'json' ? FIXTURE_FILES.trainerJson : FIXTURE_FILES.trainerXml;

@@ -5,7 +5,13 @@ export type { FaultKind, FaultTarget, GatewayErrorFault, GatewayErrorStatus, Ser
 export type { CallRecord, SandboxStats } from './stats';
 export { KraWorld } from './kra-world';
 export { FIXTURE_FILES, FIXTURE_RACE, defaultFixturesDir, readFixture } from './fixtures';
-export { RESULT_DELAY_MINUTES, SCRATCHES_PUBLISHED_AT, isPostRaceField, queryService, resultsAvailableAt } from './services';
+export {
+  RESULT_DELAY_MINUTES,
+  SCRATCHES_PUBLISHED_AT,
+  isPostRaceField,
+  queryService,
+  resultsAvailableAt,
+} from './services';
 export { entriesPublishedAt, kstInstant } from './calendar';
 export { scheduledMeets } from './meets';
 export type { MeetCode } from './meets';

@@ -12,7 +12,10 @@ const SANDBOX_SERVICE_KEY = 'sandbox-service-key';
  * Decides where KRA calls go: the real gateway when KRA_SERVICE_KEY is set; otherwise the sandbox,
  * at KRA_BASE_URL when that is set, or started in this process so a fresh clone works without a key.
  */
-async function resolveUpstream(config: AppConfig, logger: Logger): Promise<{ upstream: KraUpstream; sandbox: KraSandbox | null }> {
+async function resolveUpstream(
+  config: AppConfig,
+  logger: Logger,
+): Promise<{ upstream: KraUpstream; sandbox: KraSandbox | null }> {
   const { serviceKey, baseUrl, sandboxSeed } = config.kra;
   if (serviceKey) return { upstream: { mode: 'live', baseUrl: baseUrl ?? KRA_GATEWAY_URL, serviceKey }, sandbox: null };
   if (baseUrl) {
@@ -42,8 +45,16 @@ export class KraUpstreamModule {
       // Global so the readiness probe can report the mode without importing the client.
       global: true,
       providers: [
-        { provide: SANDBOX, inject: [APP_CONFIG], useFactory: (config: AppConfig) => resolveUpstream(config, new Logger('KraUpstream')) },
-        { provide: KRA_UPSTREAM, inject: [SANDBOX], useFactory: (resolved: { upstream: KraUpstream }) => resolved.upstream },
+        {
+          provide: SANDBOX,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => resolveUpstream(config, new Logger('KraUpstream')),
+        },
+        {
+          provide: KRA_UPSTREAM,
+          inject: [SANDBOX],
+          useFactory: (resolved: { upstream: KraUpstream }) => resolved.upstream,
+        },
         SandboxLifecycle,
       ],
       exports: [KRA_UPSTREAM],

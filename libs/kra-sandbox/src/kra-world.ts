@@ -1,8 +1,27 @@
 import type { RawValue } from '@app/kra-client';
 import { FIXTURE_RACE, Fixtures } from './fixtures';
 import { ALL_MEETS, MeetCode } from './meets';
-import { createPopulation, Horse, horseItem, Jockey, jockeyItem, pad, Population, Trainer, trainerItem } from './population';
-import { computeDividends, generateRaceDay, planRaceDay, Race, RaceDay, RacePlan, ResultRow, Scratch } from './race-day';
+import {
+  createPopulation,
+  Horse,
+  horseItem,
+  Jockey,
+  jockeyItem,
+  pad,
+  Population,
+  Trainer,
+  trainerItem,
+} from './population';
+import {
+  computeDividends,
+  generateRaceDay,
+  planRaceDay,
+  Race,
+  RaceDay,
+  RacePlan,
+  ResultRow,
+  Scratch,
+} from './race-day';
 import { Rng } from './random';
 
 type RawItem = Record<string, RawValue>;
@@ -48,7 +67,9 @@ export class KraWorld {
     if (cached) return cached.races.map((race) => race.plan);
     const plans = planRaceDay(this.seed, rcDate, meet);
     const fixtureRows = this.fixtureRowsFor(rcDate, meet);
-    return fixtureRows ? plans.map((plan) => (plan.rcNo === FIXTURE_RACE.rcNo ? planFromRows(plan, fixtureRows) : plan)) : plans;
+    return fixtureRows
+      ? plans.map((plan) => (plan.rcNo === FIXTURE_RACE.rcNo ? planFromRows(plan, fixtureRows) : plan))
+      : plans;
   }
 
   raceDay(rcDate: string, meet: MeetCode): RaceDay {
@@ -57,7 +78,13 @@ export class KraWorld {
     if (day) return day;
     day = generateRaceDay(this.seed, rcDate, meet, this.population(meet));
     const fixtureRows = this.fixtureRowsFor(rcDate, meet);
-    if (fixtureRows) day = { ...day, races: day.races.map((race) => (race.plan.rcNo === FIXTURE_RACE.rcNo ? this.fixtureRace(race, fixtureRows) : race)) };
+    if (fixtureRows)
+      day = {
+        ...day,
+        races: day.races.map((race) =>
+          race.plan.rcNo === FIXTURE_RACE.rcNo ? this.fixtureRace(race, fixtureRows) : race,
+        ),
+      };
     if (this.raceDays.size >= RACE_DAY_CACHE_SIZE) this.raceDays.delete(this.raceDays.keys().next().value as string);
     this.raceDays.set(key, day);
     return day;
@@ -84,16 +111,31 @@ export class KraWorld {
   private fixtureRace(generated: Race, rows: ResultRow[]): Race {
     const scratches: Scratch[] = rows
       .filter((row) => row.ord === 95)
-      .map((row) => ({ chulNo: Number(row.chulNo), hrNo: String(row.hrNo), hrName: String(row.hrName), reason: '마체이상' }));
+      .map((row) => ({
+        chulNo: Number(row.chulNo),
+        hrNo: String(row.hrNo),
+        hrName: String(row.hrName),
+        reason: '마체이상',
+      }));
     const plan = planFromRows(generated.plan, rows);
-    return { plan, rows, scratches, dividends: computeDividends(new Rng(this.seed, 'dividends', plan.rcDate, plan.meet, plan.rcNo), rows) };
+    return {
+      plan,
+      rows,
+      scratches,
+      dividends: computeDividends(new Rng(this.seed, 'dividends', plan.rcDate, plan.meet, plan.rcNo), rows),
+    };
   }
 
   /** The master item of a horse, jockey or trainer as the sandbox serves it at `asOf`, or null. */
   masterItem(kind: 'horse' | 'jockey' | 'trainer', id: string, asOf: Date): RawItem | null {
     if (!this.masterIndex) {
-      const index = (records: MasterRecord[]): Map<string, MasterRecord> => new Map(records.map((record) => [record.id, record]));
-      this.masterIndex = { horse: index(this.horses()), jockey: index(this.jockeys()), trainer: index(this.trainers()) };
+      const index = (records: MasterRecord[]): Map<string, MasterRecord> =>
+        new Map(records.map((record) => [record.id, record]));
+      this.masterIndex = {
+        horse: index(this.horses()),
+        jockey: index(this.jockeys()),
+        trainer: index(this.trainers()),
+      };
     }
     return this.masterIndex[kind].get(id)?.item(asOf) ?? null;
   }
@@ -122,18 +164,45 @@ export class KraWorld {
       jockeys.push(...population.jockeys);
       trainers.push(...population.trainers);
     }
-    const extra = this.fixtures.raceRows ? castFromRows(seed, this.fixtures.raceRows) : { horses: [], jockeys: [], trainers: [] };
+    const extra = this.fixtures.raceRows
+      ? castFromRows(seed, this.fixtures.raceRows)
+      : { horses: [], jockeys: [], trainers: [] };
     horses.push(...extra.horses);
     jockeys.push(...extra.jockeys);
     trainers.push(...extra.trainers);
 
-    const horseRecords: MasterRecord[] = horses.map((horse) => ({ id: horse.hrNo, name: horse.hrName, meet: horse.meet, item: () => horseItem(seed, horse) }));
-    const jockeyRecords: MasterRecord[] = jockeys.map((jockey) => ({ id: jockey.jkNo, name: jockey.jkName, meet: jockey.meet, item: (asOf) => jockeyItem(seed, jockey, asOf) }));
-    const trainerRecords: MasterRecord[] = trainers.map((trainer) => ({ id: trainer.trNo, name: trainer.trName, meet: trainer.meet, item: (asOf) => trainerItem(seed, trainer, asOf) }));
+    const horseRecords: MasterRecord[] = horses.map((horse) => ({
+      id: horse.hrNo,
+      name: horse.hrName,
+      meet: horse.meet,
+      item: () => horseItem(seed, horse),
+    }));
+    const jockeyRecords: MasterRecord[] = jockeys.map((jockey) => ({
+      id: jockey.jkNo,
+      name: jockey.jkName,
+      meet: jockey.meet,
+      item: (asOf) => jockeyItem(seed, jockey, asOf),
+    }));
+    const trainerRecords: MasterRecord[] = trainers.map((trainer) => ({
+      id: trainer.trNo,
+      name: trainer.trName,
+      meet: trainer.meet,
+      item: (asOf) => trainerItem(seed, trainer, asOf),
+    }));
     // The captured master items win over anything generated for the same id.
-    const withCapture = (records: MasterRecord[], captured: RawItem | null, idField: string, nameField: string): MasterRecord[] => {
+    const withCapture = (
+      records: MasterRecord[],
+      captured: RawItem | null,
+      idField: string,
+      nameField: string,
+    ): MasterRecord[] => {
       if (!captured) return records;
-      const record: MasterRecord = { id: String(captured[idField]), name: String(captured[nameField]), meet: meetOfName(String(captured.meet)), item: () => captured };
+      const record: MasterRecord = {
+        id: String(captured[idField]),
+        name: String(captured[nameField]),
+        meet: meetOfName(String(captured.meet)),
+        item: () => captured,
+      };
       return [...records.filter((r) => r.id !== record.id), record];
     };
     this.masters = {
@@ -171,32 +240,44 @@ function planFromRows(plan: RacePlan, rows: ResultRow[]): RacePlan {
 function castFromRows(seed: string, rows: ResultRow[]): { horses: Horse[]; jockeys: Jockey[]; trainers: Trainer[] } {
   const meet = meetOfName(String(rows[0].meet));
   const rng = new Rng(seed, 'fixture-cast');
-  const horses = rows.map(
-    (row): Horse => ({
-      hrNo: String(row.hrNo),
-      hrName: String(row.hrName),
-      meet,
-      sex: row.sex as Horse['sex'],
-      birthday: Number(row.birthday),
-      name: String(row.name),
-      trNo: String(row.trNo),
-      trName: String(row.trName),
-      owNo: Number(row.owNo),
-      owName: String(row.owName),
-      faHrNo: pad(rng.int(30_000, 39_999), 7),
-      faHrName: `${String(row.hrName).slice(0, 2)}파더`,
-      moHrNo: pad(rng.int(30_000, 39_999), 7),
-      moHrName: `${String(row.hrName).slice(0, 2)}마더`,
-      hrLastAmt: '-',
-      hrTool: String(row.hrTool),
-      ability: 0,
-      bodyWeight: Number.parseInt(String(row.wgHr), 10),
-    }),
-  );
-  const jockeys = uniqueBy(rows, 'jkNo').map(
-    (row): Jockey => ({ jkNo: String(row.jkNo), jkName: String(row.jkName), meet, birthday: 19_900_000 + rng.int(1, 12) * 100 + rng.int(1, 28), debut: 20_120_301, part: '프리기수', wgPart: 52, skill: 0 }),
-  );
-  const trainers = uniqueBy(rows, 'trNo').map((row): Trainer => ({ trNo: String(row.trNo), trName: String(row.trName), meet, birthday: '-', stDate: 20_150_101, part: rng.int(1, 40) }));
+  const horses = rows.map((row): Horse => ({
+    hrNo: String(row.hrNo),
+    hrName: String(row.hrName),
+    meet,
+    sex: row.sex as Horse['sex'],
+    birthday: Number(row.birthday),
+    name: String(row.name),
+    trNo: String(row.trNo),
+    trName: String(row.trName),
+    owNo: Number(row.owNo),
+    owName: String(row.owName),
+    faHrNo: pad(rng.int(30_000, 39_999), 7),
+    faHrName: `${String(row.hrName).slice(0, 2)}파더`,
+    moHrNo: pad(rng.int(30_000, 39_999), 7),
+    moHrName: `${String(row.hrName).slice(0, 2)}마더`,
+    hrLastAmt: '-',
+    hrTool: String(row.hrTool),
+    ability: 0,
+    bodyWeight: Number.parseInt(String(row.wgHr), 10),
+  }));
+  const jockeys = uniqueBy(rows, 'jkNo').map((row): Jockey => ({
+    jkNo: String(row.jkNo),
+    jkName: String(row.jkName),
+    meet,
+    birthday: 19_900_000 + rng.int(1, 12) * 100 + rng.int(1, 28),
+    debut: 20_120_301,
+    part: '프리기수',
+    wgPart: 52,
+    skill: 0,
+  }));
+  const trainers = uniqueBy(rows, 'trNo').map((row): Trainer => ({
+    trNo: String(row.trNo),
+    trName: String(row.trName),
+    meet,
+    birthday: '-',
+    stDate: 20_150_101,
+    part: rng.int(1, 40),
+  }));
   return { horses, jockeys, trainers };
 }
 

@@ -73,14 +73,187 @@ const JOCKEY_ID_BASE = 80_700;
 const TRAINER_ID_BASE = 70_300;
 const OWNER_ID_BASE = 130_000;
 
-const SURNAMES = ['김', '이', '박', '최', '정', '강', '조', '윤', '장', '임', '한', '오', '서', '신', '권', '황', '안', '송', '류', '홍', '전', '고', '문', '양', '손', '배', '백', '허', '유', '남', '심', '노', '하', '곽', '성', '차', '주', '우', '구', '민', '진', '지', '엄', '채', '원', '천', '방', '공', '현', '함'];
-const GIVEN_SYLLABLES = ['민', '준', '서', '연', '지', '현', '우', '진', '성', '영', '수', '호', '재', '훈', '은', '정', '혜', '경', '상', '도', '윤', '석', '철', '광', '희', '태', '동', '승', '용', '근', '겸', '운', '락', '혁', '규', '빈', '주', '원', '기', '환'];
+const SURNAMES = [
+  '김',
+  '이',
+  '박',
+  '최',
+  '정',
+  '강',
+  '조',
+  '윤',
+  '장',
+  '임',
+  '한',
+  '오',
+  '서',
+  '신',
+  '권',
+  '황',
+  '안',
+  '송',
+  '류',
+  '홍',
+  '전',
+  '고',
+  '문',
+  '양',
+  '손',
+  '배',
+  '백',
+  '허',
+  '유',
+  '남',
+  '심',
+  '노',
+  '하',
+  '곽',
+  '성',
+  '차',
+  '주',
+  '우',
+  '구',
+  '민',
+  '진',
+  '지',
+  '엄',
+  '채',
+  '원',
+  '천',
+  '방',
+  '공',
+  '현',
+  '함',
+];
+const GIVEN_SYLLABLES = [
+  '민',
+  '준',
+  '서',
+  '연',
+  '지',
+  '현',
+  '우',
+  '진',
+  '성',
+  '영',
+  '수',
+  '호',
+  '재',
+  '훈',
+  '은',
+  '정',
+  '혜',
+  '경',
+  '상',
+  '도',
+  '윤',
+  '석',
+  '철',
+  '광',
+  '희',
+  '태',
+  '동',
+  '승',
+  '용',
+  '근',
+  '겸',
+  '운',
+  '락',
+  '혁',
+  '규',
+  '빈',
+  '주',
+  '원',
+  '기',
+  '환',
+];
 const FOREIGN_JOCKEYS = ['먼로', '다나카', '씨씨', '빅투아르', '코지', '마리오', '라이언', '제이크'];
 const FOREIGN_TRAINERS = ['라이스', '토마스', '울즐리', '리카디', '에이스'];
-const HORSE_WORDS = ['골드', '스타', '킹', '파워', '러쉬', '블루', '썬더', '캡틴', '드림', '레이디', '퀸', '로열', '원더', '빅토리', '스피드', '챔프', '라온', '한라', '미소', '바람', '천둥', '질주', '행운', '영광', '태양', '은하', '해피', '슈퍼', '매직', '히어로', '에이스', '톱', '그레이트', '올라운드', '플라잉', '다이아', '문라이트', '선샤인', '나이트', '퍼펙트', '위너', '보스', '제이드', '케이', '월드', '글로리', '크라운', '타이거', '이글', '피닉스'];
-const HORSE_ENDINGS = ['', '원', '킹', '퀸', '스타', '런', '걸', '보이', '맨', '투', '나라', '다', '로', '온', '빛', '호'];
+const HORSE_WORDS = [
+  '골드',
+  '스타',
+  '킹',
+  '파워',
+  '러쉬',
+  '블루',
+  '썬더',
+  '캡틴',
+  '드림',
+  '레이디',
+  '퀸',
+  '로열',
+  '원더',
+  '빅토리',
+  '스피드',
+  '챔프',
+  '라온',
+  '한라',
+  '미소',
+  '바람',
+  '천둥',
+  '질주',
+  '행운',
+  '영광',
+  '태양',
+  '은하',
+  '해피',
+  '슈퍼',
+  '매직',
+  '히어로',
+  '에이스',
+  '톱',
+  '그레이트',
+  '올라운드',
+  '플라잉',
+  '다이아',
+  '문라이트',
+  '선샤인',
+  '나이트',
+  '퍼펙트',
+  '위너',
+  '보스',
+  '제이드',
+  '케이',
+  '월드',
+  '글로리',
+  '크라운',
+  '타이거',
+  '이글',
+  '피닉스',
+];
+const HORSE_ENDINGS = [
+  '',
+  '원',
+  '킹',
+  '퀸',
+  '스타',
+  '런',
+  '걸',
+  '보이',
+  '맨',
+  '투',
+  '나라',
+  '다',
+  '로',
+  '온',
+  '빛',
+  '호',
+];
 const COUNTRIES = ['한국', '한국', '한국', '한국', '한국', '한국', '미국', '미국', '호주', '일본', '뉴질랜드'];
-export const HORSE_TOOLS = ['망사', '반가지큰', '승인편자+', '혀끈-', '계란형큰', '망사눈', '양털코', '계란형큰+', '망사눈+', '혀끈', '가지큰', '눈가면'];
+export const HORSE_TOOLS = [
+  '망사',
+  '반가지큰',
+  '승인편자+',
+  '혀끈-',
+  '계란형큰',
+  '망사눈',
+  '양털코',
+  '계란형큰+',
+  '망사눈+',
+  '혀끈',
+  '가지큰',
+  '눈가면',
+];
 const TRAINER_PARTS = 40;
 
 export function pad(value: number, width: number): string {
@@ -174,11 +347,7 @@ export function createPopulation(seed: string, meet: MeetCode): Population {
 }
 
 export function horseTools(rng: Rng): string {
-  return rng
-    .shuffle(HORSE_TOOLS)
-    .slice(0, rng.int(1, 4))
-    .sort()
-    .join(',');
+  return rng.shuffle(HORSE_TOOLS).slice(0, rng.int(1, 4)).sort().join(',');
 }
 
 /** Career counts as of now: stable per id, plausible (wins ≤ places ≤ starts, this year ≤ total). */
@@ -193,7 +362,9 @@ function careerCounts(rng: Rng, totalStarts: number, winShare: number): Record<s
     return [Math.floor(first * scale), Math.floor(second * scale), Math.floor(third * scale)];
   };
   const [ord1CntT, ord2CntT, ord3CntT] = split(rcCntT);
-  const [ord1CntY, ord2CntY, ord3CntY] = split(rcCntY).map((count, i) => Math.min(count, [ord1CntT, ord2CntT, ord3CntT][i]));
+  const [ord1CntY, ord2CntY, ord3CntY] = split(rcCntY).map((count, i) =>
+    Math.min(count, [ord1CntT, ord2CntT, ord3CntT][i]),
+  );
   return { rcCntT, rcCntY, ord1CntT, ord1CntY, ord2CntT, ord2CntY, ord3CntT, ord3CntY };
 }
 

@@ -17,7 +17,9 @@ const AFTER_EVERYTHING = new Date('2030-01-01T00:00:00Z');
 type Row = Record<string, RawValue>;
 
 function fixtureRows(): Row[] {
-  const json = JSON.parse(readFileSync(join(defaultFixturesDir(), FIXTURE_FILES.raceResultJson), 'utf8')) as { response: { body: { items: { item: Row[] } } } };
+  const json = JSON.parse(readFileSync(join(defaultFixturesDir(), FIXTURE_FILES.raceResultJson), 'utf8')) as {
+    response: { body: { items: { item: Row[] } } };
+  };
   return json.response.body.items.item;
 }
 
@@ -25,7 +27,11 @@ function day(rcDate: string, meet: MeetCode, seed = SEED): RaceDay {
   return generateRaceDay(seed, rcDate, meet, createPopulation(seed, meet));
 }
 
-function items(world: KraWorld, service: Parameters<typeof queryService>[1], params: Record<string, string>): RawItem[] {
+function items(
+  world: KraWorld,
+  service: Parameters<typeof queryService>[1],
+  params: Record<string, string>,
+): RawItem[] {
   const result = queryService(world, service, params, AFTER_EVERYTHING);
   if (result.kind !== 'items') throw new Error(`${service} answered error ${result.code}`);
   return result.items;
@@ -53,7 +59,9 @@ describe('race day generator', () => {
   it('should generate a different race day from a different seed', () => {
     const a = day('20250503', 1, 'seed-a');
     const b = day('20250503', 1, 'seed-b');
-    expect(a.races.flatMap((race) => race.rows.map((row) => row.hrNo))).not.toEqual(b.races.flatMap((race) => race.rows.map((row) => row.hrNo)));
+    expect(a.races.flatMap((race) => race.rows.map((row) => row.hrNo))).not.toEqual(
+      b.races.flatMap((race) => race.rows.map((row) => row.hrNo)),
+    );
   });
 
   it('should race Fri Jeju + Busan, Sat Seoul + Jeju, Sun Seoul + Busan, and never Mon–Thu', () => {
@@ -84,7 +92,10 @@ describe('race day generator', () => {
 
   it('should emit exactly the 90 keys of the captured API214_1 rows, with the same value types', () => {
     const captured = fixtureRows()[0];
-    const types = (row: Row): Record<string, string> => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, key === 'diffUnit' ? 'margin' : typeof value]));
+    const types = (row: Row): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(row).map(([key, value]) => [key, key === 'diffUnit' ? 'margin' : typeof value]),
+      );
     for (const meet of [1, 2, 3] as MeetCode[]) {
       const rcDate = meet === 1 ? '20250503' : '20250502';
       for (const row of day(rcDate, meet).races.flatMap((race) => race.rows)) {
@@ -96,14 +107,31 @@ describe('race day generator', () => {
 
   it('should fill only the sectional fields of the race track (Seoul se*/sj*, Busan bu*, Jeju je*/sj*)', () => {
     const families = { bu: /^bu[GS_]/, se: /^se[GS_]/, sj: /^sj/, je: /^je/ };
-    const filled = (rows: Row[], family: RegExp): boolean => rows.some((row) => Object.entries(row).some(([key, value]) => family.test(key) && value !== 0));
-    const finishers = (rcDate: string, meet: MeetCode): Row[] => day(rcDate, meet).races.flatMap((race) => race.rows.filter((row) => Number(row.ord) < 90));
+    const filled = (rows: Row[], family: RegExp): boolean =>
+      rows.some((row) => Object.entries(row).some(([key, value]) => family.test(key) && value !== 0));
+    const finishers = (rcDate: string, meet: MeetCode): Row[] =>
+      day(rcDate, meet).races.flatMap((race) => race.rows.filter((row) => Number(row.ord) < 90));
     const seoul = finishers('20250503', 1);
     const busan = finishers('20250502', 3);
     const jeju = finishers('20250502', 2);
-    expect([filled(seoul, families.se), filled(seoul, families.sj), filled(seoul, families.bu), filled(seoul, families.je)]).toEqual([true, true, false, false]);
-    expect([filled(busan, families.bu), filled(busan, families.se), filled(busan, families.sj), filled(busan, families.je)]).toEqual([true, false, false, false]);
-    expect([filled(jeju, families.je), filled(jeju, families.sj), filled(jeju, families.bu), filled(jeju, families.se)]).toEqual([true, true, false, false]);
+    expect([
+      filled(seoul, families.se),
+      filled(seoul, families.sj),
+      filled(seoul, families.bu),
+      filled(seoul, families.je),
+    ]).toEqual([true, true, false, false]);
+    expect([
+      filled(busan, families.bu),
+      filled(busan, families.se),
+      filled(busan, families.sj),
+      filled(busan, families.je),
+    ]).toEqual([true, false, false, false]);
+    expect([
+      filled(jeju, families.je),
+      filled(jeju, families.sj),
+      filled(jeju, families.bu),
+      filled(jeju, families.se),
+    ]).toEqual([true, true, false, false]);
   });
 
   it('should format body weights, carried weights, the going and margins like the gateway', () => {
@@ -149,33 +177,53 @@ describe('consistency across services', () => {
       const ords = rows.map((row) => Number(row.ord));
       const normal = ords.filter((ord) => !SPECIAL_ORDS.includes(ord)).sort((a, b) => a - b);
       expect(normal, raceLabel).toEqual(Array.from({ length: normal.length }, (_, i) => i + 1));
-      expect(ords.every((ord) => ord < 90 || SPECIAL_ORDS.includes(ord)), raceLabel).toBe(true);
+      expect(
+        ords.every((ord) => ord < 90 || SPECIAL_ORDS.includes(ord)),
+        raceLabel,
+      ).toBe(true);
 
       const hhmm = String(plan.schStTime);
-      for (const entry of entries.filter((item) => item.rcNo === rcNo)) expect(entry.stTime).toBe(`출발 :${hhmm.slice(0, 2)}:${hhmm.slice(2)}`);
+      for (const entry of entries.filter((item) => item.rcNo === rcNo))
+        expect(entry.stTime).toBe(`출발 :${hhmm.slice(0, 2)}:${hhmm.slice(2)}`);
 
       const winner = rows.find((row) => row.ord === 1);
       const win = dividends.filter((item) => item.rcNo === rcNo && item.pool === 'WIN');
       expect(win, raceLabel).toEqual([expect.objectContaining({ chulNo: winner?.chulNo, odds: winner?.winOdds })]);
       const places = dividends.filter((item) => item.rcNo === rcNo && item.pool === 'PLC');
-      expect(places.map((item) => [item.chulNo, item.odds]), raceLabel).toEqual([1, 2, 3].map((ord) => rows.find((row) => row.ord === ord)).map((row) => [row?.chulNo, row?.plcOdds]));
+      expect(
+        places.map((item) => [item.chulNo, item.odds]),
+        raceLabel,
+      ).toEqual([1, 2, 3].map((ord) => rows.find((row) => row.ord === ord)).map((row) => [row?.chulNo, row?.plcOdds]));
 
       const scratched = rows.filter((row) => row.ord === 95);
-      expect(scratched.every((row) => row.winOdds === 0), raceLabel).toBe(true);
-      expect(rows.filter((row) => row.winOdds === 0), raceLabel).toEqual(scratched);
+      expect(
+        scratched.every((row) => row.winOdds === 0),
+        raceLabel,
+      ).toBe(true);
+      expect(
+        rows.filter((row) => row.winOdds === 0),
+        raceLabel,
+      ).toEqual(scratched);
       expect(
         scratches.filter((item) => item.rcNo === rcNo).map((item) => [item.chulNo, item.hrNo, item.hrName]),
         raceLabel,
       ).toEqual(scratched.map((row) => [row.chulNo, row.hrNo, row.hrName]).sort((a, b) => Number(a[0]) - Number(b[0])));
       // API299: one row per runner, the same runners and results as API214_1.
-      const totalKey = (row: RawItem): string => [row.chulNo, row.hrNo, row.jkNo, row.trNo, row.ord, row.rcTime, row.wgHr].join('|');
+      const totalKey = (row: RawItem): string =>
+        [row.chulNo, row.hrNo, row.jkNo, row.trNo, row.ord, row.rcTime, row.wgHr].join('|');
       expect(totals.filter((item) => item.rcNo === rcNo).map(totalKey), raceLabel).toEqual(rows.map(totalKey));
     }
 
     for (const row of results) {
-      expect(items(target, 'API8_2', { hr_no: String(row.hrNo) }), `horse ${row.hrNo}`).toEqual([expect.objectContaining({ hrName: row.hrName, trNo: row.trNo, owNo: row.owNo })]);
-      expect(items(target, 'API12_1', { jk_no: String(row.jkNo) }), `jockey ${row.jkNo}`).toEqual([expect.objectContaining({ jkName: row.jkName })]);
-      expect(items(target, 'API19_1', { tr_no: String(row.trNo) }), `trainer ${row.trNo}`).toEqual([expect.objectContaining({ trName: row.trName })]);
+      expect(items(target, 'API8_2', { hr_no: String(row.hrNo) }), `horse ${row.hrNo}`).toEqual([
+        expect.objectContaining({ hrName: row.hrName, trNo: row.trNo, owNo: row.owNo }),
+      ]);
+      expect(items(target, 'API12_1', { jk_no: String(row.jkNo) }), `jockey ${row.jkNo}`).toEqual([
+        expect.objectContaining({ jkName: row.jkName }),
+      ]);
+      expect(items(target, 'API19_1', { tr_no: String(row.trNo) }), `trainer ${row.trNo}`).toEqual([
+        expect.objectContaining({ trName: row.trName }),
+      ]);
     }
   }
 
@@ -184,7 +232,9 @@ describe('consistency across services', () => {
   });
 
   it('should produce scratches, disqualifications and pulled-up horses somewhere in a season', () => {
-    const ords = randomRaceDays(60).flatMap(({ rcDate, meet }) => world.raceDay(rcDate, meet).races.flatMap((race) => race.rows.map((row) => row.ord)));
+    const ords = randomRaceDays(60).flatMap(({ rcDate, meet }) =>
+      world.raceDay(rcDate, meet).races.flatMap((race) => race.rows.map((row) => row.ord)),
+    );
     expect(ords).toContain(95);
     expect(ords).toContain(91);
     expect(ords).toContain(92);
@@ -201,8 +251,13 @@ describe('consistency across services', () => {
 
 describe('API299 as the gateway serves it', () => {
   const world = new KraWorld(SEED, noFixtures());
-  const capture = (JSON.parse(readFileSync(join(defaultFixturesDir(), 'API299-meet1-20250503-page1.json'), 'utf8')) as { response: { body: { items: { item: Row[] } } } }).response.body.items.item;
-  const typesOf = (row: Row): Record<string, string> => Object.fromEntries(Object.entries(row).map(([field, value]) => [field, typeof value]));
+  const capture = (
+    JSON.parse(readFileSync(join(defaultFixturesDir(), 'API299-meet1-20250503-page1.json'), 'utf8')) as {
+      response: { body: { items: { item: Row[] } } };
+    }
+  ).response.body.items.item;
+  const typesOf = (row: Row): Record<string, string> =>
+    Object.fromEntries(Object.entries(row).map(([field, value]) => [field, typeof value]));
 
   it('should answer one row per runner with exactly the 94 fields of the real capture, of the same types', () => {
     const rows = items(world, 'API299', { meet: '1', rc_date: '20250503' });
@@ -213,14 +268,26 @@ describe('API299 as the gateway serves it', () => {
       expect(Object.keys(row)).toEqual(Object.keys(capture[0]));
       expect(typesOf(row)).toEqual(typesOf(capture[0]));
     }
-    expect(race1[0]).toMatchObject({ finalBit: 1, noraceFlag: 0, meet: '서울', ord: 1, prdName: expect.stringMatching(/^(국산|외산)$/) });
+    expect(race1[0]).toMatchObject({
+      finalBit: 1,
+      noraceFlag: 0,
+      meet: '서울',
+      ord: 1,
+      prdName: expect.stringMatching(/^(국산|외산)$/),
+    });
   });
 
   it('should carry no result before the race: finalBit 0, no start, zero positions and times', () => {
     const plan = world.plans('20250503', 1)[0];
-    const before = queryService(world, 'API299', { meet: '1', rc_date: '20250503', rc_no: '1' }, new Date(`2025-05-03T${plan.schStTime.slice(0, 2)}:${plan.schStTime.slice(2)}:00+09:00`));
+    const before = queryService(
+      world,
+      'API299',
+      { meet: '1', rc_date: '20250503', rc_no: '1' },
+      new Date(`2025-05-03T${plan.schStTime.slice(0, 2)}:${plan.schStTime.slice(2)}:00+09:00`),
+    );
     if (before.kind !== 'items') throw new Error('error answer');
     expect(before.items.length).toBeGreaterThan(5);
-    for (const row of before.items) expect(row).toMatchObject({ finalBit: 0, stTime: '-', ord: 0, rcTime: 0, seG1fAccTime: 0, track: '-' });
+    for (const row of before.items)
+      expect(row).toMatchObject({ finalBit: 0, stTime: '-', ord: 0, rcTime: 0, seG1fAccTime: 0, track: '-' });
   });
 });

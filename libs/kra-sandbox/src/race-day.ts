@@ -90,7 +90,16 @@ const CLASSES = [
   { rank: '혼1등급', prizeCond: 'R80~', firstPrize: 50_000_000 },
 ];
 const PRIZE_SHARES = [1, 0.4, 0.2545, 0.0909, 0.0727];
-const STAKES_NAMES = ['KRA컵', '부산광역시장배', '서울마주협회장배', '제주특별자치도지사배', '경남도민일보배', 'YTN배', '스포츠서울배', '헤럴드경제배'];
+const STAKES_NAMES = [
+  'KRA컵',
+  '부산광역시장배',
+  '서울마주협회장배',
+  '제주특별자치도지사배',
+  '경남도민일보배',
+  'YTN배',
+  '스포츠서울배',
+  '헤럴드경제배',
+];
 const AGE_CONDITIONS = ['연령오픈', '연령오픈', '연령오픈', '3세이상', '2세', '3세', '4세이상'];
 const WEIGHT_CONDITIONS = ['별정A', '별정A', '별정B', '핸디캡', '마령'];
 const WIND_DIRECTIONS = ['북', '북동', '동', '남동', '남', '남서', '서', '북서'];
@@ -98,7 +107,8 @@ const SCRATCH_REASONS = ['마체이상', '질병', '부상', '폐출혈', '출�
 
 /** "건조 (2%)": the going word follows the moisture reading. */
 export function goingText(moisture: number): string {
-  const word = moisture <= 5 ? '건조' : moisture <= 9 ? '양호' : moisture <= 14 ? '다습' : moisture <= 19 ? '포화' : '불량';
+  const word =
+    moisture <= 5 ? '건조' : moisture <= 9 ? '양호' : moisture <= 14 ? '다습' : moisture <= 19 ? '포화' : '불량';
   return `${word} (${moisture}%)`;
 }
 
@@ -107,7 +117,11 @@ function dayWeather(rng: Rng, month: number): { weather: string; temperature: nu
   const weather = rng.pick(winter ? ['맑음', '맑음', '흐림', '눈'] : ['맑음', '맑음', '맑음', '흐림', '흐림', '비']);
   const seasonal = [0, -1, 2, 8, 14, 19, 24, 27, 28, 23, 16, 8, 1][month];
   const wet = weather === '비' || weather === '눈';
-  return { weather, temperature: round1(seasonal + rng.float(-4, 4)), baseMoisture: wet ? rng.int(12, 20) : rng.int(1, 8) };
+  return {
+    weather,
+    temperature: round1(seasonal + rng.float(-4, 4)),
+    baseMoisture: wet ? rng.int(12, 20) : rng.int(1, 8),
+  };
 }
 
 /** The races of a meet on a date (plans only: cheap enough for a whole year of race plans). */
@@ -189,7 +203,8 @@ function runRace(seed: string, plan: RacePlan, entrants: Entrant[]): Race {
   // Scratches: now and then one or two, never leaving fewer than six starters.
   const scratchedGates = new Set<number>();
   for (const entrant of entrants) {
-    if (scratchedGates.size < 2 && entrants.length - scratchedGates.size > 6 && rng.chance(0.035)) scratchedGates.add(entrant.chulNo);
+    if (scratchedGates.size < 2 && entrants.length - scratchedGates.size > 6 && rng.chance(0.035))
+      scratchedGates.add(entrant.chulNo);
   }
   const starters = entrants.filter((entrant) => !scratchedGates.has(entrant.chulNo));
 
@@ -215,10 +230,18 @@ function runRace(seed: string, plan: RacePlan, entrants: Entrant[]): Race {
 
   const profiles = new Map<number, RunProfile>();
   for (const index of finishOrder) {
-    profiles.set(index, { finalTime: finalTimes.get(index) ?? par, startLoss: rng.float(1.2, 1.8), style: rng.float(-1, 1) });
+    profiles.set(index, {
+      finalTime: finalTimes.get(index) ?? par,
+      startLoss: rng.float(1.2, 1.8),
+      style: rng.float(-1, 1),
+    });
   }
   const completed = finishOrder.filter((index) => index !== pulledUp);
-  const completedSectionals = sectionals(plan.meet, plan.rcDist, completed.map((index) => profiles.get(index) as RunProfile));
+  const completedSectionals = sectionals(
+    plan.meet,
+    plan.rcDist,
+    completed.map((index) => profiles.get(index) as RunProfile),
+  );
   const sectionalsOf = (index: number): Record<string, RawValue> => {
     const position = completed.indexOf(index);
     return position >= 0 ? completedSectionals[position] : zeroSectionals();
@@ -298,17 +321,33 @@ function runRace(seed: string, plan: RacePlan, entrants: Entrant[]): Race {
     winOdds: winOdds[index],
     plcOdds: placeOdds(rng, winOdds[index]),
   });
-  if (disqualified >= 0) rows.push(specialRow(disqualified, ORD_DISQUALIFIED, '실격', finalTimes.get(disqualified) ?? 0));
+  if (disqualified >= 0)
+    rows.push(specialRow(disqualified, ORD_DISQUALIFIED, '실격', finalTimes.get(disqualified) ?? 0));
   if (pulledUp >= 0) rows.push(specialRow(pulledUp, ORD_PULLED_UP, '주행중지', 0));
 
   const scratches: Scratch[] = [];
   for (const entrant of entrants.filter((e) => scratchedGates.has(e.chulNo))) {
     const reason = rng.pick(SCRATCH_REASONS);
-    rows.push({ ...cardRow(entrant), ...zeroSectionals(), ord: ORD_SCRATCHED, ordBigo: '출전취소', diffUnit: '-', rankRise: 0, rcTime: 0, winOdds: 0, plcOdds: 0 });
+    rows.push({
+      ...cardRow(entrant),
+      ...zeroSectionals(),
+      ord: ORD_SCRATCHED,
+      ordBigo: '출전취소',
+      diffUnit: '-',
+      rankRise: 0,
+      rcTime: 0,
+      winOdds: 0,
+      plcOdds: 0,
+    });
     scratches.push({ chulNo: entrant.chulNo, hrNo: entrant.horse.hrNo, hrName: entrant.horse.hrName, reason });
   }
 
-  return { plan, rows: rows.map(sortKeys), scratches, dividends: computeDividends(new Rng(seed, 'dividends', plan.rcDate, plan.meet, plan.rcNo), rows) };
+  return {
+    plan,
+    rows: rows.map(sortKeys),
+    scratches,
+    dividends: computeDividends(new Rng(seed, 'dividends', plan.rcDate, plan.meet, plan.rcNo), rows),
+  };
 }
 
 function placeOdds(rng: Rng, winOdds: number): number {
@@ -320,7 +359,9 @@ function placeOdds(rng: Rng, winOdds: number): number {
  * first three at its plcOdds, the exotic pools plausible multiples of the top finishers' odds.
  */
 export function computeDividends(rng: Rng, rows: ResultRow[]): Dividend[] {
-  const top = [1, 2, 3].map((ord) => rows.find((row) => row.ord === ord)).filter((row): row is ResultRow => row !== undefined);
+  const top = [1, 2, 3]
+    .map((ord) => rows.find((row) => row.ord === ord))
+    .filter((row): row is ResultRow => row !== undefined);
   if (top.length < 3) return [];
   const [first, second, third] = top;
   const gate = (row: ResultRow): number => Number(row.chulNo);
@@ -331,7 +372,8 @@ export function computeDividends(rng: Rng, rows: ResultRow[]): Dividend[] {
     return [gates[0], gates[1] ?? 0, gates[2] ?? 0];
   };
   // A pool with no winning ticket sold shows 9999.9; high payouts are capped at it too.
-  const exotic = (odds: number): number => (rng.chance(0.02) ? NO_SALE_ODDS : Math.min(NO_SALE_ODDS, Math.max(1, round1(odds))));
+  const exotic = (odds: number): number =>
+    rng.chance(0.02) ? NO_SALE_ODDS : Math.min(NO_SALE_ODDS, Math.max(1, round1(odds)));
   const dividends: Dividend[] = [
     { pool: 'WIN', chulNo: gate(first), chulNo2: 0, chulNo3: 0, odds: win(first) },
     ...top.map((row): Dividend => ({ pool: 'PLC', chulNo: gate(row), chulNo2: 0, chulNo3: 0, odds: plc(row) })),
@@ -339,15 +381,37 @@ export function computeDividends(rng: Rng, rows: ResultRow[]): Dividend[] {
   const qnl = exotic(win(first) * win(second) * rng.float(0.3, 0.6));
   const [q1, q2] = ascending(first, second);
   dividends.push({ pool: 'QNL', chulNo: q1, chulNo2: q2, chulNo3: 0, odds: qnl });
-  dividends.push({ pool: 'EXA', chulNo: gate(first), chulNo2: gate(second), chulNo3: 0, odds: exotic(qnl * rng.float(1.6, 2.2)) });
-  for (const [a, b] of [[first, second], [first, third], [second, third]]) {
+  dividends.push({
+    pool: 'EXA',
+    chulNo: gate(first),
+    chulNo2: gate(second),
+    chulNo3: 0,
+    odds: exotic(qnl * rng.float(1.6, 2.2)),
+  });
+  for (const [a, b] of [
+    [first, second],
+    [first, third],
+    [second, third],
+  ]) {
     const [p1, p2] = ascending(a, b);
-    dividends.push({ pool: 'QPL', chulNo: p1, chulNo2: p2, chulNo3: 0, odds: exotic(plc(a) * plc(b) * rng.float(0.8, 1.5)) });
+    dividends.push({
+      pool: 'QPL',
+      chulNo: p1,
+      chulNo2: p2,
+      chulNo3: 0,
+      odds: exotic(plc(a) * plc(b) * rng.float(0.8, 1.5)),
+    });
   }
   const tla = exotic(win(first) * win(second) * win(third) * rng.float(0.08, 0.15));
   const [t1, t2, t3] = ascending(first, second, third);
   dividends.push({ pool: 'TLA', chulNo: t1, chulNo2: t2, chulNo3: t3, odds: tla });
-  dividends.push({ pool: 'TRI', chulNo: gate(first), chulNo2: gate(second), chulNo3: gate(third), odds: exotic(tla * rng.float(4, 6)) });
+  dividends.push({
+    pool: 'TRI',
+    chulNo: gate(first),
+    chulNo2: gate(second),
+    chulNo3: gate(third),
+    odds: exotic(tla * rng.float(4, 6)),
+  });
   return dividends;
 }
 

@@ -3,7 +3,15 @@ import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseClockBody, parseFaultsBody } from './admin-bodies';
-import { CONTENT_TYPES, HTML_ERROR_PAGE, PLAIN_TEXT_ERROR, renderGatewayError, renderPage, renderServiceError, ResponseFormat } from './envelope';
+import {
+  CONTENT_TYPES,
+  HTML_ERROR_PAGE,
+  PLAIN_TEXT_ERROR,
+  renderGatewayError,
+  renderPage,
+  renderServiceError,
+  ResponseFormat,
+} from './envelope';
 import { FaultController, FaultKind, FaultTarget, DEFAULT_DAILY_QUOTA, ServiceFaults } from './faults';
 import { defaultFixturesDir, FIXTURE_RACE, loadFixtures, matchFixture, noFixtures } from './fixtures';
 import { KraWorld } from './kra-world';
@@ -83,7 +91,8 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
   const fixturesDir = options.fixturesDir === undefined ? defaultFixturesDir() : options.fixturesDir;
   const world = new KraWorld(seed, fixturesDir === null ? noFixtures() : loadFixtures(seed, fixturesDir));
   const faults = new FaultController(SERVICE_NAMES, options.dailyQuota ?? DEFAULT_DAILY_QUOTA, seed);
-  for (const [target, serviceFaults] of Object.entries(options.faults ?? {})) faults.set(target as FaultTarget, serviceFaults ?? null);
+  for (const [target, serviceFaults] of Object.entries(options.faults ?? {}))
+    faults.set(target as FaultTarget, serviceFaults ?? null);
   const stats = new StatsRecorder();
   const acceptedKeys = options.serviceKeys ? new Set(options.serviceKeys) : null;
   const timeoutHoldMs = options.timeoutHoldMs ?? DEFAULT_TIMEOUT_HOLD_MS;
@@ -122,7 +131,10 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
       clockOverride = frozen;
     },
     now,
-    stats: () => ({ ...stats.snapshot(), quota: Object.fromEntries(SERVICE_NAMES.map((service) => [service, faults.quota(service, now())])) }),
+    stats: () => ({
+      ...stats.snapshot(),
+      quota: Object.fromEntries(SERVICE_NAMES.map((service) => [service, faults.quota(service, now())])),
+    }),
     reset: () => {
       stats.reset();
       faults.reset();
@@ -131,7 +143,14 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
 
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
 
-  const send = (reply: FastifyReply, call: CallRecord, outcome: string, status: number, contentType: string, body: string | Buffer): FastifyReply => {
+  const send = (
+    reply: FastifyReply,
+    call: CallRecord,
+    outcome: string,
+    status: number,
+    contentType: string,
+    body: string | Buffer,
+  ): FastifyReply => {
     call.outcome = outcome;
     call.status = status;
     return reply.code(status).header('content-type', contentType).send(body);
@@ -152,13 +171,34 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     });
   };
 
-  const applyFault = (request: FastifyRequest, reply: FastifyReply, call: CallRecord, service: KraServiceName, fault: FaultKind, format: ResponseFormat): FastifyReply | undefined => {
+  const applyFault = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    call: CallRecord,
+    service: KraServiceName,
+    fault: FaultKind,
+    format: ResponseFormat,
+  ): FastifyReply | undefined => {
     const outcome = `fault:${fault}`;
     switch (fault) {
       case 'http500':
-        return send(reply, call, outcome, 500, 'text/html;charset=UTF-8', '<html><body><h1>500 Internal Server Error</h1></body></html>');
+        return send(
+          reply,
+          call,
+          outcome,
+          500,
+          'text/html;charset=UTF-8',
+          '<html><body><h1>500 Internal Server Error</h1></body></html>',
+        );
       case 'http503':
-        return send(reply, call, outcome, 503, 'text/html;charset=UTF-8', '<html><body><h1>503 Service Unavailable</h1></body></html>');
+        return send(
+          reply,
+          call,
+          outcome,
+          503,
+          'text/html;charset=UTF-8',
+          '<html><body><h1>503 Service Unavailable</h1></body></html>',
+        );
       case 'timeout':
         call.outcome = outcome;
         hold(request, reply);
@@ -185,7 +225,14 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     }
   };
 
-  const serve = (reply: FastifyReply, call: CallRecord, service: KraServiceName, params: QueryParams, format: ResponseFormat, options: { noRows?: boolean } = {}): FastifyReply => {
+  const serve = (
+    reply: FastifyReply,
+    call: CallRecord,
+    service: KraServiceName,
+    params: QueryParams,
+    format: ResponseFormat,
+    options: { noRows?: boolean } = {},
+  ): FastifyReply => {
     const page = paging(params);
     if (!page) return send(reply, call, 'error:10', 200, CONTENT_TYPES[format], renderServiceError('10', format));
     const instant = now();
@@ -196,10 +243,21 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     if (fixture && !options.noRows) return send(reply, call, 'ok:fixture', 200, CONTENT_TYPES[format], fixture);
 
     const result = queryService(world, service, params, instant);
-    if (result.kind === 'error') return send(reply, call, `error:${result.code}`, 200, CONTENT_TYPES[format], renderServiceError(result.code, format));
+    if (result.kind === 'error')
+      return send(
+        reply,
+        call,
+        `error:${result.code}`,
+        200,
+        CONTENT_TYPES[format],
+        renderServiceError(result.code, format),
+      );
     const start = (page.pageNo - 1) * page.numOfRows;
     const items = options.noRows ? [] : result.items.slice(start, start + page.numOfRows);
-    const body = renderPage({ items, numOfRows: page.numOfRows, pageNo: page.pageNo, totalCount: result.items.length }, format);
+    const body = renderPage(
+      { items, numOfRows: page.numOfRows, pageNo: page.pageNo, totalCount: result.items.length },
+      format,
+    );
     return send(reply, call, options.noRows ? 'fault:emptyPage' : 'ok', 200, CONTENT_TYPES[format], body);
   };
 
@@ -209,7 +267,12 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     const { serviceKey, ...loggable } = params;
     const format: ResponseFormat = params._type === 'json' ? 'json' : 'xml';
     const service = serviceForPath(path);
-    const call = stats.record({ at: now().toISOString(), service: service ?? 'unknown', path: `${GATEWAY_PREFIX}/${path}`, params: loggable });
+    const call = stats.record({
+      at: now().toISOString(),
+      service: service ?? 'unknown',
+      path: `${GATEWAY_PREFIX}/${path}`,
+      params: loggable,
+    });
 
     const gatewayError = (code: KraResultCode, status: number, errorFormat: ResponseFormat): FastifyReply =>
       send(reply, call, `gateway:${code}`, status, CONTENT_TYPES[errorFormat], renderGatewayError(code, errorFormat));
@@ -224,7 +287,12 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     return serve(reply, call, service, params, format);
   });
 
-  app.get('/_sandbox/health', () => ({ status: 'ok', seed, now: now().toISOString(), fixtures: [...world.fixtures.files.keys()] }));
+  app.get('/_sandbox/health', () => ({
+    status: 'ok',
+    seed,
+    now: now().toISOString(),
+    fixtures: [...world.fixtures.files.keys()],
+  }));
   app.get('/_sandbox/stats', () => sandbox.stats());
   app.get('/_sandbox/faults', () => Object.fromEntries(SERVICE_NAMES.map((service) => [service, faults.get(service)])));
   app.post('/_sandbox/reset', () => {
@@ -236,7 +304,9 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     if ('error' in body) return reply.code(400).send({ error: body.error });
     if (body.faults !== undefined) faults.set(body.service, body.faults);
     if (body.failNext) faults.failNext(body.service, body.failNext);
-    return body.service === '*' ? Object.fromEntries(SERVICE_NAMES.map((service) => [service, faults.get(service)])) : { [body.service]: faults.get(body.service) };
+    return body.service === '*'
+      ? Object.fromEntries(SERVICE_NAMES.map((service) => [service, faults.get(service)]))
+      : { [body.service]: faults.get(body.service) };
   });
   app.put('/_sandbox/clock', (request, reply) => {
     const body = parseClockBody(request.body);

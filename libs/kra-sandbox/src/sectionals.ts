@@ -8,12 +8,49 @@ import { round1 } from './random';
  */
 
 export const SECTIONAL_FIELDS = [
-  'buG1fAccTime', 'buG1fOrd', 'buG2fAccTime', 'buG2fOrd', 'buG3fAccTime', 'buG3fOrd', 'buG4fAccTime', 'buG4fOrd',
-  'buG6fAccTime', 'buG6fOrd', 'buG8fAccTime', 'buG8fOrd', 'buS1fAccTime', 'buS1fOrd', 'buS1fTime',
-  'bu_10_8fTime', 'bu_1fGTime', 'bu_2fGTime', 'bu_3fGTime', 'bu_4_2fTime', 'bu_6_4fTime', 'bu_8_6fTime',
-  'jeG1fTime', 'jeG3fTime', 'jeS1fTime', 'je_1cTime', 'je_2cTime', 'je_3cTime', 'je_4cTime',
-  'seG1fAccTime', 'seG3fAccTime', 'seS1fAccTime', 'se_1cAccTime', 'se_2cAccTime', 'se_3cAccTime', 'se_4cAccTime',
-  'sjG1fOrd', 'sjG3fOrd', 'sjS1fOrd', 'sj_1cOrd', 'sj_2cOrd', 'sj_3cOrd', 'sj_4cOrd',
+  'buG1fAccTime',
+  'buG1fOrd',
+  'buG2fAccTime',
+  'buG2fOrd',
+  'buG3fAccTime',
+  'buG3fOrd',
+  'buG4fAccTime',
+  'buG4fOrd',
+  'buG6fAccTime',
+  'buG6fOrd',
+  'buG8fAccTime',
+  'buG8fOrd',
+  'buS1fAccTime',
+  'buS1fOrd',
+  'buS1fTime',
+  'bu_10_8fTime',
+  'bu_1fGTime',
+  'bu_2fGTime',
+  'bu_3fGTime',
+  'bu_4_2fTime',
+  'bu_6_4fTime',
+  'bu_8_6fTime',
+  'jeG1fTime',
+  'jeG3fTime',
+  'jeS1fTime',
+  'je_1cTime',
+  'je_2cTime',
+  'je_3cTime',
+  'je_4cTime',
+  'seG1fAccTime',
+  'seG3fAccTime',
+  'seS1fAccTime',
+  'se_1cAccTime',
+  'se_2cAccTime',
+  'se_3cAccTime',
+  'se_4cAccTime',
+  'sjG1fOrd',
+  'sjG3fOrd',
+  'sjS1fOrd',
+  'sj_1cOrd',
+  'sj_2cOrd',
+  'sj_3cOrd',
+  'sj_4cOrd',
 ] as const;
 
 const FURLONG = 200;
@@ -74,8 +111,14 @@ export function sectionals(meet: MeetCode, distance: number, profiles: RunProfil
       fill(`buG${furlongs}fAccTime`, fromGoal(furlongs), (p) => at(p, fromGoal(furlongs)));
       fillPositions(`buG${furlongs}fOrd`, fromGoal(furlongs));
     }
-    for (const furlongs of [1, 2, 3]) fill(`bu_${furlongs}fGTime`, fromGoal(furlongs), (p) => round1(p.finalTime - at(p, fromGoal(furlongs))));
-    for (const [from, to] of [[4, 2], [6, 4], [8, 6], [10, 8]]) {
+    for (const furlongs of [1, 2, 3])
+      fill(`bu_${furlongs}fGTime`, fromGoal(furlongs), (p) => round1(p.finalTime - at(p, fromGoal(furlongs))));
+    for (const [from, to] of [
+      [4, 2],
+      [6, 4],
+      [8, 6],
+      [10, 8],
+    ]) {
       // A split exists only when its start lies on the course (the start itself counts as 0 s).
       if (fromGoal(from) < 0) continue;
       fill(`bu_${from}_${to}fTime`, fromGoal(to), (p) => round1(at(p, fromGoal(to)) - at(p, fromGoal(from))));

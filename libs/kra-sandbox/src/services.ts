@@ -1,5 +1,16 @@
 import { KRA_SERVICES, KraResultCode, KraServiceName, RawValue } from '@app/kra-client';
-import { addDays, dateRange, datesInMonth, datesInYear, entriesPublishedAt, isRcDate, kstDateOf, kstInstant, kstIso, koreanWeekday } from './calendar';
+import {
+  addDays,
+  dateRange,
+  datesInMonth,
+  datesInYear,
+  entriesPublishedAt,
+  isRcDate,
+  kstDateOf,
+  kstInstant,
+  kstIso,
+  koreanWeekday,
+} from './calendar';
 import { KraWorld, MasterRecord } from './kra-world';
 import { ALL_MEETS, MeetCode, meetName, parseMeet, scheduledMeets } from './meets';
 import { sortKeys } from './population';
@@ -26,7 +37,9 @@ export const SCRATCHES_PUBLISHED_AT = '0800';
 const UPCOMING_ENTRY_DAYS = 7;
 
 export const SERVICE_NAMES = Object.values(KRA_SERVICES).map((service) => service.name);
-const SERVICE_BY_PATH = new Map<string, KraServiceName>(Object.values(KRA_SERVICES).map((service) => [service.path, service.name]));
+const SERVICE_BY_PATH = new Map<string, KraServiceName>(
+  Object.values(KRA_SERVICES).map((service) => [service.path, service.name]),
+);
 
 export function serviceForPath(path: string): KraServiceName | undefined {
   return SERVICE_BY_PATH.get(path);
@@ -48,11 +61,19 @@ function hasResult(world: KraWorld, race: Race, now: Date): boolean {
 
 /** Fields a pre-race view must not carry (README "leakage"), with what they read before the race. */
 export function isPostRaceField(field: string): boolean {
-  return /^(ord|ordBigo|rankRise|diffUnit|rcTime|winOdds|plcOdds|track|weather)$/.test(field) || /^(bu[GS_]|se[GS_]|sj|je)/.test(field);
+  return (
+    /^(ord|ordBigo|rankRise|diffUnit|rcTime|winOdds|plcOdds|track|weather)$/.test(field) ||
+    /^(bu[GS_]|se[GS_]|sj|je)/.test(field)
+  );
 }
 
 export function preRaceRow(row: ResultRow): ResultRow {
-  return Object.fromEntries(Object.entries(row).map(([field, value]) => [field, isPostRaceField(field) ? (typeof value === 'number' ? 0 : '-') : value]));
+  return Object.fromEntries(
+    Object.entries(row).map(([field, value]) => [
+      field,
+      isPostRaceField(field) ? (typeof value === 'number' ? 0 : '-') : value,
+    ]),
+  );
 }
 
 class InvalidParameter extends Error {}
@@ -113,18 +134,54 @@ function stTimeText(hhmm: string): string {
   return `출발 :${hhmm.slice(0, 2)}:${hhmm.slice(2, 4)}`;
 }
 
-const ENTRY_FIELDS = ['meet', 'rcDate', 'rcDay', 'rcNo', 'chulNo', 'hrName', 'hrNo', 'name', 'sex', 'age', 'wgBudam', 'rating', 'jkName', 'jkNo', 'trName', 'trNo', 'owName', 'owNo', 'rcDist', 'rank', 'prizeCond', 'ageCond', 'budam', 'rcName', 'ilsu', 'hrTool', 'chaksun1'];
+const ENTRY_FIELDS = [
+  'meet',
+  'rcDate',
+  'rcDay',
+  'rcNo',
+  'chulNo',
+  'hrName',
+  'hrNo',
+  'name',
+  'sex',
+  'age',
+  'wgBudam',
+  'rating',
+  'jkName',
+  'jkNo',
+  'trName',
+  'trNo',
+  'owName',
+  'owNo',
+  'rcDist',
+  'rank',
+  'prizeCond',
+  'ageCond',
+  'budam',
+  'rcName',
+  'ilsu',
+  'hrTool',
+  'chaksun1',
+];
 
 function entrySheet(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
   // Without a date the gateway lists what is currently published: the coming week's race days.
-  const scope = params.rc_date || params.rc_month ? dateScope(params) : { dates: dateRange(kstDateOf(now), addDays(kstDateOf(now), UPCOMING_ENTRY_DAYS)), meets: meetsOf(params) };
+  const scope =
+    params.rc_date || params.rc_month
+      ? dateScope(params)
+      : { dates: dateRange(kstDateOf(now), addDays(kstDateOf(now), UPCOMING_ENTRY_DAYS)), meets: meetsOf(params) };
   // rc_no is deliberately ignored, as by the real gateway.
   return racesIn(world, scope)
     .filter((race) => entriesPublished(race, now))
     .flatMap((race) =>
       [...race.rows]
         .sort((a, b) => Number(a.chulNo) - Number(b.chulNo))
-        .map((row) => sortKeys({ ...Object.fromEntries(ENTRY_FIELDS.map((field) => [field, row[field]])), stTime: stTimeText(race.plan.schStTime) })),
+        .map((row) =>
+          sortKeys({
+            ...Object.fromEntries(ENTRY_FIELDS.map((field) => [field, row[field]])),
+            stTime: stTimeText(race.plan.schStTime),
+          }),
+        ),
     );
 }
 
@@ -167,17 +224,26 @@ function racePlan(world: KraWorld, params: QueryParams): RawItem[] {
 function raceResults(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
   return racesIn(world, dateScope(params), raceNumberFilter(params))
     .filter((race) => entriesPublished(race, now))
-    .flatMap((race) => (hasResult(world, race, now) ? race.rows : race.rows.map(preRaceRow).sort((a, b) => Number(a.chulNo) - Number(b.chulNo))));
+    .flatMap((race) =>
+      hasResult(world, race, now)
+        ? race.rows
+        : race.rows.map(preRaceRow).sort((a, b) => Number(a.chulNo) - Number(b.chulNo)),
+    );
 }
 
 /** The fields API299 shares with API214_1 rows (race, runner, result, sectionals of every track). */
-const TOTAL_SHARED_FIELDS = /^(meet|rcDate|rcNo|track|chulNo|hrNo|hrName|age|sex|name|rank|wgBudam|wgHr|ord|rcTime|jkNo|jkName|trNo|trName)$|^(bu|se|sj|je)(_|[A-Z])/;
+const TOTAL_SHARED_FIELDS =
+  /^(meet|rcDate|rcNo|track|chulNo|hrNo|hrName|age|sex|name|rank|wgBudam|wgHr|ord|rcTime|jkNo|jkName|trNo|trName)$|^(bu|se|sj|je)(_|[A-Z])/;
 
 /** Counts the gateway does not document (values in the hundreds): stable per horse. */
 function otherHorseCounts(seed: string, hrNo: string): { hrRcCntT: number; hrOrd1CntT: number; hrOrd2CntT: number } {
   const rng = new Rng(seed, 'api299-horse-counts', hrNo);
   const starts = rng.int(200, 650);
-  return { hrRcCntT: starts, hrOrd1CntT: Math.round(starts * rng.float(0.06, 0.14)), hrOrd2CntT: Math.round(starts * rng.float(0.06, 0.13)) };
+  return {
+    hrRcCntT: starts,
+    hrOrd1CntT: Math.round(starts * rng.float(0.06, 0.14)),
+    hrOrd2CntT: Math.round(starts * rng.float(0.06, 0.13)),
+  };
 }
 
 function yearsSince(yyyymmdd: RawValue | undefined, rcDate: string): number {
@@ -202,7 +268,12 @@ function raceTotalRow(world: KraWorld, race: Race, row: ResultRow, now: Date): R
   const trainer = world.masterItem('trainer', String(row.trNo), asOf) ?? {};
   const count = (item: RawItem, field: string): number => Number(item[field] ?? 0) || 0;
   const prefixed = (prefix: string, item: RawItem): RawItem =>
-    Object.fromEntries(['rcCntT', 'rcCntY', 'ord1CntT', 'ord1CntY', 'ord2CntT', 'ord2CntY'].map((field) => [`${prefix}${field[0].toUpperCase()}${field.slice(1)}`, count(item, field)]));
+    Object.fromEntries(
+      ['rcCntT', 'rcCntY', 'ord1CntT', 'ord1CntY', 'ord2CntT', 'ord2CntY'].map((field) => [
+        `${prefix}${field[0].toUpperCase()}${field.slice(1)}`,
+        count(item, field),
+      ]),
+    );
   return sortKeys({
     ...Object.fromEntries(Object.entries(source).filter(([field]) => TOTAL_SHARED_FIELDS.test(field))),
     meet: meetName(plan.meet, 'long'),
@@ -213,7 +284,9 @@ function raceTotalRow(world: KraWorld, race: Race, row: ResultRow, now: Date): R
     noraceFlag: cancelled ? 1 : 0,
     finalBit: run || cancelled ? 1 : 0,
     prdName: row.name === '한국' ? '국산' : '외산',
-    ...Object.fromEntries(['rcCntT', 'rcCntY', 'ord1CntT', 'ord1CntY', 'ord2CntT', 'ord2CntY'].map((field) => [field, count(horse, field)])),
+    ...Object.fromEntries(
+      ['rcCntT', 'rcCntY', 'ord1CntT', 'ord1CntY', 'ord2CntT', 'ord2CntY'].map((field) => [field, count(horse, field)]),
+    ),
     ...otherHorseCounts(world.seed, String(row.hrNo)),
     jkAge: count(jockey, 'age'),
     jkCareer: yearsSince(jockey.debut, plan.rcDate),
@@ -225,13 +298,17 @@ function raceTotalRow(world: KraWorld, race: Race, row: ResultRow, now: Date): R
 }
 
 function raceResultTotals(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
-  const finalBit = params.final_bit ? ({ '1': 1, Y: 1, '0': 0, N: 0 } as Record<string, number>)[params.final_bit] : undefined;
+  const finalBit = params.final_bit
+    ? ({ '1': 1, Y: 1, '0': 0, N: 0 } as Record<string, number>)[params.final_bit]
+    : undefined;
   if (params.final_bit && finalBit === undefined) throw new InvalidParameter('final_bit');
   return racesIn(world, dateScope(params, { year: true }), raceNumberFilter(params))
     .filter((race) => entriesPublished(race, now))
     .flatMap((race) => {
       // In finishing order once run (as the capture), in gate order before.
-      const rows = hasResult(world, race, now) ? race.rows : [...race.rows].sort((a, b) => Number(a.chulNo) - Number(b.chulNo));
+      const rows = hasResult(world, race, now)
+        ? race.rows
+        : [...race.rows].sort((a, b) => Number(a.chulNo) - Number(b.chulNo));
       return rows.map((row) => raceTotalRow(world, race, row, now));
     })
     .filter((item) => finalBit === undefined || item.finalBit === finalBit);
@@ -242,7 +319,14 @@ function dividends(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
   return racesIn(world, dateScope(params), raceNumberFilter(params))
     .filter((race) => hasResult(world, race, now))
     .flatMap((race) =>
-      race.dividends.map((dividend) => sortKeys({ meet: meetName(race.plan.meet, 'short'), rcDate: Number(race.plan.rcDate), rcNo: race.plan.rcNo, ...dividend })),
+      race.dividends.map((dividend) =>
+        sortKeys({
+          meet: meetName(race.plan.meet, 'short'),
+          rcDate: Number(race.plan.rcDate),
+          rcNo: race.plan.rcNo,
+          ...dividend,
+        }),
+      ),
     );
 }
 
@@ -272,12 +356,25 @@ function scratches(world: KraWorld, params: QueryParams, now: Date): RawItem[] {
   return racesIn(world, dateScope(params))
     .filter((race) => now.getTime() >= kstInstant(race.plan.rcDate, SCRATCHES_PUBLISHED_AT).getTime())
     .flatMap((race) =>
-      race.scratches.map((scratch) => sortKeys({ meet: meetName(race.plan.meet, 'short'), rcDate: Number(race.plan.rcDate), rcNo: race.plan.rcNo, ...scratch })),
+      race.scratches.map((scratch) =>
+        sortKeys({
+          meet: meetName(race.plan.meet, 'short'),
+          rcDate: Number(race.plan.rcDate),
+          rcNo: race.plan.rcNo,
+          ...scratch,
+        }),
+      ),
     );
 }
 
 /** Master data by id, by name, or all of a meet. */
-function masters(records: MasterRecord[], params: QueryParams, idParam: string, nameParam: string, now: Date): RawItem[] {
+function masters(
+  records: MasterRecord[],
+  params: QueryParams,
+  idParam: string,
+  nameParam: string,
+  now: Date,
+): RawItem[] {
   const meets = meetsOf(params);
   return records
     .filter((record) => meets.includes(record.meet))

@@ -46,7 +46,12 @@ export class StatsRecorder {
   }
 
   snapshot(): SandboxStats {
-    return { total: this.total, byService: { ...this.byService }, byRequest: { ...this.byRequest }, recent: this.recent.map((call) => ({ ...call, params: { ...call.params } })) };
+    return {
+      total: this.total,
+      byService: { ...this.byService },
+      byRequest: { ...this.byRequest },
+      recent: this.recent.map((call) => ({ ...call, params: { ...call.params } })),
+    };
   }
 
   reset(): void {

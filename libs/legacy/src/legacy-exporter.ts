@@ -65,14 +65,18 @@ export class LegacyExporter {
           const kinds: LegacyKind[] = hasLegacyEnriched(data) ? ['prerace', 'enriched'] : ['prerace'];
           for (const kind of kinds) {
             const path = join(root, legacyFilePath({ ...ref, kind }));
-            if (await writeFileAtomically(path, legacyFileText(legacyRaceEnvelope(data, kind)))) report.filesWritten += 1;
+            if (await writeFileAtomically(path, legacyFileText(legacyRaceEnvelope(data, kind))))
+              report.filesWritten += 1;
             else report.filesUnchanged += 1;
           }
           report.races += 1;
           if (kinds.length > 1) report.enriched += 1;
         }
       } catch (error) {
-        report.failures.push({ race: `${ref.date} meet ${ref.meet} race ${ref.raceNo}`, reason: error instanceof Error ? error.message : String(error) });
+        report.failures.push({
+          race: `${ref.date} meet ${ref.meet} race ${ref.raceNo}`,
+          reason: error instanceof Error ? error.message : String(error),
+        });
       }
       options.onProgress?.((done += 1), Math.max(total, done));
     }

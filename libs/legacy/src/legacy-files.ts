@@ -38,7 +38,8 @@ export type LegacyDetailField = keyof typeof LEGACY_DETAIL_FIELDS;
  * One runner: API214_1 fields, plus in `_enriched` files the three detail blocks. As read from a file
  * a value may be anything JSON holds (null included); the importer checks what it uses.
  */
-export type LegacyItem = Record<string, RawValue | RawItem | null | undefined> & Partial<Record<LegacyDetailField, RawItem | Record<string, never> | null>>;
+export type LegacyItem = Record<string, RawValue | RawItem | null | undefined> &
+  Partial<Record<LegacyDetailField, RawItem | Record<string, never> | null>>;
 
 export interface LegacyEnvelope {
   response: {
@@ -72,7 +73,8 @@ export function legacyFileText(envelope: LegacyEnvelope): string {
  */
 export function readLegacyEnvelope(text: string): LegacyItem[] {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '') throw new LegacyFileError(body.length === 0 ? 'empty file (0 bytes)' : 'empty file (only whitespace)');
+  if (body.trim() === '')
+    throw new LegacyFileError(body.length === 0 ? 'empty file (0 bytes)' : 'empty file (only whitespace)');
   let document: unknown;
   try {
     document = JSON.parse(body);
@@ -82,11 +84,16 @@ export function readLegacyEnvelope(text: string): LegacyItem[] {
   const response = isObject(document) ? document.response : undefined;
   if (!isObject(response)) throw new LegacyFileError('not an API214_1 envelope: no "response" object');
   const header = response.header;
-  if (header !== undefined && !isObject(header)) throw new LegacyFileError('not an API214_1 envelope: "response.header" is not an object');
+  if (header !== undefined && !isObject(header))
+    throw new LegacyFileError('not an API214_1 envelope: "response.header" is not an object');
   const code = header?.resultCode;
-  if (code !== undefined && code !== '00') throw new LegacyFileError(`an error answer, not race data: resultCode ${JSON.stringify(code)} (${JSON.stringify(header?.resultMsg ?? null)})`);
+  if (code !== undefined && code !== '00')
+    throw new LegacyFileError(
+      `an error answer, not race data: resultCode ${JSON.stringify(code)} (${JSON.stringify(header?.resultMsg ?? null)})`,
+    );
   const items = isObject(response.body) ? response.body.items : undefined;
-  if (items === '' || (isObject(items) && (items.item === undefined || items.item === ''))) throw new LegacyFileError('no runners: "response.body.items" is empty');
+  if (items === '' || (isObject(items) && (items.item === undefined || items.item === '')))
+    throw new LegacyFileError('no runners: "response.body.items" is empty');
   if (!isObject(items)) throw new LegacyFileError('not an API214_1 envelope: no "response.body.items" object');
   const list: unknown[] = Array.isArray(items.item) ? items.item : [items.item];
   if (list.length === 0) throw new LegacyFileError('no runners: "response.body.items.item" is empty');
@@ -118,14 +125,17 @@ export function parseLegacyFilePath(relativePath: string): LegacyFileId {
   const parts = relativePath.split(/[\\/]/).filter(Boolean);
   const name = parts.at(-1) ?? '';
   const match = FILE_NAME.exec(name);
-  if (!match) throw new LegacyFileError(`file name "${name}" is not race_<meet>_<YYYYMMDD>_<raceNo>_<prerace|enriched>.json`);
+  if (!match)
+    throw new LegacyFileError(`file name "${name}" is not race_<meet>_<YYYYMMDD>_<raceNo>_<prerace|enriched>.json`);
   const [, meetText, compact, raceText, kind] = match;
   const meet = Number(meetText);
   const raceNo = Number(raceText);
   const date = `${compact.slice(0, 4)}-${compact.slice(4, 6)}-${compact.slice(6, 8)}`;
   const day = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) throw new LegacyFileError(`file name "${name}" holds no valid date`);
-  if (raceNo < 1 || raceNo > 20) throw new LegacyFileError(`file name "${name}" holds race number ${raceNo}, not 1 to 20`);
+  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date)
+    throw new LegacyFileError(`file name "${name}" holds no valid date`);
+  if (raceNo < 1 || raceNo > 20)
+    throw new LegacyFileError(`file name "${name}" holds race number ${raceNo}, not 1 to 20`);
   const expected = [compact.slice(0, 4), compact.slice(4, 6), compact, LEGACY_VENUES[meet]];
   const actual = parts.slice(-5, -1);
   if (actual.length !== 4 || actual.some((part, index) => part !== expected[index])) {

@@ -16,7 +16,9 @@ import { LegacyImporter } from './legacy-importer';
     {
       provide: DAY_CACHE_INVALIDATOR,
       inject: [CacheService],
-      useFactory: (cache: CacheService): DayCacheInvalidator => ({ invalidateDay: (date, meet) => cache.invalidateTag(CacheService.dayTag(date, meet)) }),
+      useFactory: (cache: CacheService): DayCacheInvalidator => ({
+        invalidateDay: (date, meet) => cache.invalidateTag(CacheService.dayTag(date, meet)),
+      }),
     },
   ],
   exports: [LegacyImporter],

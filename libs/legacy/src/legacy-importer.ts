@@ -1,10 +1,23 @@
-import { DAY_CACHE_INVALIDATOR, DayCacheInvalidator, RaceDataRepository, responseHash, SnapshotParts } from '@app/collection';
+import {
+  DAY_CACHE_INVALIDATOR,
+  DayCacheInvalidator,
+  RaceDataRepository,
+  responseHash,
+  SnapshotParts,
+} from '@app/collection';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EntityManager } from 'typeorm';
-import { LegacyFileError, LegacyFileId, LegacyItem, LegacyKind, parseLegacyFilePath, readLegacyEnvelope } from './legacy-files';
+import {
+  LegacyFileError,
+  LegacyFileId,
+  LegacyItem,
+  LegacyKind,
+  parseLegacyFilePath,
+  readLegacyEnvelope,
+} from './legacy-files';
 import {
   canonicalLegacyRace,
   CheckedLegacyItems,
@@ -153,7 +166,9 @@ export class LegacyImporter {
     };
     // Names only, to size the progress bar: no file is opened, nothing is kept.
     let filesTotal = 0;
-    for await (const entry of walkTree(root)) filesTotal += entry.kind === 'day' ? entry.races.reduce((sum, race) => sum + Object.keys(race.files).length, 0) : 1;
+    for await (const entry of walkTree(root))
+      filesTotal +=
+        entry.kind === 'day' ? entry.races.reduce((sum, race) => sum + Object.keys(race.files).length, 0) : 1;
     let filesDone = 0;
     const run: Run = {
       dryRun: report.dryRun,
@@ -161,7 +176,8 @@ export class LegacyImporter {
       masters: new LegacyMasterWrites(),
       warn: (path, warnings) => {
         report.warningCount += warnings.length;
-        for (const warning of warnings.slice(0, Math.max(0, MAX_WARNINGS_KEPT - report.warnings.length))) report.warnings.push({ path, ...warning });
+        for (const warning of warnings.slice(0, Math.max(0, MAX_WARNINGS_KEPT - report.warnings.length)))
+          report.warnings.push({ path, ...warning });
       },
       done: (files, outcome) => {
         report.files += files;
@@ -170,7 +186,13 @@ export class LegacyImporter {
           report[outcome] += 1;
         }
         filesDone += files;
-        options.onProgress?.({ filesDone, filesTotal: Math.max(filesTotal, filesDone), imported: report.imported, unchanged: report.unchanged, failed: report.failed });
+        options.onProgress?.({
+          filesDone,
+          filesTotal: Math.max(filesTotal, filesDone),
+          imported: report.imported,
+          unchanged: report.unchanged,
+          failed: report.failed,
+        });
       },
     };
     const tree = walkTree(root);
@@ -220,7 +242,10 @@ export class LegacyImporter {
       written ||= outcome === 'imported' && !run.dryRun;
       run.done(Object.keys(files).length, outcome);
     }
-    if (written) await this.cache?.invalidateDay(day.date, day.meet).catch((error: unknown) => this.logger.warn(`Cache invalidation failed: ${String(error)}`));
+    if (written)
+      await this.cache
+        ?.invalidateDay(day.date, day.meet)
+        .catch((error: unknown) => this.logger.warn(`Cache invalidation failed: ${String(error)}`));
   }
 
   private async importRace(
@@ -234,7 +259,9 @@ export class LegacyImporter {
     if (run.dryRun) return 'imported';
     try {
       const masters = run.masters.plan(race);
-      await this.inTransaction((manager) => this.write(manager, race, masters, { params, body, storedStart: stored?.scheduledStart ?? null }));
+      await this.inTransaction((manager) =>
+        this.write(manager, race, masters, { params, body, storedStart: stored?.scheduledStart ?? null }),
+      );
       masters.committed();
       return 'imported';
     } catch (error) {
@@ -284,20 +311,32 @@ export class LegacyImporter {
     const entries = race.runners.map((runner) => runner.entry);
     // As the collector's details step: a race counts as detailed once a runner has all three parts.
     const detailsCollected = snapshots.some(({ parts }) => parts.horse && parts.jockey && parts.trainer);
-    const raceId = await repository.upsertRace(manager, race.date, race.meet, { ...race.card, sourceId, detailsCollected });
+    const raceId = await repository.upsertRace(manager, race.date, race.meet, {
+      ...race.card,
+      sourceId,
+      detailsCollected,
+    });
     if (masters.people) await repository.upsertPeople(manager, entries);
-    const weights = new Map(race.runners.map((runner) => [runner.entry.gateNo as number, { kg: runner.bodyWeightKg, change: runner.bodyWeightChange }]));
+    const weights = new Map(
+      race.runners.map((runner) => [
+        runner.entry.gateNo as number,
+        { kg: runner.bodyWeightKg, change: runner.bodyWeightChange },
+      ]),
+    );
     const entryIds = await repository.upsertEntries(manager, raceId, entries, sourceId, weights);
     // Raw details first, then compact ones, which leave what they do not carry as it is stored.
     const [horses, compactHorses] = splitCompact(masters.horses);
     const [jockeys, compactJockeys] = splitCompact(masters.jockeys);
     const [trainers, compactTrainers] = splitCompact(masters.trainers);
     if (horses.length > 0) await repository.saveHorses(horses, sourceId, manager);
-    if (compactHorses.length > 0) await repository.saveHorses(compactHorses, sourceId, manager, COMPACT_DETAIL_KEEPS.horse);
+    if (compactHorses.length > 0)
+      await repository.saveHorses(compactHorses, sourceId, manager, COMPACT_DETAIL_KEEPS.horse);
     if (jockeys.length > 0) await repository.saveJockeys(jockeys, sourceId, manager);
-    if (compactJockeys.length > 0) await repository.saveJockeys(compactJockeys, sourceId, manager, COMPACT_DETAIL_KEEPS.jockey);
+    if (compactJockeys.length > 0)
+      await repository.saveJockeys(compactJockeys, sourceId, manager, COMPACT_DETAIL_KEEPS.jockey);
     if (trainers.length > 0) await repository.saveTrainers(trainers, sourceId, manager);
-    if (compactTrainers.length > 0) await repository.saveTrainers(compactTrainers, sourceId, manager, COMPACT_DETAIL_KEEPS.trainer);
+    if (compactTrainers.length > 0)
+      await repository.saveTrainers(compactTrainers, sourceId, manager, COMPACT_DETAIL_KEEPS.trainer);
     const rows: { entryId: string; parts: SnapshotParts }[] = [];
     for (const { horseId, parts } of snapshots) {
       const entryId = entryIds.get(horseId);
@@ -309,7 +348,11 @@ export class LegacyImporter {
 }
 
 /** A race's files read, checked and mapped; null (each failure reported) when none of them can be used. */
-function prepare(key: LegacyRaceKey, paths: Partial<Record<LegacyKind, string>>, { failures, warn }: Run): PreparedRace | null {
+function prepare(
+  key: LegacyRaceKey,
+  paths: Partial<Record<LegacyKind, string>>,
+  { failures, warn }: Run,
+): PreparedRace | null {
   const items: Partial<Record<LegacyKind, LegacyItem[]>> = {};
   for (const [kind, path] of Object.entries(paths) as [LegacyKind, string][]) {
     try {

@@ -16,7 +16,8 @@ import {
 } from './legacy-items';
 
 function fixtureItems(name: string): RawItem[] {
-  const body = (JSON.parse(readFixture(name)) as { response: { body: { items: { item: RawItem | RawItem[] } } } }).response.body;
+  const body = (JSON.parse(readFixture(name)) as { response: { body: { items: { item: RawItem | RawItem[] } } } })
+    .response.body;
   return ([] as RawItem[]).concat(body.items.item);
 }
 
@@ -76,19 +77,49 @@ function storedFrom(item: LegacyItem): { card: LegacyRaceCard; runner: LegacyRun
       meet: horse?.meet ?? null,
       sex: horse?.sex ?? null,
       // The runner item carries the master's birthday too.
-      birthDate: horse?.birthDate ?? (typeof raw.birthday === 'number' ? `${String(raw.birthday).slice(0, 4)}-${String(raw.birthday).slice(4, 6)}-${String(raw.birthday).slice(6)}` : null),
+      birthDate:
+        horse?.birthDate ??
+        (typeof raw.birthday === 'number'
+          ? `${String(raw.birthday).slice(0, 4)}-${String(raw.birthday).slice(4, 6)}-${String(raw.birthday).slice(6)}`
+          : null),
       origin: horse?.origin ?? null,
       sire: { no: horse?.sire.id ?? null, name: horse?.sire.name ?? null },
       dam: { no: horse?.dam.id ?? null, name: horse?.dam.name ?? null },
       owner: { no: horse?.owner.id ?? null, name: horse?.owner.name ?? null },
       trainer: { no: horse?.trainer.id ?? null, name: horse?.trainer.name ?? null },
     },
-    jockeyMaster: jockey && { meet: jockey.meet, birthDate: jockey.birthDate, debutDate: jockey.debutDate, affiliation: jockey.affiliation, weightKg: jockey.weightKg },
-    trainerMaster: trainer && { meet: trainer.meet, birthDate: trainer.birthDate, licensedSince: trainer.licensedSince, stable: trainer.stable },
+    jockeyMaster: jockey && {
+      meet: jockey.meet,
+      birthDate: jockey.birthDate,
+      debutDate: jockey.debutDate,
+      affiliation: jockey.affiliation,
+      weightKg: jockey.weightKg,
+    },
+    trainerMaster: trainer && {
+      meet: trainer.meet,
+      birthDate: trainer.birthDate,
+      licensedSince: trainer.licensedSince,
+      stable: trainer.stable,
+    },
     snapshot: {
-      horse: horse && jsonb({ rating: horse.rating, raceClass: horse.raceClass, career: horse.career, thisYear: horse.thisYear, totalPrize: horse.totalPrize }),
+      horse:
+        horse &&
+        jsonb({
+          rating: horse.rating,
+          raceClass: horse.raceClass,
+          career: horse.career,
+          thisYear: horse.thisYear,
+          totalPrize: horse.totalPrize,
+        }),
       jockey: jockey && jsonb({ career: jockey.career, thisYear: jockey.thisYear }),
-      trainer: trainer && jsonb({ career: trainer.career, thisYear: trainer.thisYear, winRatePercent: trainer.winRatePercent, placeRatePercent: trainer.placeRatePercent }),
+      trainer:
+        trainer &&
+        jsonb({
+          career: trainer.career,
+          thisYear: trainer.thisYear,
+          winRatePercent: trainer.winRatePercent,
+          placeRatePercent: trainer.placeRatePercent,
+        }),
     },
   };
   return { card, runner };
@@ -137,7 +168,13 @@ function runner(gateNo: number, overrides: Partial<LegacyRunner> = {}): LegacyRu
       owner: { no: '130005', name: '이마주' },
       trainer: { no: '070301', name: '박조교' },
     },
-    jockeyMaster: { meet: 1, birthDate: '1991-02-03', debutDate: '2012-07-01', affiliation: '프리기수', weightKg: 52.5 },
+    jockeyMaster: {
+      meet: 1,
+      birthDate: '1991-02-03',
+      debutDate: '2012-07-01',
+      affiliation: '프리기수',
+      weightKg: 52.5,
+    },
     trainerMaster: { meet: 1, birthDate: null, licensedSince: '2014-06-01', stable: '15' },
     snapshot: {
       horse: { rating: 58, raceClass: '국5', career: career(12), thisYear: career(4), totalPrize: 48000000 },
@@ -163,8 +200,26 @@ describe('legacy items', () => {
       expect(item).toEqual({ ...preRace, ...LEGACY_RESET_FIELDS, sexCond: '-', stTime: '-' });
       expect(Object.keys(item)).toEqual(Object.keys({ ...preRace, sexCond: '', stTime: '' }).sort());
       // The values kept, in the fixture's types.
-      expect(item).toMatchObject({ meet: '부경', rcDate: 20250523, rcDay: '금요일', hrNo: '0051228', owNo: 118011, wgHr: '511(+2)', wgBudam: 57, birthday: 20220303 });
-      expect(item).toMatchObject({ ord: 0, rcTime: 0, buG1fAccTime: 0, sj_4cOrd: 0, diffUnit: '-', ordBigo: '-', track: '-', weather: '-' });
+      expect(item).toMatchObject({
+        meet: '부경',
+        rcDate: 20250523,
+        rcDay: '금요일',
+        hrNo: '0051228',
+        owNo: 118011,
+        wgHr: '511(+2)',
+        wgBudam: 57,
+        birthday: 20220303,
+      });
+      expect(item).toMatchObject({
+        ord: 0,
+        rcTime: 0,
+        buG1fAccTime: 0,
+        sj_4cOrd: 0,
+        diffUnit: '-',
+        ordBigo: '-',
+        track: '-',
+        weather: '-',
+      });
     });
 
     it('should write hrDetail, jkDetail and trDetail as the API8_2, API12_1 and API19_1 fixtures, less what we do not store', () => {
@@ -174,12 +229,19 @@ describe('legacy items', () => {
       // The jockey of the fixture is another one than the runner's: the detail names its own jockey.
       const jockey = legacyJockeyDetail({ ...stored, jockey: { no: '080405', name: '김용근' } });
       expect(jockey).toEqual({ ...api12, age: '-', wgOther: '-' });
-      expect(legacyTrainerDetail(stored)).toEqual({ ...api19, winRateY: '-', plcRateY: '-', qnlRateT: '-', qnlRateY: '-' });
+      expect(legacyTrainerDetail(stored)).toEqual({
+        ...api19,
+        winRateY: '-',
+        plcRateY: '-',
+        qnlRateT: '-',
+        qnlRateY: '-',
+      });
     });
   });
 
   describe('read back through the normalisers', () => {
-    const readBack = (card: LegacyRaceCard, stored: LegacyRunner): ReturnType<typeof storedFrom> => storedFrom(legacyItems(card, [stored], 'enriched')[0]);
+    const readBack = (card: LegacyRaceCard, stored: LegacyRunner): ReturnType<typeof storedFrom> =>
+      storedFrom(legacyItems(card, [stored], 'enriched')[0]);
 
     it('should give back every stored value: records → items → normalisers → records', () => {
       const stored = runner(3);
@@ -238,8 +300,14 @@ describe('legacy items', () => {
         },
       });
       expect(readBack(card, sparse)).toEqual({ card, runner: sparse });
-      expect(readBack(CARD, runner(2, { bodyWeightChange: null, bodyWeightKg: 470.5 })).runner).toMatchObject({ bodyWeightKg: 470.5, bodyWeightChange: null });
-      expect(readBack(CARD, runner(2, { bodyWeightChange: 0 })).runner).toMatchObject({ bodyWeightKg: 462, bodyWeightChange: 0 });
+      expect(readBack(CARD, runner(2, { bodyWeightChange: null, bodyWeightKg: 470.5 })).runner).toMatchObject({
+        bodyWeightKg: 470.5,
+        bodyWeightChange: null,
+      });
+      expect(readBack(CARD, runner(2, { bodyWeightChange: 0 })).runner).toMatchObject({
+        bodyWeightKg: 462,
+        bodyWeightChange: 0,
+      });
     });
 
     it('should write the scheduled start in the entry sheet form, in Asia/Seoul', () => {
@@ -271,14 +339,32 @@ describe('legacy items', () => {
 
   describe(legacyItems.name, () => {
     it('should sort runners by gate and add the detail blocks only to enriched items, {} where the snapshot lacks a part', () => {
-      const runners = [runner(5), runner(2, { snapshot: { horse: null, jockey: { career: career(10) }, trainer: null } })];
+      const runners = [
+        runner(5),
+        runner(2, { snapshot: { horse: null, jockey: { career: career(10) }, trainer: null } }),
+      ];
       const prerace = legacyItems(CARD, runners, 'prerace');
       expect(prerace.map((item) => item.chulNo)).toEqual([2, 5]);
-      expect(prerace.every((item) => !('hrDetail' in item) && !('jkDetail' in item) && !('trDetail' in item))).toBe(true);
+      expect(prerace.every((item) => !('hrDetail' in item) && !('jkDetail' in item) && !('trDetail' in item))).toBe(
+        true,
+      );
       const enriched = legacyItems(CARD, runners, 'enriched');
       expect(enriched.map((item) => item.chulNo)).toEqual([2, 5]);
-      expect(enriched[0]).toMatchObject({ hrDetail: {}, trDetail: {}, jkDetail: { jkNo: '080701', rcCntT: 10, ord1CntT: 3, rcCntY: '-' } });
-      expect(enriched[1].hrDetail).toMatchObject({ hrNo: '0040005', rank: '국5', rating: 58, chaksunT: 48000000, rcCntT: 12, rcCntY: 4, birthday: 20210409, meet: '서울' });
+      expect(enriched[0]).toMatchObject({
+        hrDetail: {},
+        trDetail: {},
+        jkDetail: { jkNo: '080701', rcCntT: 10, ord1CntT: 3, rcCntY: '-' },
+      });
+      expect(enriched[1].hrDetail).toMatchObject({
+        hrNo: '0040005',
+        rank: '국5',
+        rating: 58,
+        chaksunT: 48000000,
+        rcCntT: 12,
+        rcCntY: 4,
+        birthday: 20210409,
+        meet: '서울',
+      });
       const { hrDetail: _h, jkDetail: _j, trDetail: _t, ...runnerFields } = enriched[1];
       expect(runnerFields).toEqual(prerace[1]);
       expect(Object.keys(enriched[1])).toEqual(Object.keys(enriched[1]).sort());
@@ -291,9 +377,12 @@ describe('legacy items', () => {
     });
 
     it('should give the same bytes for the same race, whatever order the runners come in', () => {
-      const text = (runners: LegacyRunner[]): string => legacyFileText(legacyEnvelope(legacyItems(CARD, runners, 'enriched')));
+      const text = (runners: LegacyRunner[]): string =>
+        legacyFileText(legacyEnvelope(legacyItems(CARD, runners, 'enriched')));
       expect(text([runner(1), runner(2)])).toBe(text([runner(2), runner(1)]));
-      expect(text([runner(1)])).toMatch(/^\{\n {2}"response": \{\n {4}"header": \{\n {6}"resultCode": "00",[\s\S]*\n\}\n$/);
+      expect(text([runner(1)])).toMatch(
+        /^\{\n {2}"response": \{\n {4}"header": \{\n {6}"resultCode": "00",[\s\S]*\n\}\n$/,
+      );
     });
   });
 });

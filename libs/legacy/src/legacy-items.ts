@@ -97,12 +97,49 @@ export const LEGACY_RESET_FIELDS: Readonly<Record<string, RawValue>> = {
   weather: NONE,
   ...Object.fromEntries(
     [
-      'buG1fAccTime', 'buG1fOrd', 'buG2fAccTime', 'buG2fOrd', 'buG3fAccTime', 'buG3fOrd', 'buG4fAccTime', 'buG4fOrd',
-      'buG6fAccTime', 'buG6fOrd', 'buG8fAccTime', 'buG8fOrd', 'buS1fAccTime', 'buS1fOrd', 'buS1fTime', 'bu_10_8fTime',
-      'bu_1fGTime', 'bu_2fGTime', 'bu_3fGTime', 'bu_4_2fTime', 'bu_6_4fTime', 'bu_8_6fTime',
-      'jeG1fTime', 'jeG3fTime', 'jeS1fTime', 'je_1cTime', 'je_2cTime', 'je_3cTime', 'je_4cTime',
-      'seG1fAccTime', 'seG3fAccTime', 'seS1fAccTime', 'se_1cAccTime', 'se_2cAccTime', 'se_3cAccTime', 'se_4cAccTime',
-      'sjG1fOrd', 'sjG3fOrd', 'sjS1fOrd', 'sj_1cOrd', 'sj_2cOrd', 'sj_3cOrd', 'sj_4cOrd',
+      'buG1fAccTime',
+      'buG1fOrd',
+      'buG2fAccTime',
+      'buG2fOrd',
+      'buG3fAccTime',
+      'buG3fOrd',
+      'buG4fAccTime',
+      'buG4fOrd',
+      'buG6fAccTime',
+      'buG6fOrd',
+      'buG8fAccTime',
+      'buG8fOrd',
+      'buS1fAccTime',
+      'buS1fOrd',
+      'buS1fTime',
+      'bu_10_8fTime',
+      'bu_1fGTime',
+      'bu_2fGTime',
+      'bu_3fGTime',
+      'bu_4_2fTime',
+      'bu_6_4fTime',
+      'bu_8_6fTime',
+      'jeG1fTime',
+      'jeG3fTime',
+      'jeS1fTime',
+      'je_1cTime',
+      'je_2cTime',
+      'je_3cTime',
+      'je_4cTime',
+      'seG1fAccTime',
+      'seG3fAccTime',
+      'seS1fAccTime',
+      'se_1cAccTime',
+      'se_2cAccTime',
+      'se_3cAccTime',
+      'se_4cAccTime',
+      'sjG1fOrd',
+      'sjG3fOrd',
+      'sjS1fOrd',
+      'sj_1cOrd',
+      'sj_2cOrd',
+      'sj_3cOrd',
+      'sj_4cOrd',
     ].map((field) => [field, 0]),
   ),
 };
@@ -111,7 +148,13 @@ export const LEGACY_RESET_FIELDS: Readonly<Record<string, RawValue>> = {
 export const LEGACY_OMITTED_FIELDS = ['winOdds', 'plcOdds'] as const;
 
 /** API214_1 fields we do not store, with the gateway's neutral value. */
-const UNSTORED_RUNNER_FIELDS: Readonly<Record<string, RawValue>> = { buga1: 0, buga2: 0, buga3: 0, wgBudamBigo: NONE, wgJk: 0 };
+const UNSTORED_RUNNER_FIELDS: Readonly<Record<string, RawValue>> = {
+  buga1: 0,
+  buga2: 0,
+  buga3: 0,
+  wgBudamBigo: NONE,
+  wgJk: 0,
+};
 
 function text(value: string | null | undefined): RawValue {
   return value ?? NONE;
@@ -143,7 +186,9 @@ function bodyWeightText(kg: number | null, change: number | null): RawValue {
 function startText(start: Date | null): RawValue {
   if (start === null) return NONE;
   const kst = new Date(start.getTime() + 9 * 3_600_000).toISOString();
-  return kst.slice(17, 19) === '00' && kst.slice(20, 23) === '000' ? `출발 :${kst.slice(11, 16)}` : `${kst.slice(0, 19)}+09:00`;
+  return kst.slice(17, 19) === '00' && kst.slice(20, 23) === '000'
+    ? `출발 :${kst.slice(11, 16)}`
+    : `${kst.slice(0, 19)}+09:00`;
 }
 
 function weekday(date: string): string {
@@ -161,7 +206,8 @@ function sorted<T extends Record<string, unknown>>(record: T): T {
 
 function figure(part: Record<string, unknown> | null, ...path: string[]): RawValue {
   let value: unknown = part;
-  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of path)
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
   return typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? value : NONE;
 }
 
@@ -297,7 +343,9 @@ export function legacyTrainerDetail(runner: LegacyRunner): RawItem | Record<stri
 
 /** Whether any runner has a snapshot to enrich with: only then is an `_enriched` file written. */
 export function hasLegacyDetails(runners: LegacyRunner[]): boolean {
-  return runners.some((runner) => runner.snapshot.horse !== null || runner.snapshot.jockey !== null || runner.snapshot.trainer !== null);
+  return runners.some(
+    (runner) => runner.snapshot.horse !== null || runner.snapshot.jockey !== null || runner.snapshot.trainer !== null,
+  );
 }
 
 /**
@@ -311,6 +359,11 @@ export function legacyItems(card: LegacyRaceCard, runners: LegacyRunner[], kind:
     .map((runner) => {
       const item = legacyRunnerItem(card, runner);
       if (kind === 'prerace') return item;
-      return sorted({ ...item, hrDetail: legacyHorseDetail(runner), jkDetail: legacyJockeyDetail(runner), trDetail: legacyTrainerDetail(runner) });
+      return sorted({
+        ...item,
+        hrDetail: legacyHorseDetail(runner),
+        jkDetail: legacyJockeyDetail(runner),
+        trDetail: legacyTrainerDetail(runner),
+      });
     });
 }

@@ -59,7 +59,17 @@ import { LegacyDetailField, LegacyFileError, LegacyFileId, LegacyItem, LegacyKin
 export const LEGACY_SERVICE = 'legacy';
 
 /** Fields of a legacy item that only a run race fills: never stored by the importer, never validated. */
-export const LEGACY_POST_RACE_FIELDS: readonly string[] = ['ord', 'ordBigo', 'rankRise', 'diffUnit', 'rcTime', 'winOdds', 'plcOdds', 'track', 'weather'];
+export const LEGACY_POST_RACE_FIELDS: readonly string[] = [
+  'ord',
+  'ordBigo',
+  'rankRise',
+  'diffUnit',
+  'rcTime',
+  'winOdds',
+  'plcOdds',
+  'track',
+  'weather',
+];
 
 export interface LegacyRaceKey {
   /** YYYY-MM-DD */
@@ -87,7 +97,9 @@ export interface LegacyRaceRecords extends LegacyRaceKey {
 type FieldKind = 'integer' | 'decimal' | 'date' | 'bodyWeight';
 
 const CAREER_FIELDS: Record<string, FieldKind> = Object.fromEntries(
-  ['rcCnt', 'ord1Cnt', 'ord2Cnt', 'ord3Cnt'].flatMap((field) => [`${field}T`, `${field}Y`]).map((field) => [field, 'integer']),
+  ['rcCnt', 'ord1Cnt', 'ord2Cnt', 'ord3Cnt']
+    .flatMap((field) => [`${field}T`, `${field}Y`])
+    .map((field) => [field, 'integer']),
 );
 
 /** Stored fields that must read as numbers (or a "none" marker) when present; anything else fails the file. */
@@ -105,7 +117,14 @@ const RUNNER_FIELDS: Record<string, FieldKind> = {
   chaksun5: 'integer',
 };
 
-const RATE_FIELDS: Record<string, FieldKind> = { winRateT: 'decimal', plcRateT: 'decimal', winRateY: 'decimal', plcRateY: 'decimal', qnlRateT: 'decimal', qnlRateY: 'decimal' };
+const RATE_FIELDS: Record<string, FieldKind> = {
+  winRateT: 'decimal',
+  plcRateT: 'decimal',
+  winRateY: 'decimal',
+  plcRateY: 'decimal',
+  qnlRateT: 'decimal',
+  qnlRateY: 'decimal',
+};
 
 /** Both forms of each detail block: raw API8_2 / API12_1 / API19_1 items and the old scripts' compact objects. */
 const DETAIL_FIELDS: Record<LegacyDetailField, Record<string, FieldKind>> = {
@@ -153,7 +172,9 @@ function badValue(kind: FieldKind, value: unknown): string | null {
     }
     case 'bodyWeight':
       // "0()" and "0" (not weighed yet when the file was written) read as unknown: not a problem.
-      return bodyWeight(raw).kg === null && !/^\s*0\s*(\(\s*\))?\s*$/.test(String(raw)) ? 'is not a body weight such as "511(+2)"' : null;
+      return bodyWeight(raw).kg === null && !/^\s*0\s*(\(\s*\))?\s*$/.test(String(raw))
+        ? 'is not a body weight such as "511(+2)"'
+        : null;
   }
 }
 
@@ -176,7 +197,11 @@ export interface CheckedLegacyItems {
 }
 
 /** Clears each present value that is not of its kind, with a warning; returns the record, cleaned. */
-function cleanFields(record: Record<string, unknown>, fields: Record<string, FieldKind>, warn: (field: string, value: unknown, reason: string) => void): Record<string, unknown> {
+function cleanFields(
+  record: Record<string, unknown>,
+  fields: Record<string, FieldKind>,
+  warn: (field: string, value: unknown, reason: string) => void,
+): Record<string, unknown> {
   let clean = record;
   for (const [field, kind] of Object.entries(fields)) {
     const problem = badValue(kind, record[field]);
@@ -192,11 +217,13 @@ function detailBlock(item: LegacyItem, field: LegacyDetailField, gate: number): 
   let block: unknown = item[field];
   if (block === undefined || block === null || block === '' || block === '-') return null;
   if (Array.isArray(block)) {
-    if (block.length > 1) throw new LegacyFileError(`${field} of chulNo ${gate} holds ${block.length} records, not one`);
+    if (block.length > 1)
+      throw new LegacyFileError(`${field} of chulNo ${gate} holds ${block.length} records, not one`);
     block = block[0];
     if (block === undefined) return null;
   }
-  if (typeof block !== 'object' || block === null || Array.isArray(block)) throw new LegacyFileError(`${field} of chulNo ${gate} is not an object: ${show(block)}`);
+  if (typeof block !== 'object' || block === null || Array.isArray(block))
+    throw new LegacyFileError(`${field} of chulNo ${gate} is not an object: ${show(block)}`);
   return Object.keys(block).length === 0 ? null : (block as Record<string, unknown>);
 }
 
@@ -216,16 +243,26 @@ export function checkLegacyItems(items: LegacyItem[], file: LegacyFileId): Check
     const gate = num(item.chulNo as RawValue);
     if (gateProblem || gate === null || gate < 1) {
       const why = gate === null && !gateProblem ? 'no gate number' : 'not a gate number';
-      warnings.push({ chulNo: null, field: 'chulNo', value: item.chulNo ?? null, reason: `item ${index + 1} left out: ${why}` });
+      warnings.push({
+        chulNo: null,
+        field: 'chulNo',
+        value: item.chulNo ?? null,
+        reason: `item ${index + 1} left out: ${why}`,
+      });
       return;
     }
     if (gates.has(gate)) throw new LegacyFileError(`chulNo ${gate} appears more than once`);
     gates.add(gate);
     const of = `of chulNo ${gate}`;
     const date = raceDate(item.rcDate as RawValue);
-    if (date !== file.date) throw new LegacyFileError(`rcDate ${show(item.rcDate)} ${of} does not match the file name (${file.date.replaceAll('-', '')})`);
-    if (meetCode(item.meet as RawValue) !== file.meet) throw new LegacyFileError(`meet ${show(item.meet)} ${of} does not match the file name (meet ${file.meet})`);
-    if (num(item.rcNo as RawValue) !== file.raceNo) throw new LegacyFileError(`rcNo ${show(item.rcNo)} ${of} does not match the file name (race ${file.raceNo})`);
+    if (date !== file.date)
+      throw new LegacyFileError(
+        `rcDate ${show(item.rcDate)} ${of} does not match the file name (${file.date.replaceAll('-', '')})`,
+      );
+    if (meetCode(item.meet as RawValue) !== file.meet)
+      throw new LegacyFileError(`meet ${show(item.meet)} ${of} does not match the file name (meet ${file.meet})`);
+    if (num(item.rcNo as RawValue) !== file.raceNo)
+      throw new LegacyFileError(`rcNo ${show(item.rcNo)} ${of} does not match the file name (race ${file.raceNo})`);
     const warn = (field: string, value: unknown, reason: string): void => {
       warnings.push({ chulNo: gate, field, value: value ?? null, reason });
     };
@@ -263,16 +300,27 @@ export function checkLegacyItems(items: LegacyItem[], file: LegacyFileId): Check
       const own = kraId(block[identity.id] as RawValue, identity.kind);
       const runner = kraId(clean[identity.id] as RawValue, identity.kind);
       if (own !== runner && (own !== null || runner === null)) {
-        const why = own !== null ? `is not the runner's ${identity.kind} (${runner ?? 'none'})` : `names no ${identity.kind}: neither it nor the runner has ${identity.id}`;
+        const why =
+          own !== null
+            ? `is not the runner's ${identity.kind} (${runner ?? 'none'})`
+            : `names no ${identity.kind}: neither it nor the runner has ${identity.id}`;
         warn(`${field}.${identity.id}`, block[identity.id], `${why}: ${field} left out`);
         clean = { ...clean, [field]: null };
         continue;
       }
-      clean = { ...clean, [field]: cleanFields(block, DETAIL_FIELDS[field], (name, value, reason) => warn(`${field}.${name}`, value, reason)) };
+      clean = {
+        ...clean,
+        [field]: cleanFields(block, DETAIL_FIELDS[field], (name, value, reason) =>
+          warn(`${field}.${name}`, value, reason),
+        ),
+      };
     }
     kept.push(clean as LegacyItem);
   });
-  if (kept.length === 0) throw new LegacyFileError(`no runner can be imported: ${warnings.map((warning) => `${warning.field} ${warning.reason}`).join('; ')}`);
+  if (kept.length === 0)
+    throw new LegacyFileError(
+      `no runner can be imported: ${warnings.map((warning) => `${warning.field} ${warning.reason}`).join('; ')}`,
+    );
   return { items: kept, warnings };
 }
 
@@ -302,7 +350,12 @@ export function isCompactDetail(record: object): boolean {
   return COMPACT_RECORDS.has(record);
 }
 
-function detailRecord<T extends object>(item: LegacyItem, field: LegacyDetailField, gate: number, toRecord: (raw: RawItem) => T): T | null {
+function detailRecord<T extends object>(
+  item: LegacyItem,
+  field: LegacyDetailField,
+  gate: number,
+  toRecord: (raw: RawItem) => T,
+): T | null {
   const block = detailBlock(item, field, gate);
   const raw = detailItem(item, field, gate);
   if (!block || !raw) return null;
@@ -341,14 +394,23 @@ export function legacyRunnerRecords(item: LegacyItem): LegacyRunnerRecords {
  * One race from its checked files: the runners of both, by gate. A runner in both files is taken
  * from `_enriched` (the same row plus its details); the two must agree on the horse at each gate.
  */
-export function legacyRaceRecords(key: LegacyRaceKey, files: Partial<Record<LegacyKind, LegacyItem[]>>): LegacyRaceRecords {
+export function legacyRaceRecords(
+  key: LegacyRaceKey,
+  files: Partial<Record<LegacyKind, LegacyItem[]>>,
+): LegacyRaceRecords {
   const byGate = new Map<number, LegacyItem>();
   for (const item of files.prerace ?? []) byGate.set(num(item.chulNo as RawValue) as number, item);
   for (const item of files.enriched ?? []) {
     const gate = num(item.chulNo as RawValue) as number;
     const prerace = byGate.get(gate);
-    const [before, after] = [prerace && kraId(prerace.hrNo as RawValue, 'horse'), kraId(item.hrNo as RawValue, 'horse')];
-    if (prerace && before !== after) throw new LegacyFileError(`the _prerace and _enriched files disagree on chulNo ${gate}: horse ${before} against ${after}`);
+    const [before, after] = [
+      prerace && kraId(prerace.hrNo as RawValue, 'horse'),
+      kraId(item.hrNo as RawValue, 'horse'),
+    ];
+    if (prerace && before !== after)
+      throw new LegacyFileError(
+        `the _prerace and _enriched files disagree on chulNo ${gate}: horse ${before} against ${after}`,
+      );
     byGate.set(gate, item);
   }
   const items = [...byGate.entries()].sort(([a], [b]) => a - b).map(([, item]) => item);
@@ -368,10 +430,23 @@ export function legacySnapshotParts(runner: LegacyRunnerRecords): SnapshotParts 
   const { horse, jockey, trainer } = runner;
   if (!horse && !jockey && !trainer) return null;
   return {
-    horse: horse ? { rating: horse.rating, raceClass: horse.raceClass, career: horse.career, thisYear: horse.thisYear, totalPrize: horse.totalPrize } : undefined,
+    horse: horse
+      ? {
+          rating: horse.rating,
+          raceClass: horse.raceClass,
+          career: horse.career,
+          thisYear: horse.thisYear,
+          totalPrize: horse.totalPrize,
+        }
+      : undefined,
     jockey: jockey ? { career: jockey.career, thisYear: jockey.thisYear } : undefined,
     trainer: trainer
-      ? { career: trainer.career, thisYear: trainer.thisYear, winRatePercent: trainer.winRatePercent, placeRatePercent: trainer.placeRatePercent }
+      ? {
+          career: trainer.career,
+          thisYear: trainer.thisYear,
+          winRatePercent: trainer.winRatePercent,
+          placeRatePercent: trainer.placeRatePercent,
+        }
       : undefined,
   };
 }

@@ -28,16 +28,29 @@ function runner(gate: number, overrides: Partial<LegacyItem> = {}): LegacyItem {
 }
 
 function race(items: LegacyItem[], raceNo = 1): LegacyRaceRecords {
-  return legacyRaceRecords({ date: '2025-06-07', meet: 1, raceNo }, { enriched: items.map((item) => ({ ...item, rcNo: raceNo })) });
+  return legacyRaceRecords(
+    { date: '2025-06-07', meet: 1, raceNo },
+    { enriched: items.map((item) => ({ ...item, rcNo: raceNo })) },
+  );
 }
 
 describe(LegacyMasterWrites.name, () => {
   it('should write everything the first time, and nothing a run already wrote with the same values', () => {
     const writes = new LegacyMasterWrites();
     const first = writes.plan(race([runner(1), runner(2)]));
-    expect(first).toMatchObject({ people: true, horses: [{ id: '0040001' }, { id: '0040002' }], jockeys: [{ id: '080101' }], trainers: [{ id: '070201' }] });
+    expect(first).toMatchObject({
+      people: true,
+      horses: [{ id: '0040001' }, { id: '0040002' }],
+      jockeys: [{ id: '080101' }],
+      trainers: [{ id: '070201' }],
+    });
     first.committed();
-    expect(writes.plan(race([runner(1), runner(2)], 2))).toMatchObject({ people: false, horses: [], jockeys: [], trainers: [] });
+    expect(writes.plan(race([runner(1), runner(2)], 2))).toMatchObject({
+      people: false,
+      horses: [],
+      jockeys: [],
+      trainers: [],
+    });
   });
 
   it('should not remember a race whose transaction did not commit', () => {
@@ -49,8 +62,15 @@ describe(LegacyMasterWrites.name, () => {
   it('should write what changed: a new horse, other career figures, another name', () => {
     const writes = new LegacyMasterWrites();
     writes.plan(race([runner(1), runner(2)])).committed();
-    const next = writes.plan(race([runner(1, { jkDetail: { jkNo: '080101', jkName: '기수', ...career, rcCntT: 11 } }), runner(3)], 2));
-    expect(next).toMatchObject({ people: true, horses: [{ id: '0040003' }], jockeys: [{ id: '080101' }], trainers: [] });
+    const next = writes.plan(
+      race([runner(1, { jkDetail: { jkNo: '080101', jkName: '기수', ...career, rcCntT: 11 } }), runner(3)], 2),
+    );
+    expect(next).toMatchObject({
+      people: true,
+      horses: [{ id: '0040003' }],
+      jockeys: [{ id: '080101' }],
+      trainers: [],
+    });
   });
 
   it('should write a detail again after the names whenever the runner row names it differently', () => {

@@ -49,7 +49,10 @@ export class LegacyMasterWrites {
       ['trainer', entry.trainer],
       ['owner', entry.owner],
     ]);
-    const named = refs.filter(([, ref]) => ref.id !== null && ref.name !== null) as [Kind, { id: string; name: string }][];
+    const named = refs.filter(([, ref]) => ref.id !== null && ref.name !== null) as [
+      Kind,
+      { id: string; name: string },
+    ][];
     const details: Record<'horse' | 'jockey' | 'trainer', Detail[]> = {
       horse: byId(race.runners.map((runner) => runner.horse)),
       jockey: byId(race.runners.map((runner) => runner.jockey)),
@@ -73,7 +76,8 @@ export class LegacyMasterWrites {
       jockeys: pending('jockey') as JockeyRecord[],
       trainers: pending('trainer') as TrainerRecord[],
       committed: () => {
-        for (const kind of ['horse', 'jockey', 'trainer'] as const) for (const detail of details[kind]) this.remember(`${kind}:${detail.id}`, digests.get(detail) as string);
+        for (const kind of ['horse', 'jockey', 'trainer'] as const)
+          for (const detail of details[kind]) this.remember(`${kind}:${detail.id}`, digests.get(detail) as string);
         for (const [kind, ref] of named) {
           const detail = kind === 'owner' ? undefined : details[kind].find((record) => record.id === ref.id);
           this.remember(`name:${kind}:${ref.id}`, detail?.name ?? ref.name);

@@ -77,7 +77,10 @@ export class LegacyRaceBuilder {
   }
 
   async countRaces(filter: LegacyRaceFilter): Promise<number> {
-    const [row] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM races r WHERE ${RANGE}`, rangeParams(filter));
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM races r WHERE ${RANGE}`,
+      rangeParams(filter),
+    );
     return row?.n ?? 0;
   }
 
@@ -183,8 +186,19 @@ function toRunner(row: RunnerRow): LegacyRunner {
       trainer: { no: row.hTrNo, name: row.hTrName },
     },
     jockeyMaster:
-      row.jkNo === null ? null : { meet: row.jMeet, birthDate: row.jBirthDate, debutDate: row.jDebutDate, affiliation: row.jAffiliation, weightKg: row.jWeightKg },
-    trainerMaster: row.trNo === null ? null : { meet: row.tMeet, birthDate: row.tBirthDate, licensedSince: row.tLicensedSince, stable: row.tStable },
+      row.jkNo === null
+        ? null
+        : {
+            meet: row.jMeet,
+            birthDate: row.jBirthDate,
+            debutDate: row.jDebutDate,
+            affiliation: row.jAffiliation,
+            weightKg: row.jWeightKg,
+          },
+    trainerMaster:
+      row.trNo === null
+        ? null
+        : { meet: row.tMeet, birthDate: row.tBirthDate, licensedSince: row.tLicensedSince, stable: row.tStable },
     snapshot: { horse: row.sHorse, jockey: row.sJockey, trainer: row.sTrainer },
   };
 }

@@ -9,7 +9,7 @@ export class LegacyKindQueryDto {
     description:
       '`prerace`: the race card and every runner that was not scratched, post-race fields reset (`ord`, `rcTime`, sectionals 0; ' +
       '`diffUnit`, `ordBigo`, `track`, `weather` "-"; no `winOdds`/`plcOdds`). `enriched`: the same items plus `hrDetail`, `jkDetail` ' +
-      'and `trDetail` (API8_2, API12_1, API19_1 fields) from the master data and the entry\'s pre-race snapshot.',
+      "and `trDetail` (API8_2, API12_1, API19_1 fields) from the master data and the entry's pre-race snapshot.",
   })
   @IsOptional()
   @IsIn(LEGACY_KINDS)

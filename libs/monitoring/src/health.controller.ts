@@ -4,7 +4,13 @@ import { REDIS, Redis } from '@app/redis';
 import { KRA_UPSTREAM, KraUpstream } from '@app/kra-client';
 import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ReadinessChecks } from './readiness-checks';
 
@@ -44,7 +50,11 @@ export class HealthController {
               await this.redis.ping();
             })
             .withTimeout(timeout),
-        ...this.extraChecks.entries().map(([name, check]) => () => this.indicators.check(name).attempt(check).withTimeout(timeout)),
+        ...this.extraChecks.entries().map(
+          ([name, check]) =>
+            () =>
+              this.indicators.check(name).attempt(check).withTimeout(timeout),
+        ),
         // Not a probe of the gateway (its outages must not take pods out of service): which data source is in use.
         ...(this.kra ? [() => this.indicators.check('kra').up({ mode: this.kra!.mode })] : []),
       ]);
@@ -52,7 +62,10 @@ export class HealthController {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
       const failed = Object.keys(result.error ?? {});
-      throw new ServiceUnavailableException({ message: `Not ready: ${failed.join(', ')} unavailable`, details: result });
+      throw new ServiceUnavailableException({
+        message: `Not ready: ${failed.join(', ')} unavailable`,
+        details: result,
+      });
     }
   }
 }

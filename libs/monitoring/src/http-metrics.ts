@@ -14,7 +14,9 @@ const UNMATCHED_ROUTE = 'unmatched';
  */
 @Injectable()
 export class HttpMetrics {
-  constructor(@InjectMetric(HTTP_DURATION_METRIC) private readonly duration: Histogram<'method' | 'route' | 'status'>) {}
+  constructor(
+    @InjectMetric(HTTP_DURATION_METRIC) private readonly duration: Histogram<'method' | 'route' | 'status'>,
+  ) {}
 
   attach(fastify: FastifyInstance, logger: AppLogger): void {
     fastify.addHook('onRequest', (request, reply, done) => {

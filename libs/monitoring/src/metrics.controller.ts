@@ -18,7 +18,10 @@ export class MetricsController extends PrometheusController {
   }
 
   @Get()
-  override async index(@Res({ passthrough: true }) response: FastifyReply, @Req() request?: FastifyRequest): Promise<string> {
+  override async index(
+    @Res({ passthrough: true }) response: FastifyReply,
+    @Req() request?: FastifyRequest,
+  ): Promise<string> {
     const token = this.config.metrics.token;
     if (token && !bearerMatches(request?.headers.authorization, token)) {
       throw new UnauthorizedException('Metrics need Authorization: Bearer <METRICS_TOKEN>');

@@ -1,4 +1,11 @@
-import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
@@ -23,8 +30,15 @@ export class ETagInterceptor implements NestInterceptor {
 export function ETagged(): ClassDecorator & MethodDecorator {
   return applyDecorators(
     UseInterceptors(ETagInterceptor),
-    ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier response: 304 if the body is unchanged' }),
-    ApiResponse({ status: 304, description: 'Not modified: the body would equal the one the `If-None-Match` ETag names' }),
+    ApiHeader({
+      name: 'If-None-Match',
+      required: false,
+      description: 'An ETag from an earlier response: 304 if the body is unchanged',
+    }),
+    ApiResponse({
+      status: 304,
+      description: 'Not modified: the body would equal the one the `If-None-Match` ETag names',
+    }),
   );
 }
 
@@ -44,7 +58,11 @@ export function noneMatchHits(header: string | undefined, etag: string): boolean
 /** Registers the onSend hook once per Fastify instance. */
 export function registerETagHook(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (!etagged.has(request) || reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
+    if (
+      !etagged.has(request) ||
+      reply.statusCode !== 200 ||
+      (typeof payload !== 'string' && !Buffer.isBuffer(payload))
+    ) {
       done(null, payload);
       return;
     }

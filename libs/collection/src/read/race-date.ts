@@ -62,7 +62,8 @@ export function WithinRangeOf(fromProperty: string, maxDays = MAX_RANGE_DAYS): P
   const problem = (args: ValidationArguments): string | null => {
     const from = (args.object as Record<string, unknown>)[fromProperty];
     const to: unknown = args.value;
-    if (typeof from !== 'string' || typeof to !== 'string' || !normaliseRaceDate(from) || !normaliseRaceDate(to)) return null;
+    if (typeof from !== 'string' || typeof to !== 'string' || !normaliseRaceDate(from) || !normaliseRaceDate(to))
+      return null;
     const days = daysBetween(from, to);
     if (days < 0) return `${args.property} must not be before ${fromProperty}`;
     if (days + 1 > maxDays) return `${fromProperty}..${args.property} may span at most ${maxDays} days`;

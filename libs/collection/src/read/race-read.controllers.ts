@@ -4,8 +4,24 @@ import { ApiErrors } from '@app/common';
 import { Controller, Get, Header, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ETagged } from './etag';
-import { HorseParamsDto, JockeyParamsDto, RaceDayQueryDto, RaceListQueryDto, RaceParamsDto, RaceViewQueryDto, TrainerParamsDto } from './read-params.dto';
-import { iso, toCollectionRace, toCollectionStatus, toEntry, toRaceSummary, toRecentStart, toResult } from './read-mappers';
+import {
+  HorseParamsDto,
+  JockeyParamsDto,
+  RaceDayQueryDto,
+  RaceListQueryDto,
+  RaceParamsDto,
+  RaceViewQueryDto,
+  TrainerParamsDto,
+} from './read-params.dto';
+import {
+  iso,
+  toCollectionRace,
+  toCollectionStatus,
+  toEntry,
+  toRaceSummary,
+  toRecentStart,
+  toResult,
+} from './read-mappers';
 import {
   CollectionRacesDto,
   CollectionStatusDto,
@@ -46,14 +62,26 @@ export class CollectionReadController {
   @Header('content-type', 'application/json; charset=utf-8')
   races(@Query() query: RaceDayQueryDto): Promise<string> {
     const { date, meet } = query;
-    return this.cache.wrapText(collectionRacesCacheKey(date, meet), COLLECTION_RACES_TTL_SECONDS, [CacheService.dayTag(date, meet)], async () => {
-      const body: CollectionRacesDto = { date, meet, races: (await this.reads.collectionRows(date, meet)).map(toCollectionRace) };
-      return JSON.stringify(body);
-    });
+    return this.cache.wrapText(
+      collectionRacesCacheKey(date, meet),
+      COLLECTION_RACES_TTL_SECONDS,
+      [CacheService.dayTag(date, meet)],
+      async () => {
+        const body: CollectionRacesDto = {
+          date,
+          meet,
+          races: (await this.reads.collectionRows(date, meet)).map(toCollectionRace),
+        };
+        return JSON.stringify(body);
+      },
+    );
   }
 
   @Get('status')
-  @ApiOperation({ summary: 'Per race of one day and meet: entries, details, results and dividends collected or not, when, and how many rows' })
+  @ApiOperation({
+    summary:
+      'Per race of one day and meet: entries, details, results and dividends collected or not, when, and how many rows',
+  })
   @ApiOkResponse({ type: CollectionStatusDto })
   @ApiErrors(400)
   async status(@Query() query: RaceDayQueryDto): Promise<CollectionStatusDto> {
@@ -74,7 +102,10 @@ export class RacesController {
   @ApiErrors(400)
   async list(@Query() query: RaceListQueryDto): Promise<RacePageDto> {
     const filter = { from: query.from, to: query.to, meet: query.meet, status: query.status };
-    const [total, rows] = await Promise.all([this.reads.countRaces(filter), this.reads.listRaces(filter, query.page, query.limit)]);
+    const [total, rows] = await Promise.all([
+      this.reads.countRaces(filter),
+      this.reads.listRaces(filter, query.page, query.limit),
+    ]);
     return { items: rows.map(toRaceSummary), page: query.page, limit: query.limit, total };
   }
 
@@ -92,7 +123,8 @@ export class RacesController {
     if (!race) throw new NotFoundException(`No race ${params.raceNo} at meet ${params.meet} on ${params.date}`);
     const entryRows = await this.reads.entries(race.id);
     const summary = toRaceSummary(race);
-    if (query.view === 'prerace') return { ...summary, view: 'prerace', entries: entryRows.map((row) => toEntry(row, true)) };
+    if (query.view === 'prerace')
+      return { ...summary, view: 'prerace', entries: entryRows.map((row) => toEntry(row, true)) };
 
     const [observations, results, dividends] = await Promise.all([
       this.reads.raceObservations(race.id),
@@ -122,7 +154,10 @@ export class ProfilesController {
   @ApiOkResponse({ type: HorseProfileDto })
   @ApiErrors(400, 404)
   async horse(@Param() params: HorseParamsDto): Promise<HorseProfileDto> {
-    const [horse, starts] = await Promise.all([this.reads.horse(params.hrNo), this.reads.recentStarts('horse', params.hrNo)]);
+    const [horse, starts] = await Promise.all([
+      this.reads.horse(params.hrNo),
+      this.reads.recentStarts('horse', params.hrNo),
+    ]);
     if (!horse) throw new NotFoundException(`No horse ${params.hrNo}`);
     const { sireNo, sireName, damNo, damName, owNo, ownerName, trNo, trainerName, detailsAt, ...rest } = horse;
     return {
@@ -141,7 +176,10 @@ export class ProfilesController {
   @ApiOkResponse({ type: JockeyProfileDto })
   @ApiErrors(400, 404)
   async jockey(@Param() params: JockeyParamsDto): Promise<JockeyProfileDto> {
-    const [jockey, starts] = await Promise.all([this.reads.jockey(params.jkNo), this.reads.recentStarts('jockey', params.jkNo)]);
+    const [jockey, starts] = await Promise.all([
+      this.reads.jockey(params.jkNo),
+      this.reads.recentStarts('jockey', params.jkNo),
+    ]);
     if (!jockey) throw new NotFoundException(`No jockey ${params.jkNo}`);
     return { ...jockey, detailsAt: iso(jockey.detailsAt), recentStarts: starts.map(toRecentStart) };
   }
@@ -151,7 +189,10 @@ export class ProfilesController {
   @ApiOkResponse({ type: TrainerProfileDto })
   @ApiErrors(400, 404)
   async trainer(@Param() params: TrainerParamsDto): Promise<TrainerProfileDto> {
-    const [trainer, starts] = await Promise.all([this.reads.trainer(params.trNo), this.reads.recentStarts('trainer', params.trNo)]);
+    const [trainer, starts] = await Promise.all([
+      this.reads.trainer(params.trNo),
+      this.reads.recentStarts('trainer', params.trNo),
+    ]);
     if (!trainer) throw new NotFoundException(`No trainer ${params.trNo}`);
     return { ...trainer, detailsAt: iso(trainer.detailsAt), recentStarts: starts.map(toRecentStart) };
   }

@@ -37,11 +37,18 @@ export function toCollectionRace(row: CollectionRow): CollectionRaceDto {
 
 export function toCollectionStatus(date: string, meet: number, rows: CollectionRow[]): CollectionStatusDto {
   const races = rows.map((row) => ({ raceNo: row.raceNo, status: row.status, ...stages(row) }));
-  const count = (key: 'entries' | 'details' | 'results' | 'dividends'): number => races.filter((race) => race[key].collected).length;
+  const count = (key: 'entries' | 'details' | 'results' | 'dividends'): number =>
+    races.filter((race) => race[key].collected).length;
   return {
     date,
     meet,
-    summary: { races: races.length, entries: count('entries'), details: count('details'), results: count('results'), dividends: count('dividends') },
+    summary: {
+      races: races.length,
+      entries: count('entries'),
+      details: count('details'),
+      results: count('results'),
+      dividends: count('dividends'),
+    },
     races,
   };
 }

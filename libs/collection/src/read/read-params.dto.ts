@@ -8,14 +8,17 @@ export type RaceStatus = (typeof RACE_STATUSES)[number];
 export const RACE_VIEWS = ['prerace', 'full'] as const;
 export type RaceView = (typeof RACE_VIEWS)[number];
 
-export const MEET_DESCRIPTION = 'Racecourse: 1 Seoul, 2 Jeju, 3 Busan-Gyeongnam, 4 accepted for a future course (no data yet)';
+export const MEET_DESCRIPTION =
+  'Racecourse: 1 Seoul, 2 Jeju, 3 Busan-Gyeongnam, 4 accepted for a future course (no data yet)';
 
 /**
  * Query and path values arrive as strings. Only plain digit strings become numbers; anything else
  * ('1.5', '1e0', ' 1', '0x1') stays a string for `@IsInt` to reject.
  */
 export function DigitsToInt(): PropertyDecorator {
-  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value));
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
+  );
 }
 
 /** A meet code, 1–4, from a query string or a JSON number. */
@@ -63,7 +66,10 @@ export class RaceListQueryDto extends PageQueryDto {
   @RaceDate()
   from?: string;
 
-  @ApiPropertyOptional({ example: '2025-05-31', description: 'Last race day; with `from`, not before it and at most 366 days in all' })
+  @ApiPropertyOptional({
+    example: '2025-05-31',
+    description: 'Last race day; with `from`, not before it and at most 366 days in all',
+  })
   @IsOptional()
   @RaceDate()
   @WithinRangeOf('from')
@@ -93,7 +99,8 @@ export class RaceViewQueryDto {
   @ApiPropertyOptional({
     enum: RACE_VIEWS,
     default: 'full',
-    description: '`prerace`: only what was known before the off (no results, odds, dividends or observed weather/going). `full`: everything.',
+    description:
+      '`prerace`: only what was known before the off (no results, odds, dividends or observed weather/going). `full`: everything.',
   })
   @IsOptional()
   @IsIn(RACE_VIEWS)

@@ -24,7 +24,10 @@ export class RaceCollectionDto {
   @ApiProperty({ type: CollectionStageDto, description: 'Entries (count: entries, scratched included)' })
   entries: CollectionStageDto;
 
-  @ApiProperty({ type: CollectionStageDto, description: 'Runner details (count: entries with a pre-race snapshot of horse, jockey and trainer)' })
+  @ApiProperty({
+    type: CollectionStageDto,
+    description: 'Runner details (count: entries with a pre-race snapshot of horse, jockey and trainer)',
+  })
   details: CollectionStageDto;
 
   @ApiProperty({ type: CollectionStageDto, description: 'Results (count: entries with a result row)' })
@@ -66,7 +69,7 @@ export class CollectionStatusDto {
   @ApiProperty({ example: 1 })
   meet: number;
 
-  @ApiProperty({ type: CollectionSummaryDto, description: 'How many of the day\'s races have each stage collected' })
+  @ApiProperty({ type: CollectionSummaryDto, description: "How many of the day's races have each stage collected" })
   summary: CollectionSummaryDto;
 
   @ApiProperty({ type: [RaceCollectionStatusDto] })
@@ -143,7 +146,10 @@ export class RaceSummaryDto {
 }
 
 export class RacePageDto {
-  @ApiProperty({ type: [RaceSummaryDto], description: 'Newest first: race day descending, then meet, then race number' })
+  @ApiProperty({
+    type: [RaceSummaryDto],
+    description: 'Newest first: race day descending, then meet, then race number',
+  })
   items: RaceSummaryDto[];
 
   @ApiProperty({ example: 1 })
@@ -173,7 +179,10 @@ export class ParentRefDto {
 }
 
 export class RunnerRefDto extends PersonRefDto {
-  @ApiProperty({ ...SNAPSHOT, description: 'Profile and career figures as they stood before the race (entry snapshot); null if none was taken' })
+  @ApiProperty({
+    ...SNAPSHOT,
+    description: 'Profile and career figures as they stood before the race (entry snapshot); null if none was taken',
+  })
   snapshot: Record<string, unknown> | null;
 }
 
@@ -259,7 +268,8 @@ export class RaceEntryDto {
     example: true,
     nullable: true,
     type: Boolean,
-    description: 'False when the snapshot was taken after the start (backfill): its figures may include this race, so the `prerace` view withholds them',
+    description:
+      'False when the snapshot was taken after the start (backfill): its figures may include this race, so the `prerace` view withholds them',
   })
   snapshotTakenBeforeStart: boolean | null;
 
@@ -273,7 +283,11 @@ export class RaceEntryDto {
   })
   snapshotWithheld: string | null;
 
-  @ApiPropertyOptional({ type: RaceResultDto, nullable: true, description: '`full` view only; null until results are collected' })
+  @ApiPropertyOptional({
+    type: RaceResultDto,
+    nullable: true,
+    description: '`full` view only; null until results are collected',
+  })
   result?: RaceResultDto | null;
 }
 
@@ -295,13 +309,28 @@ export class RaceDetailDto extends RaceSummaryDto {
   @ApiProperty({ enum: ['prerace', 'full'], example: 'full' })
   view: 'prerace' | 'full';
 
-  @ApiPropertyOptional({ example: '맑음', nullable: true, type: String, description: '`full` view only: observed at the race' })
+  @ApiPropertyOptional({
+    example: '맑음',
+    nullable: true,
+    type: String,
+    description: '`full` view only: observed at the race',
+  })
   weather?: string | null;
 
-  @ApiPropertyOptional({ example: '건조', nullable: true, type: String, description: '`full` view only: observed at the race' })
+  @ApiPropertyOptional({
+    example: '건조',
+    nullable: true,
+    type: String,
+    description: '`full` view only: observed at the race',
+  })
   going?: string | null;
 
-  @ApiPropertyOptional({ example: 6.5, nullable: true, type: Number, description: '`full` view only: observed at the race' })
+  @ApiPropertyOptional({
+    example: 6.5,
+    nullable: true,
+    type: Number,
+    description: '`full` view only: observed at the race',
+  })
   moisturePercent?: number | null;
 
   @ApiProperty({ type: [RaceEntryDto], description: 'By gate number; scratched entries are flagged, not removed' })
@@ -345,7 +374,7 @@ export class RecentStartDto {
   @ApiProperty({ example: false })
   scratched: boolean;
 
-  @ApiProperty({ type: RaceResultDto, nullable: true, description: 'Null until the race\'s results are collected' })
+  @ApiProperty({ type: RaceResultDto, nullable: true, description: "Null until the race's results are collected" })
   result: RaceResultDto | null;
 }
 
@@ -359,7 +388,13 @@ class ProfileDto {
   @ApiProperty({ example: '1985-03-12', nullable: true, type: String })
   birthDate: string | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, example: { starts: 130, wins: 21 }, description: 'Current career figures' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    example: { starts: 130, wins: 21 },
+    description: 'Current career figures',
+  })
   career: Record<string, unknown> | null;
 
   @ApiProperty({ ...TIMESTAMP, description: 'When the profile was last collected' })

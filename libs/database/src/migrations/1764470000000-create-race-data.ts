@@ -170,7 +170,18 @@ export class CreateRaceData1764470000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['dividends', 'results', 'entry_snapshots', 'entries', 'owners', 'trainers', 'jockeys', 'horses', 'races', 'upstream_responses']) {
+    for (const table of [
+      'dividends',
+      'results',
+      'entry_snapshots',
+      'entries',
+      'owners',
+      'trainers',
+      'jockeys',
+      'horses',
+      'races',
+      'upstream_responses',
+    ]) {
       await queryRunner.query(`DROP TABLE ${table}`);
     }
   }

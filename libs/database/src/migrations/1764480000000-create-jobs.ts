@@ -35,7 +35,9 @@ export class CreateJobs1764480000000 implements MigrationInterface {
         CONSTRAINT jobs_attempts_range CHECK (attempts >= 0),
         CONSTRAINT jobs_events_array CHECK (jsonb_typeof(events) = 'array')
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX jobs_live_dedupe_key ON jobs (dedupe_key) WHERE status IN ('queued', 'running')`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX jobs_live_dedupe_key ON jobs (dedupe_key) WHERE status IN ('queued', 'running')`,
+    );
     // The listing: one key's jobs, newest first, optionally by status.
     await queryRunner.query('CREATE INDEX jobs_api_key_created ON jobs (api_key_id, created_at DESC)');
     await queryRunner.query('CREATE INDEX jobs_status_created ON jobs (status, created_at DESC)');

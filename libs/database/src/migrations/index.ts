@@ -6,4 +6,11 @@ import { AddJobHeartbeat1764495000000 } from './1764495000000-add-job-heartbeat'
 import { AddJobParent1764500000000 } from './1764500000000-add-job-parent';
 
 /** Every migration, oldest first. Listed explicitly so builds and tests need no file globbing. */
-export const MIGRATIONS = [CreateApiKeys1764460000000, CreateRaceData1764470000000, CreateJobs1764480000000, AddJobScheduleSlot1764490000000, AddJobHeartbeat1764495000000, AddJobParent1764500000000];
+export const MIGRATIONS = [
+  CreateApiKeys1764460000000,
+  CreateRaceData1764470000000,
+  CreateJobs1764480000000,
+  AddJobScheduleSlot1764490000000,
+  AddJobHeartbeat1764495000000,
+  AddJobParent1764500000000,
+];
