@@ -1,8 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const lib = (name: string): string => resolve(import.meta.dirname, `libs/${name}/src/index.ts`);
+/**
+ * The `@app/*` aliases as tsconfig.json declares them (the one list: the build reads it too), for
+ * Vite's resolver.
+ */
+function tsconfigAliases(): Record<string, string> {
+  const tsconfig = JSON.parse(readFileSync(resolve(import.meta.dirname, 'tsconfig.json'), 'utf8')) as {
+    compilerOptions: { paths: Record<string, string[]> };
+  };
+  return Object.fromEntries(
+    Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [alias, resolve(import.meta.dirname, target)]),
+  );
+}
 
 export default defineConfig({
   plugins: [
@@ -17,20 +29,7 @@ export default defineConfig({
     }),
   ],
   resolve: {
-    alias: {
-      '@app/config': lib('config'),
-      '@app/common': lib('common'),
-      '@app/database': lib('database'),
-      '@app/redis': lib('redis'),
-      '@app/auth': lib('auth'),
-      '@app/monitoring': lib('monitoring'),
-      '@app/kra-client': lib('kra-client'),
-      '@app/kra-sandbox': lib('kra-sandbox'),
-      '@app/cache': lib('cache'),
-      '@app/collection': lib('collection'),
-      '@app/jobs': lib('jobs'),
-      '@app/legacy': lib('legacy'),
-    },
+    alias: tsconfigAliases(),
   },
   test: {
     include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
