@@ -12,7 +12,10 @@ function tsconfigAliases(): Record<string, string> {
     compilerOptions: { paths: Record<string, string[]> };
   };
   return Object.fromEntries(
-    Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [alias, resolve(import.meta.dirname, target)]),
+    Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [
+      alias,
+      resolve(import.meta.dirname, target),
+    ]),
   );
 }
 
