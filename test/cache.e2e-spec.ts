@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLOSED_PORT, REDIS_URL, TestRedisPrefix } from './support/infra';
-import { sleep } from './support/processes';
+import { sleep, waitUntil } from './support/processes';
 
 interface TestCache {
   cache: CacheService;
@@ -74,7 +74,11 @@ describe('CacheService', () => {
   it('should expire entries after their TTL', async () => {
     await subject.cache.setJson('short', 'soon gone', 1);
     await expect(subject.cache.getJson('short')).resolves.toBe('soon gone');
-    await sleep(1_100);
+    await waitUntil(
+      () => subject.cache.getJson('short'),
+      (value) => value === undefined,
+      { timeoutMs: 3_000, what: 'the entry to expire' },
+    );
     await expect(subject.cache.getJson('short')).resolves.toBeUndefined();
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
 import { ADMIN_KEY, testConfig, TestDatabase, TestRedisPrefix } from './support/infra';
 import { JobsApi } from './support/jobs-api';
-import { sleep } from './support/processes';
+import { sleep, waitUntil } from './support/processes';
 import { TcpProxy } from './support/tcp-proxy';
 
 interface Job {
@@ -158,8 +158,11 @@ describe('PostgreSQL outage longer than a job may wait', () => {
     await proxy.down();
     try {
       await queue.resume();
-      const deadline = Date.now() + 20_000;
-      while ((await queue.getJobState(id)) !== 'failed' && Date.now() < deadline) await sleep(100);
+      await waitUntil(
+        () => queue.getJobState(id),
+        (state) => state === 'failed',
+        { timeoutMs: 20_000, what: 'the queue entry to fail' },
+      );
       expect((await queue.getJob(id))?.attemptsMade).toBe(2);
     } finally {
       await proxy.up();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
 import { ADMIN_KEY, testConfig, TestDatabase, TestRedisPrefix } from './support/infra';
 import { JobsApi } from './support/jobs-api';
-import { sleep } from './support/processes';
+import { sleep, waitUntil } from './support/processes';
 
 interface Job {
   id: string;
@@ -208,8 +208,11 @@ describe('Collection jobs', () => {
     sandbox.setFaults('API8_2', { latencyMs: 150 });
     try {
       const id = await jobsApi.submit('/collection/races', { date: '2025-04-05', meet: 1 });
-      const deadline = Date.now() + 10_000;
-      while (!(await jobsApi.job(id)).step?.startsWith('details') && Date.now() < deadline) await sleep(20);
+      await waitUntil(
+        () => jobsApi.job(id),
+        (job) => job.step?.startsWith('details') ?? false,
+        { intervalMs: 20, what: 'the details step' },
+      );
       const cancel = await jobsApi.request('POST', `/jobs/${id}/cancel`, ADMIN_KEY);
       expect(cancel.status).toBe(200);
       expect(await cancel.json()).toMatchObject({ status: 'running', cancelRequestedAt: expect.any(String) });
@@ -231,8 +234,11 @@ describe('Collection jobs', () => {
       await jobsApi.waitFor(id, (current) => current.step?.startsWith('details') ?? false, { timeoutMs: 10_000 });
       // As if another process had put the job back on the queue while this run went on.
       await database.query(`UPDATE jobs SET status = 'queued', step = 'waiting to resume' WHERE id = $1`, [id]);
-      const deadline = Date.now() + 10_000;
-      while ((await queue.getJobState(id)) !== 'completed' && Date.now() < deadline) await sleep(50);
+      await waitUntil(
+        () => queue.getJobState(id),
+        (state) => state === 'completed',
+        { what: 'the queue entry to complete' },
+      );
       expect(await queue.getJobState(id)).toBe('completed');
       // Not ended as cancelled or anything else: the record is the other process's now.
       expect(await jobsApi.job(id)).toMatchObject({ status: 'queued', step: 'waiting to resume', errorCode: null });

@@ -89,3 +89,26 @@ export async function runOnTerminal(
   const code = await new Promise<number | null>((resolveExit) => child.on('exit', (exitCode) => resolveExit(exitCode)));
   return { code, output };
 }
+
+/**
+ * Polls `probe` until `accept` takes its value, and returns that value; fails after `timeoutMs`
+ * naming `what`. For waiting on something that will happen (a key's cache lapsing, a job's state),
+ * instead of sleeping a fixed time and hoping.
+ */
+export async function waitUntil<T>(
+  probe: () => Promise<T> | T,
+  accept: (value: T) => boolean,
+  {
+    timeoutMs = 10_000,
+    intervalMs = 50,
+    what = 'the condition',
+  }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
