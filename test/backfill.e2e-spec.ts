@@ -1,4 +1,5 @@
-import { COLLECTION_QUEUE, JobsRepository, JobsService, kstToday } from '@app/jobs';
+import { kstToday } from '@app/calendar';
+import { COLLECTION_QUEUE, JobsRepository, JobsService } from '@app/jobs';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';

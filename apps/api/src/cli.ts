@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { CollectionModule, CollectionReport, CollectionService, isRaceDayOver } from '@app/collection';
+import { isRaceDayOver } from '@app/calendar';
+import { CollectionModule, CollectionReport, CollectionService } from '@app/collection';
 import { AppLogger, createLogger, exitAfterFlush, NestPinoLogger } from '@app/common';
 import { AppConfig, ConfigModule, loadConfigOrExit } from '@app/config';
 import { DatabaseModule, ensureDatabaseExists } from '@app/database';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackfillChild, backfillStatus, countChildren, normaliseBackfillParams, tallyBackfill } from './backfill';
-import { raceDays } from './collection-schedule';
+import { raceDays } from '@app/calendar';
 import { JobStatus } from './job.types';
 
 const child = (n: number, status: JobStatus, errorCode: BackfillChild['errorCode'] = null): BackfillChild => ({

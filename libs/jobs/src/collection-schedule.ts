@@ -1,3 +1,4 @@
+import { addDays, kstToday, meetsRacingOn, SUNDAY, weekdayOf } from '@app/calendar';
 import { CollectRequest } from './jobs.service';
 import { CollectJobType } from './job.types';
 
@@ -11,37 +12,6 @@ export interface ScheduledWork {
   request: CollectRequest;
 }
 
-/** Which meets race on which KST weekday (0 Sunday): Seoul 1, Jeju 2, Busan 3. */
-export const RACE_MEETS_BY_WEEKDAY: Readonly<Record<number, readonly number[]>> = { 5: [2, 3], 6: [1, 2], 0: [1, 3] };
-
-/** Korea keeps no daylight saving time: KST is always UTC+9. */
-const KST_OFFSET_MS = 9 * 3_600_000;
-const DAY_MS = 86_400_000;
-
-/** The KST calendar day of an instant, as midnight UTC of that date (for plain date arithmetic). */
-function kstDay(at: Date): Date {
-  const shifted = new Date(at.getTime() + KST_OFFSET_MS);
-  return new Date(Date.UTC(shifted.getUTCFullYear(), shifted.getUTCMonth(), shifted.getUTCDate()));
-}
-
-const isoDate = (day: Date): string => day.toISOString().slice(0, 10);
-
-/** Today's date in Asia/Seoul, `YYYY-MM-DD`. */
-export function kstToday(at: Date = new Date()): string {
-  return isoDate(kstDay(at));
-}
-
-/** Every race day (date and meet) of `meets` from `from` to `to` (`YYYY-MM-DD`, both included), oldest first. */
-export function raceDays(from: string, to: string, meets: readonly number[]): { date: string; meet: number }[] {
-  const days: { date: string; meet: number }[] = [];
-  for (let time = Date.parse(`${from}T00:00:00Z`); time <= Date.parse(`${to}T00:00:00Z`); time += DAY_MS) {
-    const day = new Date(time);
-    for (const meet of RACE_MEETS_BY_WEEKDAY[day.getUTCDay()] ?? [])
-      if (meets.includes(meet)) days.push({ date: isoDate(day), meet });
-  }
-  return days;
-}
-
 /**
  * What firing `kind` at `at` enqueues, for the `meets` the schedule covers:
  * - entries: collect-day for each race day after today up to and including the coming Sunday;
@@ -51,21 +21,22 @@ export function raceDays(from: string, to: string, meets: readonly number[]): { 
  * time yields the same identities.
  */
 export function scheduledWork(kind: ScheduleKind, at: Date, meets: readonly number[]): ScheduledWork[] {
-  const today = kstDay(at);
-  const days: Date[] = [];
+  const today = kstToday(at).replaceAll('-', '');
+  const days: string[] = [];
   if (kind === 'results') days.push(today);
-  if (kind === 'catchup') days.push(new Date(today.getTime() - DAY_MS));
+  if (kind === 'catchup') days.push(addDays(today, -1));
   if (kind === 'entries') {
     for (let offset = 1; offset <= 7; offset += 1) {
-      const day = new Date(today.getTime() + offset * DAY_MS);
+      const day = addDays(today, offset);
       days.push(day);
-      if (day.getUTCDay() === 0) break;
+      if (weekdayOf(day) === SUNDAY) break;
     }
   }
   const type: CollectJobType = kind === 'entries' ? 'collect-day' : 'collect-results';
-  return days.flatMap((day) =>
-    (RACE_MEETS_BY_WEEKDAY[day.getUTCDay()] ?? [])
+  return days.flatMap((day) => {
+    const date = `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`;
+    return meetsRacingOn(day)
       .filter((meet) => meets.includes(meet))
-      .map((meet) => ({ slot: `${kind}:${isoDate(day)}:${meet}`, type, request: { date: isoDate(day), meet } })),
-  );
+      .map((meet) => ({ slot: `${kind}:${date}:${meet}`, type, request: { date, meet } }));
+  });
 }

@@ -22,7 +22,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { BACKFILL_MAX_DAYS, BACKFILL_MEETS } from './backfill';
-import { kstToday, raceDays } from './collection-schedule';
+import { kstToday, raceDays } from '@app/calendar';
 import {
   COLLECT_INCLUDES,
   CollectInclude,

@@ -1,4 +1,4 @@
-import { isRaceDayOver } from '@app/collection';
+import { isRaceDayOver, raceDays } from '@app/calendar';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { InjectQueue } from '@nestjs/bullmq';
 import {
@@ -15,7 +15,6 @@ import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import type { Counter, Histogram } from 'prom-client';
 import { backfillDedupeKey, BackfillRequest, normaliseBackfillParams } from './backfill';
-import { raceDays } from './collection-schedule';
 import {
   BackfillJobRecord,
   CollectInclude,

@@ -9,7 +9,7 @@ import {
   KraUpstreamError,
 } from './kra-errors';
 import type { RawItem } from './kra-records';
-import { nextKstMidnight } from './kst';
+import { nextKstMidnight } from '@app/calendar';
 import { redactString } from '@app/common';
 
 /** One page of a successful answer. */

@@ -4,5 +4,4 @@ export * from './kra-client.module';
 export * from './kra-errors';
 export * from './kra-records';
 export * from './kra-services';
-export * from './kst';
 export * from './normalise';

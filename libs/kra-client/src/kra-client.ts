@@ -31,7 +31,7 @@ import {
   TrainerRecord,
 } from './kra-records';
 import { KRA_SERVICES, KraServiceKey, KraServiceName } from './kra-services';
-import { kstDateKey } from './kst';
+import { kstDateKey } from '@app/calendar';
 import { UpstreamLimiter } from './upstream-limiter';
 
 /** The client's settings: the KRA_* configuration, with the upstream resolved at start-up. */

@@ -1,3 +1,4 @@
+import { toKstIso } from '@app/calendar';
 import type { RawValue } from './kra-services';
 
 /** Meet codes: 1 Seoul, 2 Jeju, 3 Busan-Gyeongnam, 4 Yeongcheon (accepted as data only). */
@@ -93,10 +94,6 @@ export function startTime(date: string | null, value: RawValue | undefined): str
   const [hours, minutes] = [Number(match[1]), Number(match[2])];
   if (hours > 23 || minutes > 59) return null;
   return `${date}T${String(hours).padStart(2, '0')}:${match[2]}:00+09:00`;
-}
-
-function toKstIso(instant: Date): string {
-  return `${new Date(instant.getTime() + 9 * 3_600_000).toISOString().slice(0, 19)}+09:00`;
 }
 
 export type FinishStatus = 'finished' | 'disqualified' | 'pulled_up' | 'excluded' | 'scratched' | 'void' | 'cancelled';

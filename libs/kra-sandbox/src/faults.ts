@@ -1,5 +1,5 @@
 import { KraResultCode, KraServiceName } from '@app/kra-client';
-import { kstDateOf } from './calendar';
+import { kstDateOf } from '@app/calendar';
 import { ResponseFormat } from './envelope';
 import { Rng } from './random';
 

@@ -12,7 +12,7 @@ export {
   queryService,
   resultsAvailableAt,
 } from './services';
-export { entriesPublishedAt, kstInstant } from './calendar';
+export { entriesPublishedAt, kstInstant } from '@app/calendar';
 export { scheduledMeets } from './meets';
 export type { MeetCode } from './meets';
 export type { Dividend, Race, RaceDay, RacePlan, ResultRow, Scratch } from './race-day';

@@ -1,4 +1,4 @@
-import { FRIDAY, SATURDAY, SUNDAY, weekdayOf } from './calendar';
+import { meetsRacingOn } from '@app/calendar';
 
 /** 1 Seoul, 2 Jeju, 3 Busan-Gyeongnam, 4 Yeongcheon (accepted as a parameter, never scheduled). */
 export type MeetCode = 1 | 2 | 3 | 4;
@@ -26,16 +26,7 @@ export function parseMeet(text: string): MeetCode | null {
   return text === '1' || text === '2' || text === '3' || text === '4' ? (Number(text) as MeetCode) : null;
 }
 
-/** Fri: Jeju + Busan; Sat: Seoul + Jeju; Sun: Seoul + Busan. Holidays are not modelled. */
+/** The meets racing on a date, on the product's calendar (Fri Jeju + Busan, Sat Seoul + Jeju, Sun Seoul + Busan). */
 export function scheduledMeets(rcDate: string): MeetCode[] {
-  switch (weekdayOf(rcDate)) {
-    case FRIDAY:
-      return [2, 3];
-    case SATURDAY:
-      return [1, 2];
-    case SUNDAY:
-      return [1, 3];
-    default:
-      return [];
-  }
+  return [...meetsRacingOn(rcDate)] as MeetCode[];
 }

@@ -2,7 +2,7 @@ import type { RawValue } from '@app/kra-client';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addDays, dateRange, weekdayOf } from './calendar';
+import { addDays, dateRange, weekdayOf } from '@app/calendar';
 import { defaultFixturesDir, FIXTURE_FILES, FIXTURE_RACE, loadFixtures, noFixtures } from './fixtures';
 import { KraWorld } from './kra-world';
 import { MeetCode, scheduledMeets } from './meets';

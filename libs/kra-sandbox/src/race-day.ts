@@ -1,5 +1,5 @@
 import type { RawValue } from '@app/kra-client';
-import { addMinutesHhmm, koreanWeekday } from './calendar';
+import { addMinutesHhmm, koreanWeekday } from '@app/calendar';
 import { MeetCode, meetName, scheduledMeets } from './meets';
 import { Horse, horseRating, Jockey, Population, sortKeys } from './population';
 import { Rng, round1 } from './random';

@@ -10,7 +10,7 @@ import {
   kstInstant,
   kstIso,
   koreanWeekday,
-} from './calendar';
+} from '@app/calendar';
 import { KraWorld, MasterRecord } from './kra-world';
 import { ALL_MEETS, MeetCode, meetName, parseMeet, scheduledMeets } from './meets';
 import { sortKeys } from './population';

@@ -1,3 +1,4 @@
+import { KST_OFFSET_MS, koreanWeekday } from '@app/calendar';
 import type { EntryFields, RaceCardFields } from '@app/collection';
 import type { RawItem, RawValue } from '@app/kra-client';
 import type { LegacyItem, LegacyKind } from './legacy-files';
@@ -79,7 +80,6 @@ const NONE = '-';
 const RACE_MEET_NAMES: Readonly<Record<number, string>> = { 1: '서울', 2: '제주', 3: '부경', 4: '영천' };
 /** How the master services (API8_2, API12_1, API19_1) name a meet. */
 const MASTER_MEET_NAMES: Readonly<Record<number, string>> = { 1: '서울', 2: '제주', 3: '부산경남', 4: '영천' };
-const KOREAN_WEEKDAYS = ['일요일', '월요일', '화요일', '수요일', '목요일', '금요일', '토요일'];
 
 /**
  * API214_1 fields that only a run race fills: positions, times, margins, sectionals of every track.
@@ -185,14 +185,10 @@ function bodyWeightText(kg: number | null, change: number | null): RawValue {
 /** The scheduled start in the entry sheet's form ("출발 :10:35", Asia/Seoul); full ISO if it has seconds. */
 function startText(start: Date | null): RawValue {
   if (start === null) return NONE;
-  const kst = new Date(start.getTime() + 9 * 3_600_000).toISOString();
+  const kst = new Date(start.getTime() + KST_OFFSET_MS).toISOString();
   return kst.slice(17, 19) === '00' && kst.slice(20, 23) === '000'
     ? `출발 :${kst.slice(11, 16)}`
     : `${kst.slice(0, 19)}+09:00`;
-}
-
-function weekday(date: string): string {
-  return KOREAN_WEEKDAYS[new Date(`${date}T00:00:00Z`).getUTCDay()];
 }
 
 function meetName(names: Readonly<Record<number, string>>, meet: number | null): RawValue {
@@ -234,7 +230,7 @@ export function legacyRunnerItem(card: LegacyRaceCard, runner: LegacyRunner): Ra
     ...UNSTORED_RUNNER_FIELDS,
     meet: meetName(RACE_MEET_NAMES, card.meet),
     rcDate: dateNumber(card.date),
-    rcDay: weekday(card.date),
+    rcDay: koreanWeekday(card.date.replaceAll('-', '')),
     rcNo: card.raceNo,
     rcName: text(card.name),
     rcDist: number(card.distanceM),

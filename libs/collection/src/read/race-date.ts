@@ -17,19 +17,6 @@ export function normaliseRaceDate(value: unknown): string | null {
   return date.toISOString().slice(0, 10) === iso ? iso : null;
 }
 
-/** Today's date in Asia/Seoul (`YYYY-MM-DD`), the calendar race days follow. */
-export function seoulToday(at: Date = new Date()): string {
-  return new Date(at.getTime() + 9 * 3_600_000).toISOString().slice(0, 10);
-}
-
-/**
- * Whether a race day (`YYYY-MM-DD`) is over: before today in Asia/Seoul. Collecting such a day
- * means its results too, by default; a day still to come (or under way) means its cards and details.
- */
-export function isRaceDayOver(date: string, at: Date = new Date()): boolean {
-  return date < seoulToday(at);
-}
-
 /** Days from `from` to `to` (both `YYYY-MM-DD`); negative when `to` is earlier. */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);

@@ -1,6 +1,12 @@
-/** Race dates (YYYYMMDD, always Korean local dates) and KST instants. KST is UTC+9 with no DST. */
+/**
+ * The one racing calendar of the product: Korean (KST) dates and instants, the race-day weekdays of
+ * each meet and the publication times, for the client, the engine, the schedule and the sandbox.
+ * Race dates come as `YYYYMMDD` (the gateway's form, "rcDate") or `YYYY-MM-DD` (the product's) as
+ * each function says. KST is UTC+9 with no daylight saving time.
+ */
 
-const KST_OFFSET_MS = 9 * 3600_000;
+/** Korea keeps no daylight saving time: KST is always UTC+9. */
+export const KST_OFFSET_MS = 9 * 3_600_000;
 const DAY_MS = 86_400_000;
 const KOREAN_WEEKDAYS = ['일요일', '월요일', '화요일', '수요일', '목요일', '금요일', '토요일'] as const;
 
@@ -87,4 +93,55 @@ export function datesInMonth(yyyymm: string): string[] {
 
 export function datesInYear(yyyy: string): string[] {
   return dateRange(`${yyyy}0101`, `${yyyy}1231`);
+}
+
+/** Which meets race on which KST weekday (0 Sunday): Fri Jeju 2 + Busan 3; Sat Seoul 1 + Jeju; Sun Seoul + Busan. Holidays are not modelled. */
+export const RACE_MEETS_BY_WEEKDAY: Readonly<Record<number, readonly number[]>> = {
+  [FRIDAY]: [2, 3],
+  [SATURDAY]: [1, 2],
+  [SUNDAY]: [1, 3],
+};
+
+/** The meets that race on a date, `YYYYMMDD` or `YYYY-MM-DD`. */
+export function meetsRacingOn(date: string): readonly number[] {
+  return RACE_MEETS_BY_WEEKDAY[weekdayOf(date.replaceAll('-', ''))] ?? [];
+}
+
+const dashed = (rcDate: string): string => `${rcDate.slice(0, 4)}-${rcDate.slice(4, 6)}-${rcDate.slice(6, 8)}`;
+
+/** Today's date in Asia/Seoul, `YYYY-MM-DD`. */
+export function kstToday(at: Date = new Date()): string {
+  return dashed(kstDateOf(at));
+}
+
+/** The Korean calendar date of an instant as `YYYYMMDD` (the key of daily quotas). */
+export function kstDateKey(at: Date = new Date()): string {
+  return kstDateOf(at);
+}
+
+/** The next midnight in Korea after an instant: when daily quotas reset. */
+export function nextKstMidnight(at: Date = new Date()): Date {
+  return new Date(utcMidnight(addDays(kstDateOf(at), 1)) - KST_OFFSET_MS);
+}
+
+/** An instant as an ISO timestamp in Asia/Seoul: "2025-05-23T10:35:00+09:00". */
+export function toKstIso(instant: Date): string {
+  return `${new Date(instant.getTime() + KST_OFFSET_MS).toISOString().slice(0, 19)}+09:00`;
+}
+
+/**
+ * Whether a race day (`YYYY-MM-DD`) is over: before today in Asia/Seoul. Collecting such a day
+ * means its results too, by default; a day still to come (or under way) means its cards and details.
+ */
+export function isRaceDayOver(date: string, at: Date = new Date()): boolean {
+  return date < kstToday(at);
+}
+
+/** Every race day (date and meet) of `meets` from `from` to `to` (`YYYY-MM-DD`, both included), oldest first. */
+export function raceDays(from: string, to: string, meets: readonly number[]): { date: string; meet: number }[] {
+  const days: { date: string; meet: number }[] = [];
+  for (const rcDate of dateRange(from.replaceAll('-', ''), to.replaceAll('-', ''), 1_000)) {
+    for (const meet of meetsRacingOn(rcDate)) if (meets.includes(meet)) days.push({ date: dashed(rcDate), meet });
+  }
+  return days;
 }
