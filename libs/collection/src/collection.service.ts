@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CollectionFailure, CollectionReport, RaceReport } from './collection-report';
 import { cardFrom, RaceDataRepository } from './race-data.repository';
+import { horseSnapshot, jockeySnapshot, trainerSnapshot } from './snapshot-parts';
 
 export interface CollectOptions {
   /** YYYY-MM-DD, a calendar date in Asia/Seoul. */
@@ -194,13 +195,7 @@ export class CollectionService {
                 horse,
                 await this.repository.saveResponse(result.service, result.params, result.raw),
               );
-              horses.set(id, {
-                rating: horse.rating,
-                raceClass: horse.raceClass,
-                career: horse.career,
-                thisYear: horse.thisYear,
-                totalPrize: horse.totalPrize,
-              });
+              horses.set(id, horseSnapshot(horse));
             }
           } else if (kind === 'jockey') {
             const result = track(await this.kra.jockey(id));
@@ -210,7 +205,7 @@ export class CollectionService {
                 jockey,
                 await this.repository.saveResponse(result.service, result.params, result.raw),
               );
-              jockeys.set(id, { career: jockey.career, thisYear: jockey.thisYear });
+              jockeys.set(id, jockeySnapshot(jockey));
             }
           } else {
             const result = track(await this.kra.trainer(id));
@@ -220,12 +215,7 @@ export class CollectionService {
                 trainer,
                 await this.repository.saveResponse(result.service, result.params, result.raw),
               );
-              trainers.set(id, {
-                career: trainer.career,
-                thisYear: trainer.thisYear,
-                winRatePercent: trainer.winRatePercent,
-                placeRatePercent: trainer.placeRatePercent,
-              });
+              trainers.set(id, trainerSnapshot(trainer));
             }
           }
         } catch (error) {

@@ -3,4 +3,5 @@ export * from './collection.module';
 export * from './collection.service';
 export * from './pre-race-fields';
 export * from './race-data.repository';
+export * from './snapshot-parts';
 export * from './read';

@@ -48,3 +48,14 @@ export function pickEntryFields(row: EntryFields): EntryFields {
     row;
   return { age, sex, origin, carriedWeightKg, bodyWeightKg, bodyWeightChange, rating, equipment, daysSinceLastStart };
 }
+
+/**
+ * An entry with its horse, jockey, trainer, owner and pre-race snapshot, under the aliases the
+ * entry queries use (e, h, j, t, o, s): the read API's and the legacy files' entries share it.
+ */
+export const ENTRY_JOINS = `entries e
+         JOIN horses h ON h.hr_no = e.hr_no
+         LEFT JOIN jockeys j ON j.jk_no = e.jk_no
+         LEFT JOIN trainers t ON t.tr_no = e.tr_no
+         LEFT JOIN owners o ON o.ow_no = e.ow_no
+         LEFT JOIN entry_snapshots s ON s.entry_id = e.id`;

@@ -1,4 +1,4 @@
-import { cardFrom, RaceCard, SnapshotParts } from '@app/collection';
+import { cardFrom, horseSnapshot, jockeySnapshot, RaceCard, SnapshotParts, trainerSnapshot } from '@app/collection';
 import {
   bodyWeight,
   EntryRecord,
@@ -430,24 +430,9 @@ export function legacySnapshotParts(runner: LegacyRunnerRecords): SnapshotParts 
   const { horse, jockey, trainer } = runner;
   if (!horse && !jockey && !trainer) return null;
   return {
-    horse: horse
-      ? {
-          rating: horse.rating,
-          raceClass: horse.raceClass,
-          career: horse.career,
-          thisYear: horse.thisYear,
-          totalPrize: horse.totalPrize,
-        }
-      : undefined,
-    jockey: jockey ? { career: jockey.career, thisYear: jockey.thisYear } : undefined,
-    trainer: trainer
-      ? {
-          career: trainer.career,
-          thisYear: trainer.thisYear,
-          winRatePercent: trainer.winRatePercent,
-          placeRatePercent: trainer.placeRatePercent,
-        }
-      : undefined,
+    horse: horse ? horseSnapshot(horse) : undefined,
+    jockey: jockey ? jockeySnapshot(jockey) : undefined,
+    trainer: trainer ? trainerSnapshot(trainer) : undefined,
   };
 }
 

@@ -1,4 +1,4 @@
-import { ENTRY_FIELD_COLUMNS, EntryFields, pickEntryFields, RACE_CARD_COLUMNS } from '@app/collection';
+import { ENTRY_FIELD_COLUMNS, ENTRY_JOINS, EntryFields, pickEntryFields, RACE_CARD_COLUMNS } from '@app/collection';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { LegacyEnvelope, legacyEnvelope, LegacyKind, LEGACY_VENUES } from './legacy-files';
@@ -97,14 +97,9 @@ export class LegacyRaceBuilder {
               t.meet AS "tMeet", to_char(t.birth_date, 'YYYY-MM-DD') AS "tBirthDate", to_char(t.licensed_since, 'YYYY-MM-DD') AS "tLicensedSince",
               t.stable AS "tStable",
               s.horse AS "sHorse", s.jockey AS "sJockey", s.trainer AS "sTrainer"
-         FROM entries e
-         JOIN horses h ON h.hr_no = e.hr_no
+         FROM ${ENTRY_JOINS}
          LEFT JOIN owners ho ON ho.ow_no = h.ow_no
          LEFT JOIN trainers ht ON ht.tr_no = h.tr_no
-         LEFT JOIN jockeys j ON j.jk_no = e.jk_no
-         LEFT JOIN trainers t ON t.tr_no = e.tr_no
-         LEFT JOIN owners o ON o.ow_no = e.ow_no
-         LEFT JOIN entry_snapshots s ON s.entry_id = e.id
         WHERE e.race_id = $1 AND NOT e.scratched
         ORDER BY e.gate_no`,
       [raceId],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ENTRY_FIELD_COLUMNS, EntryFields, RACE_CARD_COLUMNS, RaceCardFields } from '../pre-race-fields';
+import { ENTRY_FIELD_COLUMNS, ENTRY_JOINS, EntryFields, RACE_CARD_COLUMNS, RaceCardFields } from '../pre-race-fields';
 import type { RaceStatus } from './read-params.dto';
 
 /**
@@ -74,12 +74,7 @@ export class RaceReadService {
               ${ENTRY_FIELD_COLUMNS},
               e.scratched, e.scratch_reason AS "scratchReason",
               s.taken_at AS "snapshotTakenAt", s.taken_before_start AS "snapshotTakenBeforeStart", s.horse AS "horseSnapshot", s.jockey AS "jockeySnapshot", s.trainer AS "trainerSnapshot"
-         FROM entries e
-         JOIN horses h ON h.hr_no = e.hr_no
-         LEFT JOIN jockeys j ON j.jk_no = e.jk_no
-         LEFT JOIN trainers t ON t.tr_no = e.tr_no
-         LEFT JOIN owners o ON o.ow_no = e.ow_no
-         LEFT JOIN entry_snapshots s ON s.entry_id = e.id
+         FROM ${ENTRY_JOINS}
         WHERE e.race_id = $1
         ORDER BY e.gate_no`,
       [raceId],
