@@ -1,5 +1,5 @@
-import { CacheModule, CacheService } from '@app/cache';
-import { DAY_CACHE_INVALIDATOR, DayCacheInvalidator, RaceDataRepository } from '@app/collection';
+import { CacheModule } from '@app/cache';
+import { DAY_CACHE_INVALIDATOR_PROVIDER, RaceDataRepository } from '@app/collection';
 import { Module } from '@nestjs/common';
 import { LegacyImporter } from './legacy-importer';
 
@@ -10,17 +10,7 @@ import { LegacyImporter } from './legacy-importer';
  */
 @Module({
   imports: [CacheModule],
-  providers: [
-    RaceDataRepository,
-    LegacyImporter,
-    {
-      provide: DAY_CACHE_INVALIDATOR,
-      inject: [CacheService],
-      useFactory: (cache: CacheService): DayCacheInvalidator => ({
-        invalidateDay: (date, meet) => cache.invalidateTag(CacheService.dayTag(date, meet)),
-      }),
-    },
-  ],
+  providers: [RaceDataRepository, LegacyImporter, DAY_CACHE_INVALIDATOR_PROVIDER],
   exports: [LegacyImporter],
 })
 export class LegacyImportModule {}
