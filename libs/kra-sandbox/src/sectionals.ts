@@ -1,4 +1,5 @@
-import type { RawValue } from '@app/kra-client';
+import { RawValue, SECTIONAL_FIELDS } from '@app/kra-client';
+
 import { MeetCode } from './meets';
 import { round1 } from './random';
 
@@ -6,52 +7,6 @@ import { round1 } from './random';
  * Sectional times and positions of API214_1. Each track fills only its own family of fields —
  * Busan `bu*`, Seoul `se*` + `sj*`, Jeju `je*` + `sj*` — and the others are 0, as the gateway does.
  */
-
-export const SECTIONAL_FIELDS = [
-  'buG1fAccTime',
-  'buG1fOrd',
-  'buG2fAccTime',
-  'buG2fOrd',
-  'buG3fAccTime',
-  'buG3fOrd',
-  'buG4fAccTime',
-  'buG4fOrd',
-  'buG6fAccTime',
-  'buG6fOrd',
-  'buG8fAccTime',
-  'buG8fOrd',
-  'buS1fAccTime',
-  'buS1fOrd',
-  'buS1fTime',
-  'bu_10_8fTime',
-  'bu_1fGTime',
-  'bu_2fGTime',
-  'bu_3fGTime',
-  'bu_4_2fTime',
-  'bu_6_4fTime',
-  'bu_8_6fTime',
-  'jeG1fTime',
-  'jeG3fTime',
-  'jeS1fTime',
-  'je_1cTime',
-  'je_2cTime',
-  'je_3cTime',
-  'je_4cTime',
-  'seG1fAccTime',
-  'seG3fAccTime',
-  'seS1fAccTime',
-  'se_1cAccTime',
-  'se_2cAccTime',
-  'se_3cAccTime',
-  'se_4cAccTime',
-  'sjG1fOrd',
-  'sjG3fOrd',
-  'sjS1fOrd',
-  'sj_1cOrd',
-  'sj_2cOrd',
-  'sj_3cOrd',
-  'sj_4cOrd',
-] as const;
 
 const FURLONG = 200;
 const CORNER_FRACTIONS = [0.25, 0.4, 0.65, 0.8];

@@ -1,6 +1,6 @@
 import { KST_OFFSET_MS, koreanWeekday } from '@app/calendar';
 import type { EntryFields, RaceCardFields } from '@app/collection';
-import type { RawItem, RawValue } from '@app/kra-client';
+import { RawItem, RawValue, SECTIONAL_FIELDS } from '@app/kra-client';
 import type { LegacyItem, LegacyKind } from './legacy-files';
 
 /**
@@ -95,53 +95,7 @@ export const LEGACY_RESET_FIELDS: Readonly<Record<string, RawValue>> = {
   rcTime: 0,
   track: NONE,
   weather: NONE,
-  ...Object.fromEntries(
-    [
-      'buG1fAccTime',
-      'buG1fOrd',
-      'buG2fAccTime',
-      'buG2fOrd',
-      'buG3fAccTime',
-      'buG3fOrd',
-      'buG4fAccTime',
-      'buG4fOrd',
-      'buG6fAccTime',
-      'buG6fOrd',
-      'buG8fAccTime',
-      'buG8fOrd',
-      'buS1fAccTime',
-      'buS1fOrd',
-      'buS1fTime',
-      'bu_10_8fTime',
-      'bu_1fGTime',
-      'bu_2fGTime',
-      'bu_3fGTime',
-      'bu_4_2fTime',
-      'bu_6_4fTime',
-      'bu_8_6fTime',
-      'jeG1fTime',
-      'jeG3fTime',
-      'jeS1fTime',
-      'je_1cTime',
-      'je_2cTime',
-      'je_3cTime',
-      'je_4cTime',
-      'seG1fAccTime',
-      'seG3fAccTime',
-      'seS1fAccTime',
-      'se_1cAccTime',
-      'se_2cAccTime',
-      'se_3cAccTime',
-      'se_4cAccTime',
-      'sjG1fOrd',
-      'sjG3fOrd',
-      'sjS1fOrd',
-      'sj_1cOrd',
-      'sj_2cOrd',
-      'sj_3cOrd',
-      'sj_4cOrd',
-    ].map((field) => [field, 0]),
-  ),
+  ...Object.fromEntries(SECTIONAL_FIELDS.map((field) => [field, 0])),
 };
 
 /** Final odds: never in a legacy file. */
