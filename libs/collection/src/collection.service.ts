@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CollectionFailure, CollectionReport, RaceReport } from './collection-report';
 import { cardFrom, RaceDataRepository } from './race-data.repository';
+import { hasRun, raceOutcome } from './race-outcome';
 import { horseSnapshot, jockeySnapshot, trainerSnapshot } from './snapshot-parts';
 
 export interface CollectOptions {
@@ -281,10 +282,8 @@ export class CollectionService {
           await this.repository.dataSource.transaction(async (manager: EntityManager) => {
             const raceId = await this.repository.raceId(manager, date, meet, raceNo);
             if (!raceId) return;
-            // Before a race the gateway serves the card with zeroed result fields (odds 0 would read
-            // as scratches): results count only once someone has a finishing position.
             const statuses = results.records.map((row: RaceResultRecord) => row.finishStatus);
-            const run = statuses.some((status) => status === 'finished');
+            const run = hasRun(statuses);
             report.results = run
               ? await this.repository.saveResults(manager, raceId, results.records, resultsSource)
               : 0;
@@ -294,13 +293,7 @@ export class CollectionService {
             )) {
               await this.repository.markScratched(manager, raceId, scratch.gateNo as number, scratch.reason);
             }
-            const status = statuses.includes('void')
-              ? 'void'
-              : summary?.noRace === true || statuses.includes('cancelled')
-                ? 'cancelled'
-                : run
-                  ? 'finished'
-                  : null;
+            const status = raceOutcome(statuses, summary);
             if (status) {
               const first = results.records[0] as RaceResultRecord | undefined;
               await this.repository.finishRace(manager, raceId, {

@@ -7,6 +7,7 @@ import type Redis from 'ioredis';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { readKraAnswer, KraHttpAnswer, KraPage } from './envelope';
 import { KraError, KraQuotaExceededError, KraTransientError } from './kra-errors';
+import { incompletePage, needsAnotherPage, retryDelayMs, shouldRetry } from './retry-policy';
 import {
   DividendRecord,
   EntryRecord,
@@ -210,7 +211,7 @@ export class KraClient {
     // Pages until every row the gateway counted has arrived: a page may hold fewer rows than
     // asked for (the gateway pages silently), and one that comes back empty early is retried
     // like any transient failure, never taken as the end of the list.
-    for (let pageNo = 1, expected = 0; pageNo === 1 || raw.length < expected; pageNo += 1) {
+    for (let pageNo = 1, expected = 0; pageNo === 1 || needsAnotherPage(raw.length, expected); pageNo += 1) {
       const { page, calls } = await this.fetchPage(key, params, pageNo, raw.length);
       upstreamCalls += calls;
       raw.push(...page.items);
@@ -235,24 +236,19 @@ export class KraClient {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const page = await this.request(key, params, pageNo);
-        if (page.items.length === 0 && rowsSoFar < page.totalCount) {
-          throw new KraTransientError(
-            service,
-            `incomplete paging: page ${pageNo} was empty with ${rowsSoFar} of ${page.totalCount} rows received`,
-          );
-        }
+        const incomplete = incompletePage(pageNo, page.items.length, rowsSoFar, page.totalCount);
+        if (incomplete) throw new KraTransientError(service, incomplete);
         return { page, calls: attempt + 1 };
       } catch (error) {
         // The gateway's own quota answer (code 22 / HTTP 429), not a call this process held back.
         if (error instanceof KraQuotaExceededError && (error.code !== undefined || error.httpStatus !== undefined))
           await this.markExhausted(service, error.resetAt);
-        if (!(error instanceof KraTransientError) || attempt >= this.settings.maxRetries) throw error;
-        const backoff = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** attempt);
-        const delay = Math.max(Math.random() * backoff, (error.retryAfterSeconds ?? 0) * 1000);
+        if (!(error instanceof KraTransientError) || !shouldRetry(attempt, this.settings)) throw error;
+        const delay = retryDelayMs(attempt, this.settings, error.retryAfterSeconds);
         this.logger.warn(
           `${error.message}; retry ${attempt + 1} of ${this.settings.maxRetries} in ${Math.round(delay)} ms`,
         );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, this.settings.retryMaxMs)));
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
