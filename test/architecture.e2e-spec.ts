@@ -9,11 +9,16 @@ const ROOT = resolve(__dirname, '..');
  * The repository's lint configuration, without the type-aware rules (the snippets below are files
  * no TypeScript project holds): what remains is the module boundaries.
  */
-const eslint = new ESLint({ cwd: ROOT, overrideConfig: [{ files: ['**/*.ts'], ...tseslint.configs.disableTypeChecked }] });
+const eslint = new ESLint({
+  cwd: ROOT,
+  overrideConfig: [{ files: ['**/*.ts'], ...tseslint.configs.disableTypeChecked }],
+});
 
 async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: resolve(ROOT, filePath) });
-  return result.messages.filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
+  return result.messages
+    .filter((message) => message.ruleId === 'no-restricted-imports')
+    .map((message) => message.message);
 }
 
 describe('module boundaries, enforced by npm run lint', () => {
@@ -22,24 +27,63 @@ describe('module boundaries, enforced by npm run lint', () => {
     ['libs/calendar/src/x.ts', "import { AppConfig } from '@app/config';", 'a foundation imports no other module'],
     ['libs/common/src/x.ts', "import { CacheService } from '@app/cache';", 'a foundation imports no other module'],
     ['libs/config/src/x.ts', "import { kstToday } from '@app/calendar';", 'a foundation imports no other module'],
-    ['libs/database/src/x.ts', "import { CollectionService } from '@app/collection';", 'infrastructure knows no feature'],
+    [
+      'libs/database/src/x.ts',
+      "import { CollectionService } from '@app/collection';",
+      'infrastructure knows no feature',
+    ],
     ['libs/cache/src/x.ts', "import { JobsService } from '@app/jobs';", 'infrastructure knows no feature'],
-    ['libs/kra-client/src/x.ts', "import { dataSourceOptions } from '@app/database';", 'the KRA client knows nothing of our database or features'],
-    ['libs/kra-client/src/x.ts', "import { RaceDataRepository } from '@app/collection';", 'the KRA client knows nothing of our database or features'],
-    ['libs/collection/src/x.ts', "import { createKraSandbox } from '@app/kra-sandbox';", 'only the apps and tests use the sandbox'],
+    [
+      'libs/kra-client/src/x.ts',
+      "import { dataSourceOptions } from '@app/database';",
+      'the KRA client knows nothing of our database or features',
+    ],
+    [
+      'libs/kra-client/src/x.ts',
+      "import { RaceDataRepository } from '@app/collection';",
+      'the KRA client knows nothing of our database or features',
+    ],
+    [
+      'libs/collection/src/x.ts',
+      "import { createKraSandbox } from '@app/kra-sandbox';",
+      'only the apps and tests use the sandbox',
+    ],
     ['libs/jobs/src/x.ts', "import { KraWorld } from '@app/kra-sandbox';", 'only the apps and tests use the sandbox'],
-    ['libs/kra-sandbox/src/x.ts', "import { CacheService } from '@app/cache';", 'the sandbox simulates the gateway, nothing of ours'],
-    ['libs/collection/src/x.ts', "import { JobsService } from '@app/jobs';", 'collection knows neither the jobs nor the legacy bridge'],
-    ['libs/collection/src/x.ts', "import { LegacyImporter } from '@app/legacy';", 'collection knows neither the jobs nor the legacy bridge'],
+    [
+      'libs/kra-sandbox/src/x.ts',
+      "import { CacheService } from '@app/cache';",
+      'the sandbox simulates the gateway, nothing of ours',
+    ],
+    [
+      'libs/collection/src/x.ts',
+      "import { JobsService } from '@app/jobs';",
+      'collection knows neither the jobs nor the legacy bridge',
+    ],
+    [
+      'libs/collection/src/x.ts',
+      "import { LegacyImporter } from '@app/legacy';",
+      'collection knows neither the jobs nor the legacy bridge',
+    ],
   ])('%s: %s', async (filePath, code, why) => {
     const errors = await boundaryErrors(filePath, `${code}\nexport const used = [] as unknown[];\n`);
-    expect(errors.some((message) => message.includes(`Module boundary: ${why}.`)), errors.join('\n')).toBe(true);
+    expect(
+      errors.some((message) => message.includes(`Module boundary: ${why}.`)),
+      errors.join('\n'),
+    ).toBe(true);
   });
 
   it('should let the apps, the tests and specs use the sandbox, and a feature its own dependencies', async () => {
-    expect(await boundaryErrors('apps/api/src/x.ts', "import { KraUpstreamModule } from '@app/kra-sandbox';")).toEqual([]);
-    expect(await boundaryErrors('test/x.e2e-spec.ts', "import { createKraSandbox } from '@app/kra-sandbox';")).toEqual([]);
-    expect(await boundaryErrors('libs/kra-client/src/x.spec.ts', "import { readFixture } from '@app/kra-sandbox';")).toEqual([]);
-    expect(await boundaryErrors('libs/collection/src/x.ts', "import { KraClient } from '@app/kra-client';")).toEqual([]);
+    expect(await boundaryErrors('apps/api/src/x.ts', "import { KraUpstreamModule } from '@app/kra-sandbox';")).toEqual(
+      [],
+    );
+    expect(await boundaryErrors('test/x.e2e-spec.ts', "import { createKraSandbox } from '@app/kra-sandbox';")).toEqual(
+      [],
+    );
+    expect(
+      await boundaryErrors('libs/kra-client/src/x.spec.ts', "import { readFixture } from '@app/kra-sandbox';"),
+    ).toEqual([]);
+    expect(await boundaryErrors('libs/collection/src/x.ts', "import { KraClient } from '@app/kra-client';")).toEqual(
+      [],
+    );
   });
 });
