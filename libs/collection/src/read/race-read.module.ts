@@ -4,11 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { registerETagHook } from './etag';
 import { CollectionReadController, ProfilesController, RacesController } from './race-read.controllers';
 import { RaceReadService } from './race-read.service';
+import { RaceViews } from './race-views.service';
 
 /** The read API over the race data: race days and their collection status, races, horses, jockeys, trainers. Needs `CacheModule`. */
 @Module({
   controllers: [CollectionReadController, RacesController, ProfilesController],
-  providers: [RaceReadService],
+  providers: [RaceReadService, RaceViews],
   exports: [RaceReadService],
 })
 export class RaceReadModule implements OnModuleInit {
