@@ -1,9 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { CACHE_REQUESTS_METRIC, CacheService } from './cache.service';
 
-/** The Redis-backed response cache over the shared `REDIS` client; global so any module can use it. */
-@Global()
+/**
+ * The Redis-backed response cache over the shared `REDIS` client. Not global: the modules that read
+ * or drop cached responses (the read API, the collector, the legacy import) import it.
+ */
 @Module({
   providers: [
     CacheService,

@@ -4,6 +4,7 @@ import { AppConfig } from './app-config';
 /** Injection token of the validated {@link AppConfig}. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
+// Global: the validated settings are read by every module.
 @Global()
 @Module({})
 export class ConfigModule {

@@ -10,7 +10,10 @@ import { ReadinessChecks } from './readiness-checks';
 // Default process metrics once per process (tests may boot several apps in one process).
 if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
 
-/** Health probes, the Prometheus endpoint and HTTP request metrics, for the API and the worker. */
+/**
+ * Health probes, the Prometheus endpoint and HTTP request metrics, for the API and the worker.
+ * Global: every module registers its metrics and readiness checks here.
+ */
 @Global()
 @Module({
   imports: [

@@ -6,6 +6,7 @@ import { createRedisClient } from './redis.factory';
 /** Injection token of the shared, prefixed ioredis connection. */
 export const REDIS = Symbol('REDIS');
 
+// Global: one connection per process, used across the board (keys, rate limits, the KRA quota, the cache).
 @Global()
 @Module({
   providers: [

@@ -1,3 +1,4 @@
+import { CacheModule } from '@app/cache';
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
@@ -6,8 +7,9 @@ import { CollectionReadController, ProfilesController, RacesController } from '.
 import { RaceReadService } from './race-read.service';
 import { RaceViews } from './race-views.service';
 
-/** The read API over the race data: race days and their collection status, races, horses, jockeys, trainers. Needs `CacheModule`. */
+/** The read API over the race data: race days and their collection status, races, horses, jockeys, trainers. */
 @Module({
+  imports: [CacheModule],
   controllers: [CollectionReadController, RacesController, ProfilesController],
   providers: [RaceReadService, RaceViews],
   exports: [RaceReadService],
