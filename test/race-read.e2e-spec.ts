@@ -310,6 +310,26 @@ describe('Race read API', () => {
       expect(full.entries[1]).toMatchObject({ snapshotWithheld: null });
     });
 
+    it('should serve a race view from the cache until its day is written, then afresh', async () => {
+      const path = '/races/2025-05-23/3/1?view=full';
+      const before = await getJson<Json & { name: string }>(path);
+      // Written behind the API's back, as no writer of ours does: the cached view stays as it was.
+      await database.query(
+        `UPDATE races SET name = 'renamed behind the cache' WHERE race_date = '2025-05-23' AND meet = 3 AND race_no = 1`,
+      );
+      try {
+        expect((await getJson<Json & { name: string }>(path)).name).toBe(before.name);
+        // Every writer (collector, legacy import) drops the day's tag when it writes the day.
+        await api.app.get(CacheService).invalidateTag(CacheService.dayTag('2025-05-23', 3));
+        expect((await getJson<Json & { name: string }>(path)).name).toBe('renamed behind the cache');
+      } finally {
+        await database.query(`UPDATE races SET name = $1 WHERE race_date = '2025-05-23' AND meet = 3 AND race_no = 1`, [
+          before.name,
+        ]);
+        await api.app.get(CacheService).invalidateTag(CacheService.dayTag('2025-05-23', 3));
+      }
+    });
+
     it('should show a race with entries but no results yet, and 404 an unknown race', async () => {
       const race = await getJson<Json & { entries: Json[]; dividends: unknown[] }>('/races/2025-05-23/1/2');
       expect(race.entries.every((entry) => entry.result === null)).toBe(true);

@@ -37,6 +37,13 @@ export function collectionRacesCacheKey(date: string, meet: number): string {
   return `read:collection-races:v1:${date}:${meet}`;
 }
 
+/** A race view changes only when its day is written (which drops the day's tag); the TTL bounds what a direct database edit leaves stale. */
+export const RACE_VIEW_TTL_SECONDS = 60;
+
+export function raceViewCacheKey(params: RaceParamsDto, view: RaceViewQueryDto['view']): string {
+  return `read:race:v1:${params.date}:${params.meet}:${params.raceNo}:${view}`;
+}
+
 /**
  * The read API's use cases: each answers one route, from the read queries (RaceReadService, SQL
  * only), with its mapping and its cache policy. Controllers make one call per handler.
@@ -78,8 +85,20 @@ export class RaceViews {
     return { items: rows.map(toRaceSummary), page: query.page, limit: query.limit, total };
   }
 
-  /** One race: `prerace` from pre-race data only; `full` adds results, dividends and observations. */
-  async race(params: RaceParamsDto, { view }: RaceViewQueryDto): Promise<RaceDetailDto> {
+  /**
+   * One race: `prerace` from pre-race data only; `full` adds results, dividends and observations.
+   * Cached under the race day's tag, like the listing; an unknown race (404) is not cached.
+   */
+  race(params: RaceParamsDto, { view }: RaceViewQueryDto): Promise<RaceDetailDto> {
+    return this.cache.wrap(
+      raceViewCacheKey(params, view),
+      RACE_VIEW_TTL_SECONDS,
+      [CacheService.dayTag(params.date, params.meet)],
+      () => this.loadRace(params, view),
+    );
+  }
+
+  private async loadRace(params: RaceParamsDto, view: RaceViewQueryDto['view']): Promise<RaceDetailDto> {
     const race = await this.reads.race(params.date, params.meet, params.raceNo);
     if (!race) throw new NotFoundException(`No race ${params.raceNo} at meet ${params.meet} on ${params.date}`);
     const entryRows = await this.reads.entries(race.id);
