@@ -17,17 +17,21 @@ interface Job {
   events: { message: string }[];
 }
 
-/** The API with PostgreSQL behind a proxy the test takes away (down) or freezes (hang). */
-describe('PostgreSQL outage', () => {
+/**
+ * The API (running jobs too) with PostgreSQL behind a proxy the test takes away (down) or freezes
+ * (hang), for one describe block: its hooks are registered here.
+ */
+function apiBehindProxy(overrides: Record<string, string>): {
+  proxy: TcpProxy;
+  database: TestDatabase;
+  api: () => RunningApi;
+  queue: () => Queue;
+} {
   const database = new TestDatabase();
   const redis = new TestRedisPrefix();
   const proxy = new TcpProxy(5432);
   let sandbox: KraSandbox;
   let api: RunningApi;
-  let queue: Queue;
-  const jobsApi = new JobsApi<Job>(() => api.baseUrl);
-  const read = (): Promise<Response> =>
-    fetch(`${api.baseUrl}/api/v2/races?from=2025-05-01&to=2025-05-31`, { headers: { 'x-api-key': ADMIN_KEY } });
 
   beforeAll(async () => {
     await database.create();
@@ -44,11 +48,10 @@ describe('PostgreSQL outage', () => {
         JOBS_RUN_IN_API: 'true',
         JOBS_ATTEMPTS: '2',
         JOBS_BACKOFF_MS: '100',
-        JOBS_DATABASE_WAIT_MS: '120000',
         JOBS_RECONCILE_INTERVAL_MS: '86400000',
+        ...overrides,
       }),
     );
-    queue = api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
   });
 
   afterAll(async () => {
@@ -58,6 +61,19 @@ describe('PostgreSQL outage', () => {
     await proxy.close();
     await database.drop();
     await redis.clear();
+  });
+
+  return { proxy, database, api: () => api, queue: () => api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE)) };
+}
+
+describe('PostgreSQL outage', () => {
+  const { proxy, api: running, queue: jobQueue } = apiBehindProxy({ JOBS_DATABASE_WAIT_MS: '120000' });
+  const jobsApi = new JobsApi<Job>(() => running().baseUrl);
+  const read = (): Promise<Response> =>
+    fetch(`${running().baseUrl}/api/v2/races?from=2025-05-01&to=2025-05-31`, { headers: { 'x-api-key': ADMIN_KEY } });
+  let queue: Queue;
+  beforeAll(() => {
+    queue = jobQueue();
   });
 
   it('should answer reads with 503 and Retry-After while the database is down, and 200 once it is back', async () => {
@@ -114,42 +130,14 @@ describe('PostgreSQL outage', () => {
 });
 
 describe('PostgreSQL outage longer than a job may wait', () => {
-  const database = new TestDatabase();
-  const redis = new TestRedisPrefix();
-  const proxy = new TcpProxy(5432);
-  let sandbox: KraSandbox;
+  // No waiting: every run the database refuses spends an attempt.
+  const { proxy, database, api: running, queue: jobQueue } = apiBehindProxy({ JOBS_DATABASE_WAIT_MS: '0' });
+  const jobsApi = new JobsApi<Job>(() => running().baseUrl);
   let api: RunningApi;
   let queue: Queue;
-  const jobsApi = new JobsApi<Job>(() => api.baseUrl);
-
-  beforeAll(async () => {
-    await database.create();
-    await proxy.up();
-    sandbox = await createKraSandbox();
-    await sandbox.listen();
-    api = await startApi(
-      testConfig(database, redis, {
-        DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/${database.name}`,
-        DATABASE_CONNECT_TIMEOUT_MS: '500',
-        KRA_BASE_URL: sandbox.url,
-        JOBS_RUN_IN_API: 'true',
-        JOBS_ATTEMPTS: '2',
-        JOBS_BACKOFF_MS: '100',
-        // No waiting: every run the database refuses spends an attempt.
-        JOBS_DATABASE_WAIT_MS: '0',
-        JOBS_RECONCILE_INTERVAL_MS: '86400000',
-      }),
-    );
-    queue = api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
-  });
-
-  afterAll(async () => {
-    await proxy.up();
-    await api?.close();
-    await sandbox?.close();
-    await proxy.close();
-    await database.drop();
-    await redis.clear();
+  beforeAll(() => {
+    api = running();
+    queue = jobQueue();
   });
 
   it('should fail the job once its attempts are spent, and record every attempt the queue made', async () => {

@@ -41,27 +41,6 @@ export function preraceItems(rows: ResultRow[]): TreeItem[] {
   return rows.filter((row) => Number(row.winOdds) !== 0).map(preraceItem);
 }
 
-interface MasterIndex {
-  horses: Map<string, { item(asOf: Date): Record<string, string | number> }>;
-  jockeys: Map<string, { item(asOf: Date): Record<string, string | number> }>;
-  trainers: Map<string, { item(asOf: Date): Record<string, string | number> }>;
-}
-
-const masterIndexes = new WeakMap<KraWorld, MasterIndex>();
-
-function mastersOf(world: KraWorld): MasterIndex {
-  let index = masterIndexes.get(world);
-  if (!index) {
-    index = {
-      horses: new Map(world.horses().map((record) => [record.id, record])),
-      jockeys: new Map(world.jockeys().map((record) => [record.id, record])),
-      trainers: new Map(world.trainers().map((record) => [record.id, record])),
-    };
-    masterIndexes.set(world, index);
-  }
-  return index;
-}
-
 /** When the old scripts looked the details up: the race day, 00:00 Asia/Seoul. */
 export function detailsAsOf(date: string): Date {
   return new Date(`${date}T00:00:00+09:00`);
@@ -72,12 +51,11 @@ export function detailsAsOf(date: string): Date {
  * items the sandbox serves for its horse, jockey and trainer (`{}` for one it does not know).
  */
 export function enrichedItems(world: KraWorld, rows: ResultRow[], asOf: Date): TreeItem[] {
-  const masters = mastersOf(world);
   return preraceItems(rows).map((item) => ({
     ...item,
-    hrDetail: masters.horses.get(itemText(item.hrNo))?.item(asOf) ?? {},
-    jkDetail: masters.jockeys.get(itemText(item.jkNo))?.item(asOf) ?? {},
-    trDetail: masters.trainers.get(itemText(item.trNo))?.item(asOf) ?? {},
+    hrDetail: world.masterItem('horse', itemText(item.hrNo), asOf) ?? {},
+    jkDetail: world.masterItem('jockey', itemText(item.jkNo), asOf) ?? {},
+    trDetail: world.masterItem('trainer', itemText(item.trNo), asOf) ?? {},
   }));
 }
 

@@ -5,7 +5,6 @@ import {
   isDatabaseUnavailable,
   securityHeaders,
   toErrorBody,
-  toOwnErrorBody,
   upgradeInsecureRequests,
 } from '@app/common';
 import type { AppConfig } from '@app/config';
@@ -13,11 +12,12 @@ import { COLLECTION_QUEUE } from '@app/jobs';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
-import { ForbiddenException, HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
 import { getQueueToken } from '@nestjs/bullmq';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -105,14 +105,12 @@ export async function mountQueueDashboard(
       (error: unknown) => {
         // As the API's exception filter does: a database away is a 503 to retry; anything else, the
         // cause in the log and a bare 500 to the caller.
-        if (isDatabaseUnavailable(error)) {
-          void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-          return refuse(new ServiceUnavailableException('The database is unavailable; try again shortly'));
-        }
-        logger.error(
-          { err: error, requestId: request.id, method: request.method, url: request.url },
-          'Unhandled error',
-        );
+        if (isDatabaseUnavailable(error)) void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+        else
+          logger.error(
+            { err: error, requestId: request.id, method: request.method, url: request.url },
+            'Unhandled error',
+          );
         refuse(error);
       },
     );
@@ -135,7 +133,8 @@ export async function mountQueueDashboard(
         if (reply.statusCode < 400 || (typeof payload === 'string' && payload.includes('"requestId"')))
           return done(null, payload);
         void reply.header('content-type', 'application/json; charset=utf-8');
-        done(null, JSON.stringify(toOwnErrorBody(reply.statusCode, boardMessage(payload) ?? payload, request.id)));
+        const message = boardMessage(payload) ?? STATUS_CODES[reply.statusCode] ?? 'Error';
+        done(null, JSON.stringify(toErrorBody(new HttpException(message, reply.statusCode), request.id)));
       });
       await scope.register(board.registerPlugin());
     },
@@ -148,14 +147,17 @@ const BOARD_MESSAGES: Record<string, string> = {
   'ERRORS.QUEUE_NOT_FOUND': 'No such queue: the dashboard shows the collection queue only',
 };
 
-/** Bull Board's error key as a message, when the payload is one of its errors. */
+/** What an error Bull Board answered says: its error key as a message, or its own message. */
 function boardMessage(payload: unknown): string | undefined {
   if (typeof payload !== 'string') return undefined;
   try {
-    const key = (JSON.parse(payload) as { error?: { key?: unknown } }).error?.key;
-    return typeof key === 'string' ? JSON.stringify({ message: BOARD_MESSAGES[key] ?? key }) : undefined;
+    const { error, message } = JSON.parse(payload) as { error?: { key?: unknown } | string; message?: unknown };
+    if (error !== null && typeof error === 'object' && typeof error.key === 'string')
+      return BOARD_MESSAGES[error.key] ?? error.key;
+    if (typeof message === 'string') return message;
+    return typeof error === 'string' ? error : undefined;
   } catch {
-    return undefined;
+    return undefined; // not JSON: the status text
   }
 }
 

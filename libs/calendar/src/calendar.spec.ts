@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   entriesPublishedAt,
   isRaceDayOver,
-  kstDateKey,
+  kstDateOf,
   kstToday,
   meetsRacingOn,
   nextKstMidnight,
@@ -21,8 +21,8 @@ describe(isRaceDayOver.name, () => {
 
 describe('the racing calendar', () => {
   it('should give the KST date and the next KST midnight of an instant', () => {
-    expect(kstDateKey(new Date('2025-05-23T14:59:59Z'))).toBe('20250523');
-    expect(kstDateKey(new Date('2025-05-23T15:00:00Z'))).toBe('20250524');
+    expect(kstDateOf(new Date('2025-05-23T14:59:59Z'))).toBe('20250523');
+    expect(kstDateOf(new Date('2025-05-23T15:00:00Z'))).toBe('20250524');
     expect(nextKstMidnight(new Date('2025-05-23T03:00:00Z')).toISOString()).toBe('2025-05-23T15:00:00.000Z');
     expect(toKstIso(new Date('2025-05-23T01:35:00Z'))).toBe('2025-05-23T10:35:00+09:00');
   });

@@ -107,16 +107,12 @@ export function meetsRacingOn(date: string): readonly number[] {
   return RACE_MEETS_BY_WEEKDAY[weekdayOf(date.replaceAll('-', ''))] ?? [];
 }
 
-const dashed = (rcDate: string): string => `${rcDate.slice(0, 4)}-${rcDate.slice(4, 6)}-${rcDate.slice(6, 8)}`;
+/** `YYYYMMDD` as `YYYY-MM-DD`. */
+export const dashed = (rcDate: string): string => `${rcDate.slice(0, 4)}-${rcDate.slice(4, 6)}-${rcDate.slice(6, 8)}`;
 
 /** Today's date in Asia/Seoul, `YYYY-MM-DD`. */
 export function kstToday(at: Date = new Date()): string {
   return dashed(kstDateOf(at));
-}
-
-/** The Korean calendar date of an instant as `YYYYMMDD` (the key of daily quotas). */
-export function kstDateKey(at: Date = new Date()): string {
-  return kstDateOf(at);
 }
 
 /** The next midnight in Korea after an instant: when daily quotas reset. */

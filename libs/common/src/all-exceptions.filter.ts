@@ -1,11 +1,4 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  Logger,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-errors';
 import { toErrorBody } from './error-body';
@@ -23,22 +16,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const body = toErrorBody(exception, request.id);
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn({ err: exception, requestId: request.id, method: request.method }, 'Database unavailable');
-      if (reply.sent) return;
-      const body = toErrorBody(
-        new ServiceUnavailableException('The database is unavailable; try again shortly'),
-        request.id,
-      );
-      void reply
-        .status(503)
-        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
-        .header('content-type', 'application/json; charset=utf-8')
-        .send(body);
-      return;
-    }
-    const body = toErrorBody(exception, request.id);
-    if (!(exception instanceof HttpException) || body.statusCode === 500) {
+      if (!reply.sent) void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (!(exception instanceof HttpException) || body.statusCode === 500) {
       this.logger.error(
         { err: exception, requestId: request.id, method: request.method, url: request.url },
         'Unhandled error',

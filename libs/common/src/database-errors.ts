@@ -42,5 +42,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable; try again shortly';
+
 /** Seconds a client is asked to wait (Retry-After) while the database is unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;

@@ -1,14 +1,9 @@
-import { HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { ErrorBody, toErrorBody } from './error-body';
+import { errorBody } from './error-body';
 import { parseJsonBody } from './json-body';
-
-function errorBody(statusCode: number, message: string, requestId: string): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, requestId };
-}
 
 const CLIENT_ERRORS: Record<string, [number, string]> = {
   HPE_HEADER_OVERFLOW: [
@@ -64,26 +59,6 @@ export function jsonBodyParser(
   try {
     done(null, parseJsonBody(body));
   } catch (error) {
-    done(error as HttpException);
+    done(error as Error);
   }
-}
-
-/** An error body written by a component that does not use the one error shape (e.g. the queue dashboard), rewritten into it. */
-export function toOwnErrorBody(statusCode: number, payload: unknown, requestId: string): ErrorBody {
-  let message = STATUS_CODES[statusCode] ?? 'Error';
-  if (typeof payload === 'string') {
-    try {
-      const parsed = JSON.parse(payload) as { message?: unknown; error?: unknown };
-      const text =
-        typeof parsed.message === 'string'
-          ? parsed.message
-          : typeof parsed.error === 'string'
-            ? parsed.error
-            : undefined;
-      if (text) message = text;
-    } catch {
-      // not JSON: keep the status text
-    }
-  }
-  return toErrorBody(new HttpException(message, statusCode), requestId);
 }

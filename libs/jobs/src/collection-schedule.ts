@@ -1,4 +1,4 @@
-import { addDays, kstToday, meetsRacingOn, SUNDAY, weekdayOf } from '@app/calendar';
+import { addDays, dashed, kstToday, meetsRacingOn, SUNDAY, weekdayOf } from '@app/calendar';
 import { CollectRequest } from './jobs.service';
 import { CollectJobType } from './job.types';
 
@@ -34,7 +34,7 @@ export function scheduledWork(kind: ScheduleKind, at: Date, meets: readonly numb
   }
   const type: CollectJobType = kind === 'entries' ? 'collect-day' : 'collect-results';
   return days.flatMap((day) => {
-    const date = `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`;
+    const date = dashed(day);
     return meetsRacingOn(day)
       .filter((meet) => meets.includes(meet))
       .map((meet) => ({ slot: `${kind}:${date}:${meet}`, type, request: { date, meet } }));

@@ -32,7 +32,7 @@ import {
   TrainerRecord,
 } from './kra-records';
 import { KRA_SERVICES, KraServiceKey, KraServiceName } from './kra-services';
-import { kstDateKey } from '@app/calendar';
+import { kstDateOf } from '@app/calendar';
 import { UpstreamLimiter } from './upstream-limiter';
 
 /** The client's settings: the KRA_* configuration, with the upstream resolved at start-up. */
@@ -344,7 +344,7 @@ export class KraClient {
   }
 
   private callsKey(service: string): string {
-    return `quota:kra:${service}:calls:${kstDateKey(this.now())}`;
+    return `quota:kra:${service}:calls:${kstDateOf(this.now())}`;
   }
 
   private async countCall(service: string): Promise<void> {

@@ -257,6 +257,9 @@ function yearsSince(yyyymmdd: RawValue | undefined, rcDate: string): number {
  * the post-race fields are zero, `stTime` "-" and `finalBit` 0. A race called off
  * ({@link KraWorld.cancelRace}) keeps zeros and gets `noraceFlag` 1 once its start has passed.
  */
+/** The counts API299 gives of a horse, a jockey and a trainer (starts, wins, seconds; total and this year). */
+const TOTAL_COUNT_FIELDS = ['rcCntT', 'rcCntY', 'ord1CntT', 'ord1CntY', 'ord2CntT', 'ord2CntY'];
+
 function raceTotalRow(world: KraWorld, race: Race, row: ResultRow, now: Date): RawItem {
   const { plan } = race;
   const cancelled = world.isCancelled(race) && isRun(race, now);
@@ -267,10 +270,11 @@ function raceTotalRow(world: KraWorld, race: Race, row: ResultRow, now: Date): R
   const jockey = world.masterItem('jockey', String(row.jkNo), asOf) ?? {};
   const trainer = world.masterItem('trainer', String(row.trNo), asOf) ?? {};
   const count = (item: RawItem, field: string): number => Number(item[field] ?? 0) || 0;
-  const prefixed = (prefix: string, item: RawItem): RawItem =>
+  // The master's counts, under API299's names: rcCntT for the horse, jkRcCntT for the jockey, …
+  const counts = (item: RawItem, prefix = ''): RawItem =>
     Object.fromEntries(
-      ['rcCntT', 'rcCntY', 'ord1CntT', 'ord1CntY', 'ord2CntT', 'ord2CntY'].map((field) => [
-        `${prefix}${field[0].toUpperCase()}${field.slice(1)}`,
+      TOTAL_COUNT_FIELDS.map((field) => [
+        prefix ? `${prefix}${field[0].toUpperCase()}${field.slice(1)}` : field,
         count(item, field),
       ]),
     );
@@ -284,16 +288,14 @@ function raceTotalRow(world: KraWorld, race: Race, row: ResultRow, now: Date): R
     noraceFlag: cancelled ? 1 : 0,
     finalBit: run || cancelled ? 1 : 0,
     prdName: row.name === '한국' ? '국산' : '외산',
-    ...Object.fromEntries(
-      ['rcCntT', 'rcCntY', 'ord1CntT', 'ord1CntY', 'ord2CntT', 'ord2CntY'].map((field) => [field, count(horse, field)]),
-    ),
+    ...counts(horse),
     ...otherHorseCounts(world.seed, String(row.hrNo)),
     jkAge: count(jockey, 'age'),
     jkCareer: yearsSince(jockey.debut, plan.rcDate),
-    ...prefixed('jk', jockey),
+    ...counts(jockey, 'jk'),
     trAge: count(trainer, 'age'),
     trCareer: yearsSince(trainer.stDate, plan.rcDate),
-    ...prefixed('tr', trainer),
+    ...counts(trainer, 'tr'),
   });
 }
 

@@ -357,17 +357,14 @@ function detailRecord<T extends object>(
   toRecord: (raw: RawItem) => T,
 ): T | null {
   const block = detailBlock(item, field, gate);
-  const raw = detailItem(item, field, gate);
-  if (!block || !raw) return null;
-  const record = toRecord(raw);
+  if (!block) return null;
+  const record = toRecord(withRunnerFields(block, item, field));
   if (text0(block[DETAIL_IDENTITY[field].id] as RawValue) === null) COMPACT_RECORDS.add(record);
   return record;
 }
 
 /** A detail block with the runner's fields filled in where the block leaves them out. */
-function detailItem(item: LegacyItem, field: LegacyDetailField, gate: number): RawItem | null {
-  const block = detailBlock(item, field, gate);
-  if (!block) return null;
+function withRunnerFields(block: Record<string, unknown>, item: LegacyItem, field: LegacyDetailField): RawItem {
   const filled: Record<string, unknown> = { ...block };
   for (const name of DETAIL_FROM_RUNNER[field]) {
     if (text0(filled[name] as RawValue) === null && item[name] !== undefined) filled[name] = item[name];
