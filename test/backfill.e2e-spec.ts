@@ -1,5 +1,5 @@
 import { kstToday } from '@app/calendar';
-import { COLLECTION_QUEUE, JobsRepository, JobsService } from '@app/jobs';
+import { JOB_QUEUE_NAME, JobLifecycle, JobsRepository } from '@app/jobs';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -72,7 +72,7 @@ describe('Backfills', () => {
         JOBS_RUN_IN_API: 'true',
       }),
     );
-    queue = api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
+    queue = api.app.get<Queue>(getQueueToken(JOB_QUEUE_NAME));
   });
 
   afterAll(async () => {
@@ -230,7 +230,7 @@ describe('Backfills', () => {
     await queue.pause();
     try {
       const repository = api.app.get(JobsRepository);
-      const service = api.app.get(JobsService);
+      const lifecycle = api.app.get(JobLifecycle);
       const together = await backfill({ from: '2025-06-13', to: '2025-06-15' });
       const missed = await backfill({ from: '2025-06-20', to: '2025-06-22' });
       // The rows end here; the processor never sees them (their queue entries go).
@@ -240,7 +240,7 @@ describe('Backfills', () => {
       const refreshed = await Promise.all(
         (await children(together)).map(async (child) => {
           await repository.finish(child.id, { status: 'succeeded', message: 'succeeded (test)' });
-          return repository.refreshBackfill(together);
+          return lifecycle.refreshParent(together);
         }),
       );
       expect(refreshed.filter((outcome) => outcome?.ended)).toHaveLength(1);
@@ -252,13 +252,13 @@ describe('Backfills', () => {
 
       for (const child of await children(missed))
         await repository.finish(child.id, { status: 'failed', errorCode: 'upstream', message: 'failed (test)' });
-      expect(await repository.unsettledBackfillIds()).toEqual([missed]);
-      expect(await service.settleParent(missed)).toMatchObject({
+      expect(await repository.unsettledParentIds()).toEqual([missed]);
+      expect(await lifecycle.settleParent(missed)).toMatchObject({
         status: 'failed',
         errorCode: 'upstream',
         result: { days: 6, failed: 6 },
       });
-      expect(await repository.unsettledBackfillIds()).toEqual([]);
+      expect(await repository.unsettledParentIds()).toEqual([]);
     } finally {
       await queue.resume();
     }

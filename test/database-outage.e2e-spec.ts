@@ -1,4 +1,4 @@
-import { COLLECTION_QUEUE, JobReconciler } from '@app/jobs';
+import { JOB_QUEUE_NAME, JobReconciler } from '@app/jobs';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -63,7 +63,7 @@ function apiBehindProxy(overrides: Record<string, string>): {
     await redis.clear();
   });
 
-  return { proxy, database, api: () => api, queue: () => api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE)) };
+  return { proxy, database, api: () => api, queue: () => api.app.get<Queue>(getQueueToken(JOB_QUEUE_NAME)) };
 }
 
 describe('PostgreSQL outage', () => {

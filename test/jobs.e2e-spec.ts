@@ -1,4 +1,4 @@
-import { COLLECTION_QUEUE, JobReconciler } from '@app/jobs';
+import { JOB_QUEUE_NAME, JobReconciler } from '@app/jobs';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -57,7 +57,7 @@ describe('Collection jobs', () => {
         JOBS_RECONCILE_INTERVAL_MS: '86400000',
       }),
     );
-    queue = api.app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
+    queue = api.app.get<Queue>(getQueueToken(JOB_QUEUE_NAME));
     keys.alice = await jobsApi.createKey('alice', ['collect', 'read']);
     keys.bob = await jobsApi.createKey('bob', ['collect']);
     keys.reader = await jobsApi.createKey('reader', ['read']);

@@ -1,5 +1,6 @@
 import { ConfigValidationError, loadConfig } from '@app/config';
-import { dedupeKey, JobsRepository, normaliseCollectParams, scheduledWork } from '@app/jobs';
+import { dedupeKey, normaliseCollectParams, scheduledWork } from '@app/collection';
+import { JobsRepository } from '@app/jobs';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase, TestRedisPrefix, testEnv } from './support/infra';

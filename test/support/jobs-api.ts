@@ -1,4 +1,4 @@
-import { FINAL_STATUSES } from '@app/jobs';
+import { FINAL_STATUSES } from '@app/common';
 import { expect } from 'vitest';
 import { ADMIN_KEY } from './infra';
 import { sleep } from './processes';

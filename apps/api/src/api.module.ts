@@ -2,12 +2,12 @@ import { AuthModule } from '@app/auth';
 import { CacheModule } from '@app/cache';
 import { AllExceptionsFilter, createValidationPipe } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
-import { CollectionModule, RaceReadModule } from '@app/collection';
+import { CollectionJobsModule, CollectionModule, RaceReadModule } from '@app/collection';
 import { DatabaseModule } from '@app/database';
-import { JobsModule } from '@app/jobs';
+import { JobQueueModule, JobsModule } from '@app/jobs';
 import { KraClientModule } from '@app/kra-client';
 import { KraUpstreamModule } from '@app/kra-sandbox';
-import { LegacyExportModule } from '@app/legacy';
+import { LegacyCollectModule, LegacyExportModule } from '@app/legacy';
 import { MonitoringModule } from '@app/monitoring';
 import { RedisModule } from '@app/redis';
 import { DynamicModule, Module, Type } from '@nestjs/common';
@@ -30,6 +30,9 @@ export class ApiModule {
         CacheModule,
         RaceReadModule,
         LegacyExportModule,
+        // The features that start jobs get the jobs module's enqueue port; their handlers register themselves.
+        CollectionJobsModule.forApi(JobQueueModule),
+        LegacyCollectModule.forApi(JobQueueModule),
         JobsModule.forApi(config),
         ...extraModules,
       ],

@@ -8,7 +8,7 @@ import {
   upgradeInsecureRequests,
 } from '@app/common';
 import type { AppConfig } from '@app/config';
-import { COLLECTION_QUEUE } from '@app/jobs';
+import { JOB_QUEUE_NAME } from '@app/jobs';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
@@ -80,7 +80,7 @@ export async function mountQueueDashboard(
   const fastify = app.getHttpAdapter().getInstance();
   const policy = dashboardPolicy(config);
   const apiKeys = app.get(ApiKeysService);
-  const queue = app.get<Queue>(getQueueToken(COLLECTION_QUEUE));
+  const queue = app.get<Queue>(getQueueToken(JOB_QUEUE_NAME));
 
   const board = new BullBoardFastifyAdapter();
   createBullBoard({

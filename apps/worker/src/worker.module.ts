@@ -1,9 +1,9 @@
 import { CacheModule } from '@app/cache';
-import { CollectionModule } from '@app/collection';
+import { CollectionJobsModule, CollectionModule } from '@app/collection';
 import { AllExceptionsFilter } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
-import { JobsModule } from '@app/jobs';
+import { JobQueueModule, JobsModule } from '@app/jobs';
 import { KraClientModule } from '@app/kra-client';
 import { KraUpstreamModule } from '@app/kra-sandbox';
 import { MonitoringModule } from '@app/monitoring';
@@ -30,6 +30,7 @@ export class WorkerModule {
         CacheModule,
         CollectionModule,
         JobsModule.forWorker(),
+        CollectionJobsModule.forWorker(JobQueueModule),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -20,6 +20,8 @@ export interface CollectOptions {
   details?: boolean;
   /** Reports progress, e.g. for a progress bar. */
   onProgress?: (step: string, done: number, total: number) => void;
+  /** Aborted: the run stops at its next step boundary (lookups already sent finish in the background). */
+  signal?: AbortSignal;
 }
 
 /** What the steps of one run share: the day, the call and failure bookkeeping, the per-race report. */
@@ -70,7 +72,11 @@ export class CollectionService {
     const calls: Record<string, number> = {};
     const failures: CollectionFailure[] = [];
     const races = new Map<number, RaceReport>();
-    const progress = options.onProgress ?? (() => undefined);
+    // Every progress point is a step boundary: where a stop asked for through the signal takes effect.
+    const progress = (step: string, done: number, total: number): void => {
+      options.signal?.throwIfAborted();
+      options.onProgress?.(step, done, total);
+    };
     const track = <T>(result: KraResult<T>): KraResult<T> => {
       calls[result.service] = (calls[result.service] ?? 0) + result.upstreamCalls;
       return result;
@@ -108,7 +114,8 @@ export class CollectionService {
         options.results ? this.collectResults(run) : undefined,
       ]);
     } catch (error) {
-      fail('day', error);
+      // A stop asked for is no failure of the day: whoever aborted knows why.
+      if (!options.signal?.aborted) fail('day', error);
     } finally {
       await releaseAdvisoryLock(lock, [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]).catch(() => undefined);
       await lock.release();

@@ -5,3 +5,4 @@ export * from './pre-race-fields';
 export * from './race-data.repository';
 export * from './snapshot-parts';
 export * from './read';
+export * from './jobs';

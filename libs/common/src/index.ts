@@ -1,3 +1,4 @@
+export * from './access';
 export * from './all-exceptions.filter';
 export * from './database-errors';
 export * from './error-body';
@@ -11,3 +12,5 @@ export * from './error-body.dto';
 export * from './public.decorator';
 export * from './shutdown';
 export * from './security-headers';
+export * from './jobs';
+export * from './paging.dto';

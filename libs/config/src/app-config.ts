@@ -1,8 +1,10 @@
 import { CronTime, validateCronExpression } from 'cron';
 import { EnvReader } from './env-reader';
 
-export const API_SCOPES = ['read', 'collect', 'admin'] as const;
-export type ApiScope = (typeof API_SCOPES)[number];
+import type { ApiScope } from '@app/common';
+
+// The scopes are common's (routes declare them); the settings name them too.
+export { API_SCOPES, type ApiScope } from '@app/common';
 
 /** Every setting of the product, read once at boot. `.env.example` documents each variable. */
 export interface AppConfig {

@@ -1,4 +1,4 @@
-import { JobDto, JobSummaryDto } from './jobs.dto';
+import { JobDto, JobSummaryDto } from '@app/common';
 import { JobRecord } from './job.types';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -7,7 +7,7 @@ export function toJobSummary(job: JobRecord): JobSummaryDto {
   return {
     id: job.id,
     type: job.type,
-    params: job.params,
+    params: job.params as Record<string, unknown>,
     status: job.status,
     progress: job.progress,
     step: job.step,
@@ -25,5 +25,5 @@ export function toJobSummary(job: JobRecord): JobSummaryDto {
 }
 
 export function toJob(job: JobRecord): JobDto {
-  return { ...toJobSummary(job), events: job.events, result: job.result as unknown as Record<string, unknown> | null };
+  return { ...toJobSummary(job), events: job.events, result: job.result as Record<string, unknown> | null };
 }

@@ -1,12 +1,10 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Queue } from 'bullmq';
-import type { Counter } from 'prom-client';
-import { COLLECTION_QUEUE, CollectionQueuePayload, JobRecord, JOBS_TOTAL_METRIC } from './job.types';
+import { JobLifecycle } from './job-lifecycle';
+import { JOB_QUEUE_NAME, JobQueuePayload, JobRecord } from './job.types';
 import { JobsRepository } from './jobs.repository';
-import { JobsService } from './jobs.service';
 import { queueJobOptions, withTimeout } from './queue-options';
 
 /** A queued row younger than this may be a submit whose queue entry is being added right now. */
@@ -30,8 +28,8 @@ export interface ReconcileSummary {
  *   fails with the queue's reason.
  * Entries that are waiting, delayed or active are BullMQ's to move (an active one whose worker
  * died comes back through the stalled check), and a running row is touched only once its
- * processor has been silent for longer than a lock lasts. Backfill parents whose children have all
- * ended are settled. One process reconciles at a time.
+ * processor has been silent for longer than a lock lasts. Parents whose children have all
+ * ended are settled. One process reconciles at a time. Nothing here depends on a job's kind.
  */
 @Injectable()
 export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,10 +39,9 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     private readonly jobs: JobsRepository,
-    private readonly service: JobsService,
-    @InjectQueue(COLLECTION_QUEUE) private readonly queue: Queue<CollectionQueuePayload>,
+    private readonly lifecycle: JobLifecycle,
+    @InjectQueue(JOB_QUEUE_NAME) private readonly queue: Queue<JobQueuePayload>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectMetric(JOBS_TOTAL_METRIC) private readonly total: Counter<'type' | 'status'>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -65,8 +62,8 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
         summary.checked += 1;
         await this.repair(job, summary);
       }
-      // A backfill whose last child's update of it was lost (its process died in between).
-      for (const id of await this.jobs.unsettledBackfillIds()) await this.service.settleParent(id);
+      // A parent whose last child's update of it was lost (its process died in between).
+      for (const id of await this.jobs.unsettledParentIds()) await this.lifecycle.settleParent(id);
     });
     if (summary.requeued.length + summary.failed.length > 0) {
       this.logger.warn(
@@ -93,18 +90,14 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
       const entry = await withTimeout(this.queue.getJob(job.id), QUEUE_COMMAND_TIMEOUT_MS);
       const reason = entry?.failedReason || `the queue entry ${state} without the job ending`;
       // The queue's own count: runs that failed while the database was away never reached the row.
-      const ended = await this.jobs.finish(job.id, {
+      const ended = await this.lifecycle.finish(job, {
         status: 'failed',
         errorCode: /database/i.test(reason) ? 'database' : 'internal',
         errorMessage: reason,
         message: `failed by the reconciler: ${reason}`,
         attempts: entry?.attemptsMade,
       });
-      if (ended) {
-        this.total.inc({ type: job.type, status: 'failed' });
-        summary.failed.push(job.id);
-        await this.service.childEnded(ended);
-      }
+      if (ended) summary.failed.push(job.id);
     }
   }
 

@@ -1,34 +1,19 @@
-import type { CollectionReport } from '@app/collection';
+import { countChildren, JobChild, JobFailureCode, JobSettlement, JobStatus } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { BackfillChild, tallyBackfill } from './backfill';
-import {
-  BackfillJobParams,
-  BackfillJobRecord,
-  BackfillSummary,
-  CollectJobParams,
-  CollectJobRecord,
-  CollectJobType,
-  JobChildCounts,
-  JobErrorCode,
-  JobEvent,
-  JobRecord,
-  JobStatus,
-  JobType,
-  MAX_JOB_EVENTS,
-} from './job.types';
+import { JobChildCounts, JobEvent, JobRecord, MAX_JOB_EVENTS } from './job.types';
 
 interface JobRow {
   id: string;
-  type: JobType;
-  params: CollectJobParams | BackfillJobParams;
+  type: string;
+  params: unknown;
   dedupe_key: string;
   status: JobStatus;
   progress: number;
   step: string | null;
   attempts: number;
-  result: CollectionReport | BackfillSummary | null;
-  error_code: JobErrorCode | null;
+  result: unknown;
+  error_code: JobFailureCode | null;
   error_message: string | null;
   api_key_id: string | null;
   retry_of: string | null;
@@ -44,8 +29,8 @@ interface JobRow {
 
 export interface JobListFilter {
   status?: JobStatus;
-  type?: JobType;
-  /** Only this backfill's jobs. */
+  type?: string;
+  /** Only this parent's jobs. */
   parentId?: string;
   /** Only this key's jobs; undefined: everyone's (admin). */
   apiKeyId?: string | null;
@@ -53,8 +38,8 @@ export interface JobListFilter {
 
 export interface JobOutcome {
   status: JobStatus;
-  result?: CollectionReport | null;
-  errorCode?: JobErrorCode | null;
+  result?: unknown;
+  errorCode?: JobFailureCode | null;
   errorMessage?: string | null;
   message: string;
   /** Attempts the queue spent, when the row may not know them all (runs whose start it never saw). */
@@ -71,13 +56,16 @@ const APPEND_EVENT = (param: string): string => `(
       WITH ORDINALITY AS line(value, ord) ORDER BY ord DESC LIMIT ${MAX_JOB_EVENTS}
   ) kept)`;
 
-/** A backfill's children by status (null for other jobs), as a column of a query over `jobs`. */
-const CHILD_COUNTS = `CASE WHEN jobs.type = 'backfill' THEN (
-  SELECT jsonb_build_object(
+/** A parent's children by status (null for a job without children), as a column of a query over `jobs`. */
+const CHILD_COUNTS = `(
+  SELECT CASE WHEN count(*) = 0 THEN NULL ELSE jsonb_build_object(
     'total', count(*), 'queued', count(*) FILTER (WHERE child.status = 'queued'), 'running', count(*) FILTER (WHERE child.status = 'running'),
     'succeeded', count(*) FILTER (WHERE child.status = 'succeeded'), 'partiallySucceeded', count(*) FILTER (WHERE child.status = 'partially_succeeded'),
-    'failed', count(*) FILTER (WHERE child.status = 'failed'), 'cancelled', count(*) FILTER (WHERE child.status = 'cancelled'))
-  FROM jobs child WHERE child.parent_id = jobs.id) END`;
+    'failed', count(*) FILTER (WHERE child.status = 'failed'), 'cancelled', count(*) FILTER (WHERE child.status = 'cancelled')) END
+  FROM jobs child WHERE child.parent_id = jobs.id)`;
+
+/** The job has children: it is a parent, which never runs itself. */
+const HAS_CHILDREN = 'EXISTS (SELECT 1 FROM jobs child WHERE child.parent_id = jobs.id)';
 
 /** queued → cancelled, as a queued job's cancel ends it. */
 const CANCEL_QUEUED = `status = 'cancelled', error_code = 'cancelled', error_message = 'Cancelled before it ran', finished_at = now(),
@@ -93,12 +81,12 @@ export class JobsRepository {
 
   /** A new queued job, or the live (queued/running) job that already holds the dedupe key. */
   async insertOrGetLive(job: {
-    type: CollectJobType;
-    params: CollectJobParams;
+    type: string;
+    params: unknown;
     dedupeKey: string;
     apiKeyId: string | null;
     retryOf: string | null;
-  }): Promise<{ job: CollectJobRecord; created: boolean }> {
+  }): Promise<{ job: JobRecord; created: boolean }> {
     // A job that finishes between our failed insert and the select frees the key: try again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const inserted = await this.dataSource.query<JobRow[]>(
@@ -108,12 +96,12 @@ export class JobsRepository {
          RETURNING *`,
         [job.type, JSON.stringify(job.params), job.dedupeKey, job.apiKeyId, job.retryOf],
       );
-      if (inserted[0]) return { job: toCollectRecord(inserted[0]), created: true };
+      if (inserted[0]) return { job: toRecord(inserted[0]), created: true };
       const [live] = await this.dataSource.query<JobRow[]>(
         `SELECT * FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')`,
         [job.dedupeKey],
       );
-      if (live) return { job: toCollectRecord(live), created: false };
+      if (live) return { job: toRecord(live), created: false };
     }
     throw new Error(`Could not insert or find a live job for ${job.dedupeKey}`);
   }
@@ -123,11 +111,11 @@ export class JobsRepository {
    * status) or the same work is live already. No conflict target: either unique index means "done".
    */
   async insertScheduled(job: {
-    type: CollectJobType;
-    params: CollectJobParams;
+    type: string;
+    params: unknown;
     dedupeKey: string;
     scheduleSlot: string;
-  }): Promise<CollectJobRecord | null> {
+  }): Promise<JobRecord | null> {
     const [row] = await this.dataSource.query<JobRow[]>(
       `INSERT INTO jobs (type, params, dedupe_key, schedule_slot, events)
        VALUES ($1, $2, $3, $4, jsonb_build_array(jsonb_build_object('at', now(), 'message', $5::text)))
@@ -141,7 +129,7 @@ export class JobsRepository {
         `queued by schedule slot ${job.scheduleSlot}`,
       ],
     );
-    return row ? toCollectRecord(row) : null;
+    return row ? toRecord(row) : null;
   }
 
   async findById(id: string): Promise<JobRecord | null> {
@@ -194,16 +182,16 @@ export class JobsRepository {
   /**
    * Claims the job for an attempt. `running` is accepted too: a processor that died mid-run leaves
    * the row running, and BullMQ hands the stalled job to another processor. Null: the job is
-   * finished or cancelled and must not run (and a backfill never runs: it has no work of its own).
+   * finished or cancelled and must not run (and a parent never runs: it has no work of its own).
    */
-  async start(id: string, attempt: number): Promise<CollectJobRecord | null> {
+  async start(id: string, attempt: number): Promise<JobRecord | null> {
     const [row] = await this.update<JobRow>(
       `UPDATE jobs SET status = 'running', attempts = $2, started_at = coalesce(started_at, now()), step = 'starting', heartbeat_at = now(),
               events = ${APPEND_EVENT('$3')}
-        WHERE id = $1 AND status IN ('queued', 'running') AND cancel_requested_at IS NULL AND type <> 'backfill' RETURNING *`,
+        WHERE id = $1 AND status IN ('queued', 'running') AND cancel_requested_at IS NULL AND NOT ${HAS_CHILDREN} RETURNING *`,
       [id, attempt, `attempt ${attempt} started`],
     );
-    return row ? toCollectRecord(row) : null;
+    return row ? toRecord(row) : null;
   }
 
   /**
@@ -226,7 +214,7 @@ export class JobsRepository {
   }
 
   /** Back to queued while BullMQ waits out the backoff; the live row keeps holding its dedupe key. */
-  async requeue(id: string, errorCode: JobErrorCode, errorMessage: string, message: string): Promise<void> {
+  async requeue(id: string, errorCode: JobFailureCode, errorMessage: string, message: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE jobs SET status = 'queued', step = 'waiting to retry', error_code = $2, error_message = $3, events = ${APPEND_EVENT('$4')}
         WHERE id = $1 AND status = 'running'`,
@@ -256,81 +244,85 @@ export class JobsRepository {
   }
 
   /**
-   * A new backfill, running from the start, and its children (queued collect-day jobs) in one
-   * transaction; or the live backfill that already holds the dedupe key, without children.
+   * A new parent, running from the start, and its children (queued jobs) in one transaction; or the
+   * live parent that already holds the dedupe key, without children. Children come back in the
+   * order given, which is the order they are queued in.
    */
-  async insertBackfill(backfill: {
+  async insertParent(parent: {
     id: string;
-    params: BackfillJobParams;
+    type: string;
+    params: unknown;
     dedupeKey: string;
     apiKeyId: string | null;
     retryOf: string | null;
-    children: { params: CollectJobParams; dedupeKey: string }[];
-  }): Promise<{ job: BackfillJobRecord; children: CollectJobRecord[]; created: boolean }> {
-    const total = backfill.children.length;
-    // As for a single job: a backfill that ends between our failed insert and the select frees the key.
+    step: string;
+    started: string;
+    children: { type: string; params: unknown; dedupeKey: string }[];
+  }): Promise<{ job: JobRecord; children: JobRecord[]; created: boolean }> {
+    // As for a single job: a parent that ends between our failed insert and the select frees the key.
     for (let attempt = 0; attempt < 5; attempt++) {
       const outcome = await this.dataSource.transaction(async (manager) => {
-        const [parent] = await manager.query<JobRow[]>(
+        const [row] = await manager.query<JobRow[]>(
           `INSERT INTO jobs (id, type, params, dedupe_key, api_key_id, retry_of, status, started_at, step, events)
-           VALUES ($1, 'backfill', $2, $3, $4, $5, 'running', now(), $6, jsonb_build_array(jsonb_build_object('at', now(), 'message', $7::text)))
+           VALUES ($1, $2, $3, $4, $5, $6, 'running', now(), $7, jsonb_build_array(jsonb_build_object('at', now(), 'message', $8::text)))
            ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
            RETURNING *`,
           [
-            backfill.id,
-            JSON.stringify(backfill.params),
-            backfill.dedupeKey,
-            backfill.apiKeyId,
-            backfill.retryOf,
-            `0/${total} race days done`,
-            `started: ${total} race day(s)`,
+            parent.id,
+            parent.type,
+            JSON.stringify(parent.params),
+            parent.dedupeKey,
+            parent.apiKeyId,
+            parent.retryOf,
+            parent.step,
+            parent.started,
           ],
         );
-        if (!parent) {
+        if (!row) {
           const [live] = await manager.query<JobRow[]>(
             `SELECT * FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')`,
-            [backfill.dedupeKey],
+            [parent.dedupeKey],
           );
-          return live ? { job: toBackfillRecord(live), children: [], created: false } : null;
+          return live ? { job: toRecord(live), children: [], created: false } : null;
         }
         const children = await manager.query<JobRow[]>(
           `INSERT INTO jobs (type, params, dedupe_key, api_key_id, parent_id, events)
-           SELECT 'collect-day', child->'params', child->>'dedupeKey', $2, $3, jsonb_build_array(jsonb_build_object('at', now(), 'message', $4::text))
+           SELECT child->>'type', child->'params', child->>'dedupeKey', $2, $3, jsonb_build_array(jsonb_build_object('at', now(), 'message', $4::text))
              FROM jsonb_array_elements($1::jsonb) AS child
            RETURNING *`,
-          [JSON.stringify(backfill.children), backfill.apiKeyId, backfill.id, `queued by backfill ${backfill.id}`],
+          [JSON.stringify(parent.children), parent.apiKeyId, parent.id, `queued by ${parent.type} ${parent.id}`],
         );
+        const order = new Map(parent.children.map((child, index) => [child.dedupeKey, index]));
         const records = children
-          .map(toCollectRecord)
-          .sort((a, b) => a.params.date.localeCompare(b.params.date) || a.params.meet - b.params.meet);
-        return { job: toBackfillRecord(parent), children: records, created: true };
+          .map(toRecord)
+          .sort((a, b) => (order.get(a.dedupeKey) ?? 0) - (order.get(b.dedupeKey) ?? 0));
+        return { job: toRecord(row), children: records, created: true };
       });
       if (outcome) return outcome;
     }
-    throw new Error(`Could not insert or find a live backfill for ${backfill.dedupeKey}`);
+    throw new Error(`Could not insert or find a live ${parent.type} for ${parent.dedupeKey}`);
   }
 
   /**
-   * Brings a backfill up to date with its children: progress, step and, once every child has
-   * ended, its own end with the summary. The parent row is locked first and its children counted by
+   * Brings a parent up to date with its children through `settle` (the kind's): progress, step and,
+   * once every child has ended, its own end. The parent row is locked first and its children read by
    * a separate statement, so of two children ending together the second to get the lock sees the
-   * first's commit. `ended`: this call ended it. Null: no such backfill.
+   * first's commit. `ended`: this call ended it. Null: no such parent.
    */
-  async refreshBackfill(parentId: string): Promise<{ job: BackfillJobRecord; ended: boolean } | null> {
+  async refreshParent(
+    parentId: string,
+    settle: (type: string, children: JobChild[], cancelRequested: boolean) => JobSettlement,
+  ): Promise<{ job: JobRecord; ended: boolean } | null> {
     return this.dataSource.transaction(async (manager) => {
-      const [locked] = await manager.query<JobRow[]>(
-        `SELECT * FROM jobs WHERE id = $1 AND type = 'backfill' FOR UPDATE`,
-        [parentId],
-      );
+      const [locked] = await manager.query<JobRow[]>(`SELECT * FROM jobs WHERE id = $1 FOR UPDATE`, [parentId]);
       if (!locked) return null;
-      if (locked.status !== 'queued' && locked.status !== 'running')
-        return { job: toBackfillRecord(locked), ended: false };
-      const children = await manager.query<BackfillChild[]>(
-        `SELECT id, params->>'date' AS date, (params->>'meet')::int AS meet, status, error_code AS "errorCode"
-           FROM jobs WHERE parent_id = $1 ORDER BY params->>'date', (params->>'meet')::int`,
+      const children = await manager.query<JobChild[]>(
+        `SELECT id, type AS kind, params, status, error_code AS "errorCode" FROM jobs WHERE parent_id = $1 ORDER BY created_at, id`,
         [parentId],
       );
-      const tally = tallyBackfill(children, locked.cancel_requested_at !== null);
+      if (children.length === 0) return null;
+      if (locked.status !== 'queued' && locked.status !== 'running') return { job: toRecord(locked), ended: false };
+      const tally = settle(locked.type, children, locked.cancel_requested_at !== null);
       const end = tally.end;
       const [row] = end
         ? await updated<JobRow>(
@@ -353,37 +345,38 @@ export class JobsRepository {
             'UPDATE jobs SET progress = GREATEST(progress, $2), step = $3 WHERE id = $1 RETURNING *',
             [parentId, tally.progress, tally.step],
           );
-      return { job: { ...toBackfillRecord(row), children: tally.counts }, ended: end !== null };
+      return { job: { ...toRecord(row), children: countChildren(children) }, ended: end !== null };
     });
   }
 
-  /** Running backfills whose children have all ended: an update a child's end should have made is missing. */
-  async unsettledBackfillIds(): Promise<string[]> {
+  /** Running parents whose children have all ended: an update a child's end should have made is missing. */
+  async unsettledParentIds(): Promise<string[]> {
     const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM jobs parent WHERE type = 'backfill' AND status = 'running'
+      `SELECT id FROM jobs parent WHERE status = 'running'
+          AND EXISTS (SELECT 1 FROM jobs child WHERE child.parent_id = parent.id)
           AND NOT EXISTS (SELECT 1 FROM jobs child WHERE child.parent_id = parent.id AND child.status IN ('queued', 'running'))`,
     );
     return rows.map((row) => row.id);
   }
 
-  /** A backfill's queued children → cancelled, as a queued job's cancel does; answers the ones cancelled. */
+  /** A parent's queued children → cancelled, as a queued job's cancel does; answers the ones cancelled. */
   async cancelQueuedChildren(parentId: string): Promise<JobRecord[]> {
     const rows = await this.update<JobRow>(
       `UPDATE jobs SET ${CANCEL_QUEUED}, events = ${APPEND_EVENT('$2')} WHERE parent_id = $1 AND status = 'queued' RETURNING *`,
-      [parentId, 'cancelled while queued, with its backfill'],
+      [parentId, 'cancelled while queued, with its parent'],
     );
     return rows.map(toRecord);
   }
 
   /**
-   * Flags a backfill's live children: running ones stop at their next step, and one that went back
+   * Flags a parent's live children: running ones stop at their next step, and one that went back
    * to the queue meanwhile (a retry) is refused when its processor picks it up.
    */
   async requestCancelChildren(parentId: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()), events = ${APPEND_EVENT('$2')}
         WHERE parent_id = $1 AND status IN ('queued', 'running')`,
-      [parentId, 'cancel requested, with its backfill'],
+      [parentId, 'cancel requested, with its parent'],
     );
   }
 
@@ -394,14 +387,14 @@ export class JobsRepository {
   }
 
   /**
-   * Live rows the reconciler may repair (backfill parents have no queue entry of their own): queued ones older than `queuedGraceMs` (a submit adds the
-   * queue entry just after the row) and running ones whose processor has not been heard from for
+   * Live rows the reconciler may repair (parents have no queue entry of their own): queued ones
+   * older than `queuedGraceMs` (a submit adds the queue entry just after the row) and running ones whose processor has not been heard from for
    * `silentMs` (a live processor saves progress far more often).
    */
   async liveForRepair(queuedGraceMs: number, silentMs: number): Promise<JobRecord[]> {
     const rows = await this.dataSource.query<JobRow[]>(
       `SELECT * FROM jobs
-        WHERE type <> 'backfill'
+        WHERE NOT ${HAS_CHILDREN}
           AND ((status = 'queued' AND created_at < now() - make_interval(secs => $1 / 1000.0))
             OR (status = 'running' AND coalesce(heartbeat_at, started_at, created_at) < now() - make_interval(secs => $2 / 1000.0)))
         ORDER BY created_at`,
@@ -445,8 +438,11 @@ async function updated<T>(manager: EntityManager, sql: string, params: unknown[]
 }
 
 function toRecord(row: JobRow): JobRecord {
-  const base = {
+  return {
     id: row.id,
+    type: row.type,
+    params: row.params,
+    result: row.result,
     dedupeKey: row.dedupe_key,
     status: row.status,
     progress: row.progress,
@@ -464,25 +460,4 @@ function toRecord(row: JobRow): JobRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
   };
-  // The database holds the params and result each type writes; the type tells them apart.
-  return row.type === 'backfill'
-    ? { ...base, type: row.type, params: row.params as BackfillJobParams, result: row.result as BackfillSummary | null }
-    : {
-        ...base,
-        type: row.type,
-        params: row.params as CollectJobParams,
-        result: row.result as CollectionReport | null,
-      };
-}
-
-function toCollectRecord(row: JobRow): CollectJobRecord {
-  const record = toRecord(row);
-  if (record.type === 'backfill') throw new Error(`Job ${row.id} is a backfill, not a collection job`);
-  return record;
-}
-
-function toBackfillRecord(row: JobRow): BackfillJobRecord {
-  const record = toRecord(row);
-  if (record.type !== 'backfill') throw new Error(`Job ${row.id} is a ${record.type} job, not a backfill`);
-  return record;
 }

@@ -5,18 +5,18 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Gauge } from 'prom-client';
-import { COLLECTION_QUEUE } from './job.types';
+import { JOB_QUEUE_NAME } from './job.types';
 
 export const QUEUE_DEPTH_METRIC = 'jobs_queue_depth';
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 /** BullMQ's connections queue commands while Redis is away; a scrape must not wait for it. */
 const SCRAPE_TIMEOUT_MS = 500;
 
-/** The collection queue in /health/ready and in /metrics (jobs by BullMQ state). */
+/** The job queue in /health/ready and in /metrics (jobs by BullMQ state). */
 @Injectable()
 export class QueueMonitor implements OnModuleInit {
   constructor(
-    @InjectQueue(COLLECTION_QUEUE) private readonly queue: Queue,
+    @InjectQueue(JOB_QUEUE_NAME) private readonly queue: Queue,
     private readonly readiness: ReadinessChecks,
     @InjectMetric(QUEUE_DEPTH_METRIC) private readonly depth: Gauge<'state'>,
   ) {}

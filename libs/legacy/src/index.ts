@@ -8,3 +8,5 @@ export * from './legacy-mapping';
 export * from './legacy-race.builder';
 export * from './legacy-races.controller';
 export * from './legacy-races.dto';
+export * from './legacy-collect.controller';
+export * from './legacy-collect.module';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { DigitsToInt, PageQueryDto } from '@app/common';
 import { RaceDate, WithinRangeOf } from './race-date';
 
 export const RACE_STATUSES = ['scheduled', 'entries', 'finished', 'cancelled', 'void'] as const;
@@ -10,16 +10,6 @@ export type RaceView = (typeof RACE_VIEWS)[number];
 
 export const MEET_DESCRIPTION =
   'Racecourse: 1 Seoul, 2 Jeju, 3 Busan-Gyeongnam, 4 accepted for a future course (no data yet)';
-
-/**
- * Query and path values arrive as strings. Only plain digit strings become numbers; anything else
- * ('1.5', '1e0', ' 1', '0x1') stays a string for `@IsInt` to reject.
- */
-export function DigitsToInt(): PropertyDecorator {
-  return Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
-  );
-}
 
 /** A meet code, 1–4, from a query string or a JSON number. */
 export function MeetField(): PropertyDecorator {
@@ -39,25 +29,6 @@ export class RaceDayQueryDto {
   @ApiProperty({ example: 1, minimum: 1, maximum: 4, description: MEET_DESCRIPTION })
   @MeetField()
   meet: number;
-}
-
-/** `page` and `limit` of every paginated list (at most 200 rows a page). */
-export class PageQueryDto {
-  @ApiPropertyOptional({ example: 1, minimum: 1, default: 1 })
-  @IsOptional()
-  @DigitsToInt()
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @DigitsToInt()
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
 }
 
 export class RaceListQueryDto extends PageQueryDto {

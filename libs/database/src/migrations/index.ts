@@ -4,6 +4,7 @@ import { CreateJobs1764480000000 } from './1764480000000-create-jobs';
 import { AddJobScheduleSlot1764490000000 } from './1764490000000-add-job-schedule-slot';
 import { AddJobHeartbeat1764495000000 } from './1764495000000-add-job-heartbeat';
 import { AddJobParent1764500000000 } from './1764500000000-add-job-parent';
+import { OpenJobKinds1764510000000 } from './1764510000000-open-job-kinds';
 
 /** Every migration, oldest first. Listed explicitly so builds and tests need no file globbing. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AddJobScheduleSlot1764490000000,
   AddJobHeartbeat1764495000000,
   AddJobParent1764500000000,
+  OpenJobKinds1764510000000,
 ];

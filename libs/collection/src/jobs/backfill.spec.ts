@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackfillChild, backfillStatus, countChildren, normaliseBackfillParams, tallyBackfill } from './backfill';
 import { raceDays } from '@app/calendar';
-import { JobStatus } from './job.types';
+import type { JobStatus } from '@app/common';
 
 const child = (n: number, status: JobStatus, errorCode: BackfillChild['errorCode'] = null): BackfillChild => ({
   id: `child-${n}`,

@@ -1,6 +1,6 @@
-import type { CollectionFailure, CollectionReport } from '@app/collection';
+import type { CollectionFailure, CollectionReport } from '../collection-report';
 import { describe, expect, it } from 'vitest';
-import { judgeReport } from './job-outcome';
+import { judgeReport } from './collect-verdict';
 
 const report = (failures: CollectionFailure[], races = 3): CollectionReport => ({
   date: '2025-05-23',
@@ -76,9 +76,5 @@ describe('judgeReport', () => {
     expect(
       judgeReport(report([failure('horse 1', 'KraTransientError'), failure('race 2', 'QueryFailedError')])),
     ).toMatchObject({ kind: 'partially_succeeded' });
-  });
-
-  it('should recognise a cancel that surfaced through the report', () => {
-    expect(judgeReport(report([failure('day', 'JobCancelledError')]))).toEqual({ kind: 'cancelled' });
   });
 });

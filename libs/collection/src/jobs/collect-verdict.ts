@@ -1,4 +1,4 @@
-import { CollectionFailure, CollectionReport, DATABASE_UNAVAILABLE } from '@app/collection';
+import { JobFailureCode, JobReport } from '@app/common';
 import {
   KraAuthError,
   KraBadRequestError,
@@ -6,58 +6,39 @@ import {
   KraTransientError,
   KraUpstreamError,
 } from '@app/kra-client';
-import { JobErrorCode } from './job.types';
-
-/** Thrown from the engine's progress callback to stop a job whose cancel was requested. */
-export class JobCancelledError extends Error {
-  constructor() {
-    super('Cancelled on request');
-    this.name = 'JobCancelledError';
-  }
-}
-
-/** Thrown from the engine's progress callback when the processor shuts down: the job is handed back, not ended. */
-export class JobInterruptedError extends Error {
-  constructor() {
-    super('Interrupted by a worker shutdown');
-    this.name = 'JobInterruptedError';
-  }
-}
+import { CollectionFailure, CollectionReport } from '../collection-report';
+import { DATABASE_UNAVAILABLE } from '../collection.service';
 
 /** The report keeps error class names, not instances: map both by name. */
-const CODE_BY_ERROR_NAME: Record<string, JobErrorCode> = {
+const CODE_BY_ERROR_NAME: Record<string, JobFailureCode> = {
   [KraQuotaExceededError.name]: 'quota',
   [KraAuthError.name]: 'auth',
   [KraBadRequestError.name]: 'bad_request',
   [KraUpstreamError.name]: 'upstream',
   [KraTransientError.name]: 'transient',
-  [JobCancelledError.name]: 'cancelled',
   [DATABASE_UNAVAILABLE]: 'database',
 };
 
 /** Retrying cannot help these before the quota resets or someone fixes the key or the request. */
-const PERMANENT_CODES: ReadonlySet<JobErrorCode> = new Set(['quota', 'auth', 'bad_request']);
+const PERMANENT_CODES: ReadonlySet<JobFailureCode> = new Set(['quota', 'auth', 'bad_request']);
 
-export function errorCodeOf(error: unknown): JobErrorCode {
+export function errorCodeOf(error: unknown): JobFailureCode {
   const name = typeof error === 'string' ? error : error instanceof Error ? error.name : '';
   return CODE_BY_ERROR_NAME[name] ?? 'internal';
 }
 
-export type Verdict =
+export type CollectVerdict =
   | { kind: 'succeeded' }
   | { kind: 'partially_succeeded'; message: string }
-  | { kind: 'cancelled' }
-  /** The processor is shutting down: hand the job back to the queue, no attempt spent. */
-  | { kind: 'interrupted' }
-  /** PostgreSQL is unavailable: try again later without spending an attempt (see JOBS_DATABASE_WAIT_MS). */
+  /** PostgreSQL is unavailable: the job waits for it (see JOBS_DATABASE_WAIT_MS). */
   | { kind: 'database'; message: string }
   /** Fail now: no BullMQ retry. */
-  | { kind: 'permanent'; code: JobErrorCode; message: string }
+  | { kind: 'permanent'; code: JobFailureCode; message: string }
   /** Throw so BullMQ retries with backoff; `partial` says data was stored should the retries run out. */
-  | { kind: 'retry'; code: JobErrorCode; message: string; partial: boolean };
+  | { kind: 'retry'; code: JobFailureCode; message: string; partial: boolean };
 
 /**
- * What a finished engine run means for the job. The engine reports failures per race and entity
+ * What a finished engine run means for its job. The engine reports failures per race and entity
  * instead of throwing, so the job's fate is read off the report:
  * - no failures: succeeded;
  * - every failure transient: retried;
@@ -66,11 +47,10 @@ export type Verdict =
  *   quota for nothing);
  * - otherwise some data is in (say the cards, before the quota ran out on the details): partially_succeeded.
  */
-export function judgeReport(report: CollectionReport): Verdict {
+export function judgeReport(report: CollectionReport): CollectVerdict {
   if (report.ok) return { kind: 'succeeded' };
   const failures = report.failures;
   const codes = failures.map((failure) => errorCodeOf(failure.error));
-  if (codes.includes('cancelled')) return { kind: 'cancelled' };
   const message = summarise(failures);
   if (codes.every((code) => code === 'database')) return { kind: 'database', message };
   const day = failures.find((failure) => failure.scope === 'day');
@@ -91,4 +71,49 @@ function summarise(failures: CollectionFailure[]): string {
   const [first] = failures;
   const more = failures.length > 1 ? ` (and ${failures.length - 1} more failure${failures.length > 2 ? 's' : ''})` : '';
   return `${first.scope}: ${first.reason}${more}`;
+}
+
+/** The engine's report as the job contract reports a run. */
+export function toJobReport(report: CollectionReport): JobReport<CollectionReport> {
+  const summary = `${report.races.length} race(s), ${report.failures.length} failure(s)`;
+  const verdict = judgeReport(report);
+  switch (verdict.kind) {
+    case 'succeeded':
+      return { outcome: 'succeeded', result: report, summary };
+    case 'partially_succeeded':
+      return {
+        outcome: 'partially_succeeded',
+        result: report,
+        summary,
+        code: errorCodeOf(report.failures[0]?.error ?? ''),
+        message: verdict.message,
+      };
+    case 'database':
+      return {
+        outcome: 'failed',
+        result: report,
+        code: 'database',
+        message: verdict.message,
+        retry: true,
+        partial: false,
+      };
+    case 'permanent':
+      return {
+        outcome: 'failed',
+        result: report,
+        code: verdict.code,
+        message: verdict.message,
+        retry: false,
+        partial: false,
+      };
+    case 'retry':
+      return {
+        outcome: 'failed',
+        result: report,
+        code: verdict.code,
+        message: verdict.message,
+        retry: true,
+        partial: verdict.partial,
+      };
+  }
 }

@@ -1,6 +1,5 @@
 import { addDays, dashed, kstToday, meetsRacingOn, SUNDAY, weekdayOf } from '@app/calendar';
-import { CollectRequest } from './jobs.service';
-import { CollectJobType } from './job.types';
+import { CollectJobType, CollectRequest } from './collect-params';
 
 export const SCHEDULE_KINDS = ['entries', 'results', 'catchup'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];

@@ -1,4 +1,25 @@
-import { BackfillJobParams, BackfillSummary, JobChildCounts, JobErrorCode, JobStatus } from './job.types';
+import { countChildren, JobChildCounts, JobFailureCode, JobStatus } from '@app/common';
+
+export { countChildren };
+
+/** What a backfill covers, normalised: every race day from `from` to `to` (both `YYYY-MM-DD`) of `meets`. */
+export interface BackfillJobParams {
+  from: string;
+  to: string;
+  /** Sorted, unique. */
+  meets: number[];
+}
+
+/** The result of an ended backfill. */
+export interface BackfillSummary {
+  /** Race days (children) in all. */
+  days: number;
+  succeeded: number;
+  partiallySucceeded: number;
+  failed: number;
+  cancelled: number;
+  failedChildren: { id: string; date: string; meet: number; errorCode: JobFailureCode | null }[];
+}
 
 /** Longest backfill, `from` and `to` included: a leap year fits. */
 export const BACKFILL_MAX_DAYS = 366;
@@ -19,8 +40,8 @@ export function normaliseBackfillParams(request: BackfillRequest): BackfillJobPa
 }
 
 /** Like a collection job's key: the same backfill for the same key while it is live is one backfill. */
-export function backfillDedupeKey(params: BackfillJobParams, apiKeyId: string | null): string {
-  return `backfill:${params.from}:${params.to}:meets=${params.meets.join(',')}:key=${apiKeyId ?? 'system'}`;
+export function backfillKey(params: BackfillJobParams): string {
+  return `backfill:${params.from}:${params.to}:meets=${params.meets.join(',')}`;
 }
 
 /** One child of a backfill, as its parent's tally reads it. */
@@ -29,7 +50,7 @@ export interface BackfillChild {
   date: string;
   meet: number;
   status: JobStatus;
-  errorCode: JobErrorCode | null;
+  errorCode: JobFailureCode | null;
 }
 
 /** Where a backfill stands; `end` is set once every child has ended. */
@@ -40,23 +61,10 @@ export interface BackfillTally {
   end: {
     status: JobStatus;
     result: BackfillSummary;
-    errorCode: JobErrorCode | null;
+    errorCode: JobFailureCode | null;
     errorMessage: string | null;
     message: string;
   } | null;
-}
-
-export function countChildren(children: readonly BackfillChild[]): JobChildCounts {
-  const count = (status: JobStatus): number => children.filter((child) => child.status === status).length;
-  return {
-    total: children.length,
-    queued: count('queued'),
-    running: count('running'),
-    succeeded: count('succeeded'),
-    partiallySucceeded: count('partially_succeeded'),
-    failed: count('failed'),
-    cancelled: count('cancelled'),
-  };
 }
 
 /**
@@ -94,7 +102,7 @@ export function tallyBackfill(children: readonly BackfillChild[], cancelRequeste
   const firstProblem =
     children.find((child) => child.status === 'failed') ??
     children.find((child) => child.status === 'partially_succeeded');
-  const [errorCode, errorMessage]: [JobErrorCode | null, string | null] =
+  const [errorCode, errorMessage]: [JobFailureCode | null, string | null] =
     status === 'succeeded'
       ? [null, null]
       : status === 'cancelled'

@@ -3,8 +3,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { ScheduleKind, scheduledWork, SCHEDULE_KINDS } from './collection-schedule';
-import { CollectJobRecord } from './job.types';
-import { JobsService } from './jobs.service';
+import { JOB_QUEUE, type JobDto, type JobQueue } from '@app/common';
+import { normaliseCollectParams } from './collect-params';
 
 /** The SchedulerRegistry name of `kind`'s cron job. */
 export const collectionScheduleJobName = (kind: ScheduleKind): string => `collection-schedule:${kind}`;
@@ -19,7 +19,7 @@ export class CollectionScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(CollectionScheduler.name);
 
   constructor(
-    private readonly jobs: JobsService,
+    @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
   ) {}
@@ -33,11 +33,15 @@ export class CollectionScheduler implements OnApplicationBootstrap {
   }
 
   /** Enqueues the jobs of `kind`'s slot at `at`; answers the jobs this call created (none if another replica won). */
-  async fire(kind: ScheduleKind, at: Date): Promise<CollectJobRecord[]> {
-    const created: CollectJobRecord[] = [];
+  async fire(kind: ScheduleKind, at: Date): Promise<JobDto[]> {
+    const created: JobDto[] = [];
     const queued: string[] = [];
     for (const work of scheduledWork(kind, at, this.config.schedule.meets)) {
-      const job = await this.jobs.submitScheduled(work.type, work.request, work.slot);
+      const job = await this.jobs.enqueueScheduled(
+        work.type,
+        normaliseCollectParams(work.type, work.request),
+        work.slot,
+      );
       if (!job) continue;
       created.push(job);
       queued.push(`${work.type} ${work.request.date} meet ${work.request.meet}`);

@@ -1,63 +1,51 @@
-import { CollectionReport, CollectionService } from '@app/collection';
+import { isDatabaseUnavailable, isParentKind, JobReport } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { isDatabaseUnavailable } from '@app/common';
 import { DelayedError, Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import type { Counter, Histogram } from 'prom-client';
-import { errorCodeOf, JobCancelledError, JobInterruptedError, judgeReport, Verdict } from './job-outcome';
-import { JobProgress } from './job-progress';
-import {
-  COLLECTION_QUEUE,
-  CollectionQueuePayload,
-  JOB_DURATION_METRIC,
-  jobLabel,
-  JobRecord,
-  JOBS_TOTAL_METRIC,
-  JobStatus,
-} from './job.types';
-import { JobOutcome, JobsRepository } from './jobs.repository';
-import { JobsService } from './jobs.service';
+import { JobKinds } from './job-kinds';
+import { JobLifecycle } from './job-lifecycle';
+import { JobRun } from './job-run';
+import { Verdict, verdictOf } from './job-verdict';
+import { JOB_QUEUE_NAME, JobQueuePayload, JobRecord, JobStatus } from './job.types';
+import { JobsRepository } from './jobs.repository';
 import { bullOptions } from './queue-options';
 
+/** How soon a job that found the database unavailable is tried again. */
+const DATABASE_RETRY_DELAY_MS = 2_000;
+
 /**
- * Runs collection jobs: claims the row, runs the engine with progress and cancel checks, and ends
- * the row from the report. Permanent failures end in BullMQ's UnrecoverableError (no retries);
- * transient ones are thrown so BullMQ retries them with backoff.
+ * Runs jobs of every kind: claims the row, runs the kind's handler with progress and an AbortSignal,
+ * and ends the row from the handler's report. Permanent failures end in BullMQ's UnrecoverableError
+ * (no retries); others are thrown so BullMQ retries them with backoff.
  *
  * A database that is down does not spend attempts: the job is put back on the queue for a few
  * seconds, again and again, until the database answers or JOBS_DATABASE_WAIT_MS has passed.
  *
  * Crash safety is BullMQ's: a running job holds a lock its worker renews; when a worker dies the
- * lock lapses (JOBS_LOCK_MS) and another worker's stalled check puts the job back. Collection is
+ * lock lapses (JOBS_LOCK_MS) and another worker's stalled check puts the job back. Handlers are
  * idempotent, so the rerun leaves the data as one run would.
  */
-/** How soon a job that found the database unavailable is tried again. */
-const DATABASE_RETRY_DELAY_MS = 2_000;
-
 @Injectable()
-export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(CollectionJobProcessor.name);
+export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(JobProcessor.name);
   /** A worker of our own rather than @Processor(): its lock and stall settings come from config, which static decorator options cannot carry. */
-  private worker?: Worker<CollectionQueuePayload, JobStatus | 'skipped'>;
-  /** Jobs this process is running now, and the progress of those past their start. */
+  private worker?: Worker<JobQueuePayload, JobStatus | 'skipped'>;
+  /** Jobs this process is running now, and the runs of those past their start. */
   private active = 0;
-  private readonly running = new Set<JobProgress>();
+  private readonly running = new Set<JobRun>();
   private shuttingDown = false;
 
   constructor(
     private readonly jobs: JobsRepository,
-    private readonly collection: CollectionService,
+    private readonly lifecycle: JobLifecycle,
+    private readonly kinds: JobKinds,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectMetric(JOBS_TOTAL_METRIC) private readonly total: Counter<'type' | 'status'>,
-    @InjectMetric(JOB_DURATION_METRIC) private readonly duration: Histogram<'type'>,
-    private readonly jobsService: JobsService,
   ) {}
 
   onApplicationBootstrap(): void {
     const { concurrency, lockMs, stalledIntervalMs, maxStalled } = this.config.jobs;
-    this.worker = new Worker<CollectionQueuePayload, JobStatus | 'skipped'>(
-      COLLECTION_QUEUE,
+    this.worker = new Worker<JobQueuePayload, JobStatus | 'skipped'>(
+      JOB_QUEUE_NAME,
       (job, token) => this.process(job, token),
       {
         ...bullOptions(this.config),
@@ -75,7 +63,7 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
   }
 
   /**
-   * Stops taking jobs and interrupts the running ones: each stops at its next step boundary and is
+   * Stops taking jobs and stops the running ones: each stops at its next step boundary and is
    * handed back to the queue, where another worker resumes it. SHUTDOWN_GRACE_MS bounds the wait;
    * a job still running then is recovered by the stalled check like a crash. With nothing running
    * the worker closes at once: a graceful close waits for the fetch loop, which never returns while
@@ -83,11 +71,11 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
-    for (const progress of this.running) progress.interrupt();
+    for (const run of this.running) run.stop('shutdown');
     await this.worker?.close(this.active === 0);
   }
 
-  private async process(job: Job<CollectionQueuePayload>, token: string | undefined): Promise<JobStatus | 'skipped'> {
+  private async process(job: Job<JobQueuePayload>, token: string | undefined): Promise<JobStatus | 'skipped'> {
     this.active += 1;
     try {
       return await this.run(job, token);
@@ -96,7 +84,7 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
     }
   }
 
-  private async run(job: Job<CollectionQueuePayload>, token: string | undefined): Promise<JobStatus | 'skipped'> {
+  private async run(job: Job<JobQueuePayload>, token: string | undefined): Promise<JobStatus | 'skipped'> {
     const id = job.data.jobId;
     if (this.shuttingDown) return this.handBack(job, token, 'handed back before starting: the worker is shutting down');
     const attempt = job.attemptsMade + 1;
@@ -110,40 +98,33 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
     if (!record) return this.skip(id);
     if (job.data.databaseWaitSince !== undefined) await job.updateData({ jobId: id });
 
-    const progress = new JobProgress(this.jobs, record);
-    this.running.add(progress);
-    if (this.shuttingDown) progress.interrupt();
-    let report: CollectionReport | undefined;
-    let verdict: Verdict;
-    try {
-      report = await this.collection.collectDay({
-        ...record.params,
-        raceNos: record.params.raceNos ?? undefined,
-        onProgress: progress.onProgress,
+    const kind = this.kinds.find(record.type);
+    if (!kind || isParentKind(kind)) {
+      // Another version's kind, say: retried, so a process that knows it may take it.
+      return this.conclude(job, record, {
+        kind: 'retry',
+        result: null,
+        code: 'internal',
+        message: `This process runs no ${record.type} jobs`,
+        partial: false,
       });
-      const interrupted = report.failures.some((failure) => failure.error === JobInterruptedError.name);
-      verdict = progress.cancelled
-        ? { kind: 'cancelled' }
-        : interrupted
-          ? { kind: 'interrupted' }
-          : judgeReport(report);
+    }
+    const run = new JobRun(this.jobs, record, attempt, kind.steps?.(record.params)).begin();
+    this.running.add(run);
+    if (this.shuttingDown) run.stop('shutdown');
+    let ran: { report: JobReport } | { error: unknown };
+    try {
+      ran = { report: await kind.run(run) };
     } catch (error) {
-      // The engine reports KRA failures itself; what escapes it is ours (the database, say): retry.
-      verdict =
-        progress.cancelled || error instanceof JobCancelledError
-          ? { kind: 'cancelled' }
-          : error instanceof JobInterruptedError
-            ? { kind: 'interrupted' }
-            : isDatabaseUnavailable(error)
-              ? { kind: 'database', message: String(error) }
-              : { kind: 'retry', code: errorCodeOf(error), message: String(error), partial: false };
+      ran = { error };
     } finally {
-      this.running.delete(progress);
-      await progress
-        .stop()
+      this.running.delete(run);
+      await run
+        .end()
         .catch((error: unknown) => this.logger.warn(`Job ${id}: last progress not saved: ${String(error)}`));
     }
-    if (progress.detached) {
+    const verdict = verdictOf(run.stopReason, ran);
+    if (verdict.kind === 'detached') {
       this.logger.warn(`Job ${id}: its record stopped being this run's (ended or re-queued elsewhere); run abandoned`);
       return 'skipped';
     }
@@ -151,11 +132,11 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
       return this.handBack(
         job,
         token,
-        `interrupted at "${progress.stepName}" by a worker shutdown; resumes in another worker`,
+        `interrupted at "${run.stepName}" by a worker shutdown; resumes in another worker`,
       );
     if (verdict.kind === 'database') return this.waitForDatabase(job, token, verdict.message);
     try {
-      return await this.conclude(job, record, verdict, report);
+      return await this.conclude(job, record, verdict);
     } catch (error) {
       if (isDatabaseUnavailable(error)) return this.waitForDatabase(job, token, String(error));
       throw error;
@@ -167,11 +148,7 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
    * (its row cannot be written now). Once it has waited JOBS_DATABASE_WAIT_MS this episode, it fails
    * as any run does, spending attempts; the reconciler ends its row with the queue's count later.
    */
-  private async waitForDatabase(
-    job: Job<CollectionQueuePayload>,
-    token: string | undefined,
-    reason: string,
-  ): Promise<never> {
+  private async waitForDatabase(job: Job<JobQueuePayload>, token: string | undefined, reason: string): Promise<never> {
     const since = job.data.databaseWaitSince ?? Date.now();
     const waited = Date.now() - since;
     if (waited >= this.config.jobs.databaseWaitMs) {
@@ -188,7 +165,7 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
   }
 
   /** Back to the queue without spending an attempt: BullMQ's WaitingError tells the worker the job has moved. */
-  private async handBack(job: Job<CollectionQueuePayload>, token: string | undefined, message: string): Promise<never> {
+  private async handBack(job: Job<JobQueuePayload>, token: string | undefined, message: string): Promise<never> {
     await this.jobs.returnToQueue(job.data.jobId, message);
     await job.moveToWait(token);
     this.logger.log(`Job ${job.data.jobId} ${message}`);
@@ -196,29 +173,31 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
   }
 
   private async conclude(
-    job: Job<CollectionQueuePayload>,
+    job: Job<JobQueuePayload>,
     record: JobRecord,
-    verdict: Exclude<Verdict, { kind: 'interrupted' | 'database' }>,
-    report: CollectionReport | undefined,
+    verdict: Exclude<Verdict, { kind: 'interrupted' | 'database' | 'detached' }>,
   ): Promise<JobStatus> {
     const attempt = job.attemptsMade + 1;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
-    const summary = report ? `${report.races.length} race(s), ${report.failures.length} failure(s)` : 'no report';
     switch (verdict.kind) {
       case 'succeeded':
-        return this.end(record, { status: 'succeeded', result: report, message: `succeeded: ${summary}` });
+        return this.end(record, {
+          status: 'succeeded',
+          result: verdict.result,
+          message: `succeeded: ${verdict.summary}`,
+        });
       case 'partially_succeeded':
         return this.end(record, {
           status: 'partially_succeeded',
-          result: report,
-          errorCode: errorCodeOf(report?.failures[0]?.error ?? ''),
+          result: verdict.result,
+          errorCode: verdict.code,
           errorMessage: verdict.message,
-          message: `partially succeeded: ${summary}`,
+          message: `partially succeeded: ${verdict.summary}`,
         });
       case 'cancelled':
         return this.end(record, {
           status: 'cancelled',
-          result: report,
+          result: verdict.result,
           errorCode: 'cancelled',
           errorMessage: 'Cancelled on request',
           message: 'cancelled while running',
@@ -226,7 +205,7 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
       case 'permanent':
         await this.end(record, {
           status: 'failed',
-          result: report,
+          result: verdict.result,
           errorCode: verdict.code,
           errorMessage: verdict.message,
           message: `failed (${verdict.code}), not retried: ${verdict.message}`,
@@ -245,7 +224,7 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
         if (verdict.partial) {
           return this.end(record, {
             status: 'partially_succeeded',
-            result: report,
+            result: verdict.result,
             errorCode: verdict.code,
             errorMessage: verdict.message,
             message: `partially succeeded after ${attempt} attempts`,
@@ -253,7 +232,7 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
         }
         await this.end(record, {
           status: 'failed',
-          result: report,
+          result: verdict.result,
           errorCode: verdict.code,
           errorMessage: verdict.message,
           message: `failed (${verdict.code}) after ${attempt} attempts`,
@@ -262,14 +241,8 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
     }
   }
 
-  private async end(record: JobRecord, outcome: JobOutcome): Promise<JobStatus> {
-    const ended = await this.jobs.finish(record.id, outcome);
-    this.total.inc({ type: record.type, status: outcome.status });
-    const startedAt = ended?.startedAt ?? record.startedAt;
-    if (startedAt) this.duration.observe({ type: record.type }, (Date.now() - startedAt.getTime()) / 1000);
-    this.logger.log(`Job ${record.id} (${jobLabel(record)}) ${outcome.status}`);
-    // One race day of a backfill: the backfill's progress, and its end after its last day.
-    await this.jobsService.childEnded(ended);
+  private async end(record: JobRecord, outcome: Parameters<JobLifecycle['finish']>[1]): Promise<JobStatus> {
+    await this.lifecycle.finish(record, outcome);
     return outcome.status;
   }
 
@@ -277,7 +250,7 @@ export class CollectionJobProcessor implements OnApplicationBootstrap, BeforeApp
   private async skip(id: string): Promise<'skipped'> {
     const current = await this.jobs.findById(id);
     if (current && (current.status === 'queued' || current.status === 'running') && current.cancelRequestedAt) {
-      await this.end(current, {
+      await this.lifecycle.finish(current, {
         status: 'cancelled',
         errorCode: 'cancelled',
         errorMessage: 'Cancelled on request',

@@ -1,0 +1,2 @@
+export * from './job-contract';
+export * from './job.dto';
