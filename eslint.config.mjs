@@ -1,72 +1,96 @@
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 
-/** The feature modules: collection and what is built on it. */
-const FEATURES = ['@app/collection', '@app/legacy', '@app/jobs', '@app/auth'];
-const LIBS = [
-  'calendar',
-  'config',
-  'common',
-  'database',
-  'redis',
-  'cache',
-  'auth',
-  'monitoring',
-  'kra-client',
-  'kra-sandbox',
-  'collection',
-  'legacy',
-  'jobs',
-];
-
-/** The module boundaries of the architecture: which libraries may not import what, and why. */
-const BOUNDARIES = [
-  { libs: ['calendar', 'common'], forbid: ['@app/*'], why: 'a foundation imports no other module' },
-  { libs: ['config'], forbid: ['@app/*', '!@app/common'], why: 'a foundation imports no other module' },
-  { libs: ['database', 'redis', 'cache'], forbid: FEATURES, why: 'infrastructure knows no feature' },
-  {
-    libs: ['kra-client'],
-    forbid: ['@app/database', '@app/cache', ...FEATURES],
+/**
+ * The architecture's arrows: what each library may import of ours (`@app/<name>`), and why not the
+ * rest. Everything not listed is forbidden; the apps and the tests may import anything.
+ */
+const FOUNDATION = 'a foundation imports no other module';
+const INFRASTRUCTURE = 'infrastructure knows no feature';
+const ARCHITECTURE = {
+  calendar: { may: [], why: FOUNDATION },
+  common: { may: [], why: FOUNDATION },
+  // The settings name the API scopes, which common declares.
+  config: { may: ['common'], why: FOUNDATION },
+  database: { may: ['common', 'config'], why: INFRASTRUCTURE },
+  redis: { may: ['common', 'config'], why: INFRASTRUCTURE },
+  cache: { may: ['common', 'config', 'redis'], why: INFRASTRUCTURE },
+  monitoring: { may: ['common', 'config', 'redis'], why: INFRASTRUCTURE },
+  auth: { may: ['common', 'config', 'database', 'redis'], why: INFRASTRUCTURE },
+  'kra-client': {
+    may: ['calendar', 'common', 'config', 'redis', 'monitoring'],
     why: 'the KRA client knows nothing of our database or features',
   },
-  {
-    libs: LIBS.filter((lib) => lib !== 'kra-sandbox'),
-    forbid: ['@app/kra-sandbox'],
-    why: 'only the apps and tests use the sandbox',
-  },
-  {
-    libs: ['kra-sandbox'],
-    forbid: ['@app/database', '@app/cache', '@app/redis', ...FEATURES],
+  'kra-sandbox': {
+    may: ['calendar', 'common', 'config', 'kra-client'],
     why: 'the sandbox simulates the gateway, nothing of ours',
   },
-  {
-    libs: ['collection'],
-    forbid: ['@app/jobs', '@app/legacy'],
-    why: 'collection knows neither the jobs nor the legacy bridge',
+  collection: {
+    may: ['calendar', 'common', 'config', 'database', 'cache', 'kra-client'],
+    why: 'collection builds on the KRA client and the infrastructure; routes declare access through common',
   },
+  legacy: {
+    may: ['calendar', 'common', 'config', 'database', 'cache', 'kra-client', 'collection'],
+    why: 'the legacy bridge builds on collection',
+  },
+  jobs: {
+    may: ['common', 'config', 'database', 'monitoring'],
+    why: 'the job mechanism knows no feature and no KRA client: kinds register themselves',
+  },
+};
+const LIBS = Object.keys(ARCHITECTURE);
+const FEATURES = ['collection', 'legacy'];
+
+/** Arrows with a reason of their own, checked after the lists above (the last matching policy wins). */
+const SPECIFIC = [
+  {
+    from: LIBS.filter((lib) => lib !== 'kra-sandbox'),
+    to: ['kra-sandbox'],
+    why: 'only the apps and tests use the sandbox',
+  },
+  { from: FEATURES, to: ['jobs'], why: 'features enqueue through the port in common, never through jobs' },
+  { from: ['collection'], to: ['jobs', 'legacy'], why: 'collection knows neither the jobs nor the legacy bridge' },
 ];
 
-/**
- * One `no-restricted-imports` block per library with every boundary that applies to it (a later
- * block would replace an earlier one's rule, not add to it). Specs are exempt: they may read the
- * sandbox's captures.
- */
-function boundaries() {
-  return LIBS.map((lib) => ({
-    files: [`libs/${lib}/src/**`],
+const element = (type) => ({ to: { element: { type } } });
+const message = (why) => `Module boundary: ${why}.`;
+
+/** eslint-plugin-boundaries: each library an element, resolved through tsconfig's paths. */
+function boundariesConfig() {
+  const policies = [
+    ...LIBS.map((lib) => ({
+      from: { element: { type: lib } },
+      disallow: LIBS.filter((other) => other !== lib && !ARCHITECTURE[lib].may.includes(other)).map(element),
+      message: message(ARCHITECTURE[lib].why),
+    })),
+    ...SPECIFIC.map((rule) => ({
+      from: rule.from.map((type) => ({ element: { type } })),
+      disallow: rule.to.map(element),
+      message: message(rule.why),
+    })),
+    {
+      from: [...LIBS, 'app'].map((type) => ({ element: { type } })),
+      disallow: LIBS.map((type) => ({ to: { element: { type, fileInternalPath: '!src/index.ts' } } })),
+      message: message('another library is imported through its index, @app/<name>, never a file inside it'),
+    },
+  ];
+  return {
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    // Specs may use test helpers (the sandbox's captures).
     ignores: ['**/*.spec.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: BOUNDARIES.filter((rule) => rule.libs.includes(lib)).map((rule) => ({
-            group: rule.forbid,
-            message: `Module boundary: ${rule.why}.`,
-          })),
-        },
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { typescript: { project: 'tsconfig.json' } },
+      'boundaries/elements': [
+        ...LIBS.map((lib) => ({ type: lib, pattern: `libs/${lib}` })),
+        { type: 'app', pattern: 'apps/*' },
       ],
     },
-  }));
+    rules: {
+      'boundaries/dependencies': ['error', { default: 'allow', policies }],
+    },
+  };
 }
 
 export default tseslint.config(
@@ -97,9 +121,8 @@ export default tseslint.config(
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
-  // The module boundaries of the architecture (libs/ imported as @app/<name>): each rule names the
-  // imports a part of the code may not make. Specs may use test helpers (the sandbox's captures).
-  ...boundaries(),
+  // The module boundaries of the architecture (libs/ imported as @app/<name>).
+  boundariesConfig(),
   {
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -17,7 +17,7 @@ const eslint = new ESLint({
 async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: resolve(ROOT, filePath) });
   return result.messages
-    .filter((message) => message.ruleId === 'no-restricted-imports')
+    .filter((message) => message.ruleId === 'boundaries/dependencies')
     .map((message) => message.message);
 }
 
@@ -64,6 +64,40 @@ describe('module boundaries, enforced by npm run lint', () => {
       "import { LegacyImporter } from '@app/legacy';",
       'collection knows neither the jobs nor the legacy bridge',
     ],
+    ['libs/redis/src/x.ts', "import { CacheService } from '@app/cache';", 'infrastructure knows no feature'],
+    ['libs/monitoring/src/x.ts', "import { KRA_UPSTREAM } from '@app/kra-client';", 'infrastructure knows no feature'],
+    ['libs/auth/src/x.ts', "import { RaceReadService } from '@app/collection';", 'infrastructure knows no feature'],
+    [
+      'libs/collection/src/x.ts',
+      "import { ApiKeysService } from '@app/auth';",
+      'collection builds on the KRA client and the infrastructure; routes declare access through common',
+    ],
+    ['libs/legacy/src/x.ts', "import { ApiKeysService } from '@app/auth';", 'the legacy bridge builds on collection'],
+    [
+      'libs/legacy/src/x.ts',
+      "import { JobsService } from '@app/jobs';",
+      'features enqueue through the port in common, never through jobs',
+    ],
+    [
+      'libs/jobs/src/x.ts',
+      "import { CollectionService } from '@app/collection';",
+      'the job mechanism knows no feature and no KRA client: kinds register themselves',
+    ],
+    [
+      'libs/jobs/src/x.ts',
+      "import { KraQuotaExceededError } from '@app/kra-client';",
+      'the job mechanism knows no feature and no KRA client: kinds register themselves',
+    ],
+    [
+      'libs/legacy/src/x.ts',
+      "import { RaceDataRepository } from '../../collection/src/race-data.repository';",
+      'another library is imported through its index, @app/<name>, never a file inside it',
+    ],
+    [
+      'apps/api/src/x.ts',
+      "import { JobsService } from '../../../libs/jobs/src/jobs.service';",
+      'another library is imported through its index, @app/<name>, never a file inside it',
+    ],
   ])('%s: %s', async (filePath, code, why) => {
     const errors = await boundaryErrors(filePath, `${code}\nexport const used = [] as unknown[];\n`);
     expect(
@@ -72,7 +106,7 @@ describe('module boundaries, enforced by npm run lint', () => {
     ).toBe(true);
   });
 
-  it('should let the apps, the tests and specs use the sandbox, and a feature its own dependencies', async () => {
+  it('should let the apps, the tests and specs use the sandbox, and each library what the architecture lists', async () => {
     expect(await boundaryErrors('apps/api/src/x.ts', "import { KraUpstreamModule } from '@app/kra-sandbox';")).toEqual(
       [],
     );
@@ -85,5 +119,13 @@ describe('module boundaries, enforced by npm run lint', () => {
     expect(await boundaryErrors('libs/collection/src/x.ts', "import { KraClient } from '@app/kra-client';")).toEqual(
       [],
     );
+    expect(await boundaryErrors('libs/legacy/src/x.ts', "import { RaceParamsDto } from '@app/collection';")).toEqual(
+      [],
+    );
+    expect(await boundaryErrors('libs/jobs/src/x.ts', "import { JOB_QUEUE } from '@app/common';")).toEqual([]);
+    expect(await boundaryErrors('libs/config/src/x.ts', "import { API_SCOPES } from '@app/common';")).toEqual([]);
+    expect(
+      await boundaryErrors('libs/kra-client/src/x.ts', "import { ReadinessChecks } from '@app/monitoring';"),
+    ).toEqual([]);
   });
 });

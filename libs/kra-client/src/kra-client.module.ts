@@ -1,4 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { ReadinessChecks } from '@app/monitoring';
 import { REDIS, Redis } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
 import { getToken, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
@@ -11,6 +12,8 @@ export interface KraUpstream {
   baseUrl: string;
   serviceKey: string;
 }
+
+const KRA_READINESS = Symbol('KRA_READINESS');
 
 /** Injection token of the {@link KraUpstream} the app resolved at start-up. */
 export const KRA_UPSTREAM = Symbol('KRA_UPSTREAM');
@@ -70,6 +73,13 @@ export class KraClientModule {
               duration,
               quotaRemaining,
             }),
+        },
+        {
+          // Not a probe of the gateway (its outages must not take pods out of service): which data source is in use.
+          provide: KRA_READINESS,
+          inject: [KRA_UPSTREAM, { token: ReadinessChecks, optional: true }],
+          useFactory: (target: KraUpstream, readiness?: ReadinessChecks) =>
+            readiness?.describe('kra', { mode: target.mode }),
         },
       ],
       exports: [KraClient, upstream],

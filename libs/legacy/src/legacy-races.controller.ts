@@ -1,4 +1,4 @@
-import { RequireScopes } from '@app/auth';
+import { RequireScopes } from '@app/common';
 import { ETagged, RaceParamsDto } from '@app/collection';
 import { ApiErrors } from '@app/common';
 import { Controller, Get, Header, NotFoundException, Param, Query } from '@nestjs/common';

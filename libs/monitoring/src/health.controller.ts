@@ -1,8 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Public } from '@app/common';
 import { REDIS, Redis } from '@app/redis';
-import { KRA_UPSTREAM, KraUpstream } from '@app/kra-client';
-import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -27,7 +26,6 @@ export class HealthController {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly extraChecks: ReadinessChecks,
-    @Optional() @Inject(KRA_UPSTREAM) private readonly kra?: KraUpstream,
   ) {}
 
   @Get('live')
@@ -55,8 +53,11 @@ export class HealthController {
             () =>
               this.indicators.check(name).attempt(check).withTimeout(timeout),
         ),
-        // Not a probe of the gateway (its outages must not take pods out of service): which data source is in use.
-        ...(this.kra ? [() => this.indicators.check('kra').up({ mode: this.kra!.mode })] : []),
+        ...this.extraChecks.described().map(
+          ([name, details]) =>
+            () =>
+              this.indicators.check(name).up(details),
+        ),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

@@ -1,4 +1,4 @@
-import { RequireScopes } from '@app/auth';
+import { RequireScopes } from '@app/common';
 import { ApiErrors } from '@app/common';
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
