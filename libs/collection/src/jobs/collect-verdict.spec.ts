@@ -1,6 +1,6 @@
 import type { CollectionFailure, CollectionReport } from '../collection-report';
 import { describe, expect, it } from 'vitest';
-import { judgeReport } from './collect-verdict';
+import { judgeReport, toJobReport } from './collect-verdict';
 
 const report = (failures: CollectionFailure[], races = 3): CollectionReport => ({
   date: '2025-05-23',
@@ -76,5 +76,32 @@ describe('judgeReport', () => {
     expect(
       judgeReport(report([failure('horse 1', 'KraTransientError'), failure('race 2', 'QueryFailedError')])),
     ).toMatchObject({ kind: 'partially_succeeded' });
+  });
+});
+
+describe('toJobReport', () => {
+  it('should report a verdict in the job contract, the engine report as the result', () => {
+    const clean = report([]);
+    expect(toJobReport(clean)).toEqual({ outcome: 'succeeded', result: clean, summary: '3 race(s), 0 failure(s)' });
+    expect(toJobReport(report([failure('horse 1', 'KraQuotaExceededError')]))).toMatchObject({
+      outcome: 'partially_succeeded',
+      code: 'quota',
+      summary: '3 race(s), 1 failure(s)',
+    });
+    expect(toJobReport(report([failure('day', 'KraAuthError')], 0))).toMatchObject({
+      outcome: 'failed',
+      code: 'auth',
+      retry: false,
+    });
+    expect(toJobReport(report([failure('horse 1', 'KraTransientError')]))).toMatchObject({
+      outcome: 'failed',
+      code: 'transient',
+      retry: true,
+      partial: true,
+    });
+    expect(toJobReport(report([failure('race 1', 'DatabaseUnavailable')]))).toMatchObject({
+      outcome: 'failed',
+      code: 'database',
+    });
   });
 });
