@@ -1,4 +1,5 @@
-import { CollectionService, RaceDataRepository } from '@app/collection';
+import { DataSource } from 'typeorm';
+import { CollectionService, RaceData } from '@app/collection';
 import { KraClient } from '@app/kra-client';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ describe('Collection engine against the sandbox', () => {
     return tables;
   };
   const collector = (client: KraClient, now?: () => Date): CollectionService =>
-    new CollectionService(client, api.app.get(RaceDataRepository), undefined, now);
+    new CollectionService(client, api.app.get(RaceData), undefined, now);
 
   beforeAll(async () => {
     await database.create();
@@ -195,8 +196,8 @@ describe('Collection engine against the sandbox', () => {
   });
 
   it('should store a response once when two transactions save it at the same moment (two workers)', async () => {
-    const repository = api.app.get(RaceDataRepository);
-    const holder = repository.dataSource.createQueryRunner();
+    const repository = api.app.get(RaceData).provenance;
+    const holder = api.app.get(DataSource).createQueryRunner();
     await holder.connect();
     await holder.startTransaction();
     const params = { hr_no: 'concurrent-save' };

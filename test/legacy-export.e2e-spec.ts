@@ -1,4 +1,4 @@
-import { CollectionService, RaceDataRepository } from '@app/collection';
+import { CollectionService, RaceData, RaceReadService } from '@app/collection';
 import { dataSourceOptions, runMigrationsLocked } from '@app/database';
 import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { LegacyExporter, legacyFilePath, LegacyImporter, LegacyKind, LegacyRaceBuilder } from '@app/legacy';
@@ -618,8 +618,9 @@ describe('Legacy round trip: import → export → import', () => {
     for (const table of DATA_TABLES) tables[table] = await database.query(`SELECT * FROM ${table} ORDER BY 1`);
     return tables;
   };
-  const importer = (source: DataSource): LegacyImporter => new LegacyImporter(new RaceDataRepository(source));
-  const exporter = (source: DataSource): LegacyExporter => new LegacyExporter(new LegacyRaceBuilder(source));
+  const importer = (source: DataSource): LegacyImporter => new LegacyImporter(new RaceData(source));
+  const exporter = (source: DataSource): LegacyExporter =>
+    new LegacyExporter(new LegacyRaceBuilder(new RaceReadService(source)));
   const tree = (root: string): Record<string, string> =>
     Object.fromEntries(filesUnder(root).map((path) => [path, readFileSync(join(root, path), 'utf8')]));
 

@@ -1,4 +1,4 @@
-import { CollectionService, RaceDataRepository } from '@app/collection';
+import { CollectionService, RaceData, RaceReadService } from '@app/collection';
 import { dataSourceOptions, runMigrationsLocked } from '@app/database';
 import { createKraSandbox, defaultFixturesDir, KraSandbox, KraWorld, ResultRow } from '@app/kra-sandbox';
 import { LegacyExporter, LegacyImporter, LegacyImportReport, LegacyRaceBuilder } from '@app/legacy';
@@ -171,7 +171,7 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       dataSourceOptions(testConfig(database, redis).database, 'legacy-import-test'),
     ).initialize();
     await runMigrationsLocked(dataSource);
-    importer = new LegacyImporter(new RaceDataRepository(dataSource));
+    importer = new LegacyImporter(new RaceData(dataSource));
     sandbox = await createKraSandbox();
     world = sandbox.world;
     scratch = await mkdtemp(join(tmpdir(), 'legacy-import-'));
@@ -573,7 +573,7 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
 
   it('should find the database unchanged after import → export → import', async () => {
     const exported = join(scratch, 'exported');
-    const exporter = new LegacyExporter(new LegacyRaceBuilder(dataSource));
+    const exporter = new LegacyExporter(new LegacyRaceBuilder(new RaceReadService(dataSource)));
     const last = tree.days.at(-1)?.date ?? tree.last;
     const exportReport = await exporter.export(exported, { from: '2025-05-23', to: last });
     expect(exportReport.failures).toEqual([]);
@@ -601,7 +601,7 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       const day = { date: '2025-06-07', meet: 1 };
       const report = await new CollectionService(
         client.client,
-        new RaceDataRepository(collectedSource),
+        new RaceData(collectedSource),
         undefined,
         () => clock,
       ).collectDay({ ...day, details: true });

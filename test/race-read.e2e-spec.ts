@@ -1,3 +1,4 @@
+import { DAY_CACHE_INVALIDATOR, DayCacheInvalidator } from '@app/collection';
 import { CacheService } from '@app/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
@@ -39,6 +40,16 @@ describe('Race read API', () => {
     expect(response.status, `${path}: ${await response.clone().text()}`).toBe(200);
     return (await response.json()) as T;
   }
+
+  /** What a writer of master data does after writing: the profiles' cache tags go. */
+  const dropProfiles = (): Promise<void> =>
+    api.app
+      .get(CacheService)
+      .invalidateTags([
+        ...HORSES.map((id) => CacheService.entityTag('horse', id)),
+        ...JOCKEYS.map((id) => CacheService.entityTag('jockey', id)),
+        ...TRAINERS.map((id) => CacheService.entityTag('trainer', id)),
+      ]);
 
   async function createKey(scopes: string[]): Promise<string> {
     const created = await api.app.inject({
@@ -268,6 +279,8 @@ describe('Race read API', () => {
       await database.query(`UPDATE horses SET career = '{"starts": 99991, "wins": 99992}', rating = 99993`);
       await database.query(`UPDATE jockeys SET career = '{"starts": 99994, "wins": 99995}'`);
       await database.query(`UPDATE trainers SET career = '{"starts": 99996, "wins": 99997}'`);
+      // Written behind the cache: drop the profiles' tags, as every writer does.
+      await dropProfiles();
       try {
         const race = await getJson<Json & { entries: (Json & { horse: Json; jockey: Json; trainer: Json })[] }>(
           '/races/2025-05-23/1/1?view=prerace',
@@ -286,6 +299,7 @@ describe('Race read API', () => {
         await database.query(`UPDATE horses SET career = $1, rating = 80`, [career]);
         await database.query(`UPDATE jockeys SET career = $1`, [career]);
         await database.query(`UPDATE trainers SET career = $1`, [career]);
+        await dropProfiles();
       }
     });
 
@@ -369,6 +383,27 @@ describe('Race read API', () => {
       });
       expect(horse.recentStarts[0].result).toMatchObject({ finishPosition: 1, winOdds: 2.5 });
       expect(horse.recentStarts[1].result).toBeNull();
+    });
+
+    it('should serve profiles from the cache until a day they ran on is written, then afresh', async () => {
+      const path = `/horses/${HORSES[0]}`;
+      const before = await getJson<Json & { name: string }>(path);
+      const jockey = await getJson<Json & { name: string }>(`/jockeys/${JOCKEYS[0]}`);
+      await database.query(`UPDATE horses SET name = 'renamed behind the cache' WHERE hr_no = $1`, [HORSES[0]]);
+      await database.query(`UPDATE jockeys SET name = 'renamed behind the cache' WHERE jk_no = $1`, [JOCKEYS[0]]);
+      try {
+        expect((await getJson<Json & { name: string }>(path)).name).toBe(before.name);
+        // What the collector and the legacy import call after writing a day: every runner's tags go with the day's.
+        await api.app.get<DayCacheInvalidator>(DAY_CACHE_INVALIDATOR).invalidateDay('2025-05-23', 1);
+        expect((await getJson<Json & { name: string }>(path)).name).toBe('renamed behind the cache');
+        expect((await getJson<Json & { name: string }>(`/jockeys/${JOCKEYS[0]}`)).name).toBe(
+          'renamed behind the cache',
+        );
+      } finally {
+        await database.query(`UPDATE horses SET name = $1 WHERE hr_no = $2`, [before.name, HORSES[0]]);
+        await database.query(`UPDATE jockeys SET name = $1 WHERE jk_no = $2`, [jockey.name, JOCKEYS[0]]);
+        await dropProfiles();
+      }
     });
 
     it('should give a jockey and a trainer with their recent starts', async () => {

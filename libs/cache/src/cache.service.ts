@@ -48,6 +48,11 @@ export class CacheService {
     return `day:${day}:${meet}`;
   }
 
+  /** The tag of everything derived from one horse, jockey or trainer (its profile); dropped when a race of theirs is written. */
+  static entityTag(kind: 'horse' | 'jockey' | 'trainer', id: string): string {
+    return `${kind}:${id}`;
+  }
+
   /** The cached JSON text as stored, for responses that can be sent without parsing. */
   async getText(key: string): Promise<string | undefined> {
     let text: string | null;
@@ -99,8 +104,17 @@ export class CacheService {
   }
 
   async invalidateTag(tag: string): Promise<void> {
+    await this.invalidateTags([tag]);
+  }
+
+  /** Several tags in one round trip (a race day and everyone who ran on it, say). */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
     try {
-      await this.redis.eval(INVALIDATE_SCRIPT, 1, TAG_NAMESPACE + tag, this.redis.options.keyPrefix ?? '');
+      const pipeline = this.redis.pipeline();
+      for (const tag of new Set(tags))
+        pipeline.eval(INVALIDATE_SCRIPT, 1, TAG_NAMESPACE + tag, this.redis.options.keyPrefix ?? '');
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
       this.recovered();
     } catch (error) {
       this.failed('invalidation', error);

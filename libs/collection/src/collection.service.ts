@@ -1,10 +1,9 @@
 import { isDatabaseUnavailable } from '@app/common';
-import { acquireAdvisoryLock, releaseAdvisoryLock } from '@app/database';
 import { KraClient, KraResult, RaceResultRecord, summariseRaceTotals } from '@app/kra-client';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CollectionFailure, CollectionReport, RaceReport } from './collection-report';
-import { cardFrom, RaceDataRepository } from './race-data.repository';
+import { cardFrom, RaceData } from './store';
 import { hasRun, raceOutcome } from './race-outcome';
 import { horseSnapshot, jockeySnapshot, trainerSnapshot } from './snapshot-parts';
 
@@ -44,8 +43,6 @@ export const DAY_CACHE_INVALIDATOR = Symbol('DAY_CACHE_INVALIDATOR');
 /** The clock that decides whether a snapshot is taken before a race's start (tests set it). */
 export const COLLECTION_CLOCK = Symbol('COLLECTION_CLOCK');
 
-const DAY_LOCK_NAMESPACE = 7_264_020;
-
 /** The `error` of a failure caused by an unavailable database (down, unreachable, hanging). */
 export const DATABASE_UNAVAILABLE = 'DatabaseUnavailable';
 
@@ -61,7 +58,7 @@ export class CollectionService {
 
   constructor(
     private readonly kra: KraClient,
-    private readonly repository: RaceDataRepository,
+    private readonly data: RaceData,
     @Optional() @Inject(DAY_CACHE_INVALIDATOR) private readonly cache?: DayCacheInvalidator,
     @Optional() @Inject(COLLECTION_CLOCK) private readonly now: () => Date = () => new Date(),
   ) {}
@@ -92,33 +89,27 @@ export class CollectionService {
       this.logger.warn(`${date} meet ${meet} ${scope}: ${reason}`);
     };
 
-    // Two runs of the same day take turns: their upserts could not duplicate rows anyway, but
-    // taking turns keeps them from deadlocking on the same rows.
-    const lock = this.repository.dataSource.createQueryRunner();
-    await lock.connect();
+    const run: Run = {
+      date,
+      meet,
+      only: options.raceNos ? new Set(options.raceNos) : undefined,
+      track,
+      fail,
+      races,
+      progress,
+    };
     try {
-      await acquireAdvisoryLock(lock, [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]);
-      const run: Run = {
-        date,
-        meet,
-        only: options.raceNos ? new Set(options.raceNos) : undefined,
-        track,
-        fail,
-        races,
-        progress,
-      };
-      await this.collectCards(run);
-      // Details and results both build on the cards but not on each other: run them side by side.
-      await Promise.all([
-        options.details !== false ? this.collectDetails(run) : undefined,
-        options.results ? this.collectResults(run) : undefined,
-      ]);
+      await this.data.withDayLock(date, meet, async () => {
+        await this.collectCards(run);
+        // Details and results both build on the cards but not on each other: run them side by side.
+        await Promise.all([
+          options.details !== false ? this.collectDetails(run) : undefined,
+          options.results ? this.collectResults(run) : undefined,
+        ]);
+      });
     } catch (error) {
       // A stop asked for is no failure of the day: whoever aborted knows why.
       if (!options.signal?.aborted) fail('day', error);
-    } finally {
-      await releaseAdvisoryLock(lock, [DAY_LOCK_NAMESPACE, dayLockKey(date, meet)]).catch(() => undefined);
-      await lock.release();
     }
     await this.cache
       ?.invalidateDay(date, meet)
@@ -142,8 +133,8 @@ export class CollectionService {
       this.kra.racePlan(meet, date).then(track),
       this.kra.entrySheet(meet, date).then(track),
     ]);
-    const planSource = await this.repository.saveResponse(plan.service, plan.params, plan.raw);
-    const sheetSource = await this.repository.saveResponse(sheet.service, sheet.params, sheet.raw);
+    const planSource = await this.data.provenance.saveResponse(plan.service, plan.params, plan.raw);
+    const sheetSource = await this.data.provenance.saveResponse(sheet.service, sheet.params, sheet.raw);
     const raceNos = new Set<number>();
     for (const record of [...plan.records, ...sheet.records]) {
       if (record.raceNo !== null && record.raceDate === date && (!only || only.has(record.raceNo)))
@@ -154,15 +145,15 @@ export class CollectionService {
       const entries = sheet.records.filter((entry) => entry.raceNo === raceNo && entry.raceDate === date);
       const racePlan = plan.records.find((record) => record.raceNo === raceNo);
       try {
-        await this.repository.dataSource.transaction(async (manager: EntityManager) => {
-          const raceId = await this.repository.upsertRace(
+        await this.data.transaction(async (manager: EntityManager) => {
+          const raceId = await this.data.cards.upsertRace(
             manager,
             date,
             meet,
             cardFrom(racePlan, entries, raceNo, racePlan ? planSource : sheetSource),
           );
-          await this.repository.upsertPeople(manager, entries);
-          await this.repository.upsertEntries(manager, raceId, entries, sheetSource);
+          await this.data.people.upsertPeople(manager, entries);
+          await this.data.cards.upsertEntries(manager, raceId, entries, sheetSource);
         });
         races.set(raceNo, {
           raceNo,
@@ -181,7 +172,7 @@ export class CollectionService {
 
   /** Each unique horse, jockey and trainer once; then the pre-race snapshot of every entry. */
   private async collectDetails({ date, meet, only, track, fail, races, progress }: Run): Promise<void> {
-    const entries = (await this.repository.dayEntries(date, meet)).filter((entry) => !only || only.has(entry.raceNo));
+    const entries = (await this.data.cards.dayEntries(date, meet)).filter((entry) => !only || only.has(entry.raceNo));
     const horses = new Map<string, unknown>();
     const jockeys = new Map<string, unknown>();
     const trainers = new Map<string, unknown>();
@@ -199,9 +190,9 @@ export class CollectionService {
             const result = track(await this.kra.horse(id));
             const [horse] = result.records;
             if (horse) {
-              await this.repository.saveHorse(
+              await this.data.people.saveHorse(
                 horse,
-                await this.repository.saveResponse(result.service, result.params, result.raw),
+                await this.data.provenance.saveResponse(result.service, result.params, result.raw),
               );
               horses.set(id, horseSnapshot(horse));
             }
@@ -209,9 +200,9 @@ export class CollectionService {
             const result = track(await this.kra.jockey(id));
             const [jockey] = result.records;
             if (jockey) {
-              await this.repository.saveJockey(
+              await this.data.people.saveJockey(
                 jockey,
-                await this.repository.saveResponse(result.service, result.params, result.raw),
+                await this.data.provenance.saveResponse(result.service, result.params, result.raw),
               );
               jockeys.set(id, jockeySnapshot(jockey));
             }
@@ -219,9 +210,9 @@ export class CollectionService {
             const result = track(await this.kra.trainer(id));
             const [trainer] = result.records;
             if (trainer) {
-              await this.repository.saveTrainer(
+              await this.data.people.saveTrainer(
                 trainer,
-                await this.repository.saveResponse(result.service, result.params, result.raw),
+                await this.data.provenance.saveResponse(result.service, result.params, result.raw),
               );
               trainers.set(id, trainerSnapshot(trainer));
             }
@@ -243,11 +234,11 @@ export class CollectionService {
         };
         if (!parts.horse && !parts.jockey && !parts.trainer) return;
         const beforeStart = entry.scheduledStart !== null && now < new Date(entry.scheduledStart);
-        await this.repository.saveSnapshot(entry.entryId, parts, now, beforeStart);
+        await this.data.cards.saveSnapshot(entry.entryId, parts, now, beforeStart);
         if (parts.horse && parts.jockey && parts.trainer) detailedRaces.add(entry.raceId);
       }),
     );
-    await this.repository.markDetailsCollected([...detailedRaces]);
+    await this.data.cards.markDetailsCollected([...detailedRaces]);
     for (const report of races.values()) {
       report.details = entries.filter((entry) => entry.raceNo === report.raceNo && horses.has(entry.hrNo)).length;
     }
@@ -280,30 +271,35 @@ export class CollectionService {
           ]);
           const summary = summaries.get(raceNo);
           const observed = conditions?.records.find((record) => record.raceNo === raceNo);
-          const resultsSource = await this.repository.saveResponse(results.service, results.params, results.raw);
-          const dividendsSource = await this.repository.saveResponse(
+          const resultsSource = await this.data.provenance.saveResponse(results.service, results.params, results.raw);
+          const dividendsSource = await this.data.provenance.saveResponse(
             dividends.service,
             dividends.params,
             dividends.raw,
           );
-          await this.repository.dataSource.transaction(async (manager: EntityManager) => {
-            const raceId = await this.repository.raceId(manager, date, meet, raceNo);
+          await this.data.transaction(async (manager: EntityManager) => {
+            const raceId = await this.data.cards.raceId(manager, date, meet, raceNo);
             if (!raceId) return;
             const statuses = results.records.map((row: RaceResultRecord) => row.finishStatus);
             const run = hasRun(statuses);
             report.results = run
-              ? await this.repository.saveResults(manager, raceId, results.records, resultsSource)
+              ? await this.data.results.saveResults(manager, raceId, results.records, resultsSource)
               : 0;
-            report.dividends = await this.repository.saveDividends(manager, raceId, dividends.records, dividendsSource);
+            report.dividends = await this.data.results.saveDividends(
+              manager,
+              raceId,
+              dividends.records,
+              dividendsSource,
+            );
             for (const scratch of scratches.records.filter(
               (record) => record.raceNo === raceNo && record.gateNo !== null,
             )) {
-              await this.repository.markScratched(manager, raceId, scratch.gateNo as number, scratch.reason);
+              await this.data.results.markScratched(manager, raceId, scratch.gateNo as number, scratch.reason);
             }
             const status = raceOutcome(statuses, summary);
             if (status) {
               const first = results.records[0] as RaceResultRecord | undefined;
-              await this.repository.finishRace(manager, raceId, {
+              await this.data.results.finishRace(manager, raceId, {
                 status,
                 weather: observed?.weather ?? first?.weather ?? null,
                 going: observed?.going ?? summary?.going ?? first?.going ?? null,
@@ -325,9 +321,4 @@ export class CollectionService {
 
 function unique(values: (string | null)[]): string[] {
   return [...new Set(values.filter((value): value is string => value !== null))].sort();
-}
-
-/** A stable 32-bit key per (date, meet) for the day's advisory lock. */
-function dayLockKey(date: string, meet: number): number {
-  return Number(date.replace(/-/g, '')) * 10 + meet - 2_000_000_000;
 }

@@ -1,3 +1,4 @@
+import { RaceReadService } from '@app/collection';
 import { Module } from '@nestjs/common';
 import { LegacyExporter } from './legacy-exporter';
 import { LegacyRaceBuilder } from './legacy-race.builder';
@@ -10,7 +11,7 @@ import { LegacyRacesController } from './legacy-races.controller';
  */
 @Module({
   controllers: [LegacyRacesController],
-  providers: [LegacyRaceBuilder, LegacyExporter],
+  providers: [RaceReadService, LegacyRaceBuilder, LegacyExporter],
   exports: [LegacyRaceBuilder, LegacyExporter],
 })
 export class LegacyExportModule {}

@@ -1,5 +1,5 @@
 import { CacheModule } from '@app/cache';
-import { DAY_CACHE_INVALIDATOR_PROVIDER, RaceDataRepository } from '@app/collection';
+import { DAY_CACHE_INVALIDATOR_PROVIDER, RaceData } from '@app/collection';
 import { Module } from '@nestjs/common';
 import { LegacyImporter } from './legacy-importer';
 
@@ -10,7 +10,7 @@ import { LegacyImporter } from './legacy-importer';
  */
 @Module({
   imports: [CacheModule],
-  providers: [RaceDataRepository, LegacyImporter, DAY_CACHE_INVALIDATOR_PROVIDER],
+  providers: [RaceData, LegacyImporter, DAY_CACHE_INVALIDATOR_PROVIDER],
   exports: [LegacyImporter],
 })
 export class LegacyImportModule {}

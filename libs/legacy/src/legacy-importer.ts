@@ -1,10 +1,4 @@
-import {
-  DAY_CACHE_INVALIDATOR,
-  DayCacheInvalidator,
-  RaceDataRepository,
-  responseHash,
-  SnapshotParts,
-} from '@app/collection';
+import { DAY_CACHE_INVALIDATOR, DayCacheInvalidator, RaceData, responseHash, SnapshotParts } from '@app/collection';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -127,7 +121,7 @@ const RETRYABLE = new Set(['40P01', '40001']);
 
 /**
  * Imports the legacy file tree (`YYYY/MM/YYYYMMDD/<venue>/race_*_{prerace,enriched}.json`) through
- * the collection engine's repository, so imported rows are the rows the collector writes: races,
+ * the collection engine's repositories, so imported rows are the rows the collector writes: races,
  * people, entries with body weights, horse/jockey/trainer details and the pre-race snapshot. Post-race
  * values in the files (positions, times, odds, observed track) are never read.
  *
@@ -143,7 +137,7 @@ export class LegacyImporter {
   private readonly logger = new Logger(LegacyImporter.name);
 
   constructor(
-    private readonly repository: RaceDataRepository,
+    private readonly data: RaceData,
     @Optional() @Inject(DAY_CACHE_INVALIDATOR) private readonly cache?: DayCacheInvalidator,
   ) {}
 
@@ -222,9 +216,9 @@ export class LegacyImporter {
    * cached reads are dropped once, at the end.
    */
   private async importDay(day: Extract<TreeEntry, { kind: 'day' }>, run: Run): Promise<void> {
-    let stored: Awaited<ReturnType<RaceDataRepository['raceDaySources']>>;
+    let stored: Awaited<ReturnType<RaceData['provenance']['raceDaySources']>>;
     try {
-      stored = await this.repository.raceDaySources(day.date, day.meet);
+      stored = await this.data.provenance.raceDaySources(day.date, day.meet);
     } catch (error) {
       this.logger.warn(`${day.date} meet ${day.meet}: ${reasonOf(error)}`);
       for (const { files } of day.races) {
@@ -278,7 +272,7 @@ export class LegacyImporter {
   private async inTransaction(work: (manager: EntityManager) => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.repository.dataSource.transaction(async (manager) => {
+        return await this.data.transaction(async (manager) => {
           // A bulk import need not wait for each commit to reach the disk: a crash loses at most the
           // last few races, which a re-run (idempotent) imports again. Measured: ~8 % faster.
           await manager.query('SET LOCAL synchronous_commit = off');
@@ -302,48 +296,47 @@ export class LegacyImporter {
     masters: LegacyMasterPlan,
     { params, body, storedStart }: { params: Record<string, string>; body: unknown[]; storedStart: Date | null },
   ): Promise<void> {
-    const { repository } = this;
+    const { provenance, cards, people } = this.data;
     const snapshots = race.runners.flatMap((runner) => {
       const parts = legacySnapshotParts(runner);
       return parts && runner.entry.horse.id ? [{ horseId: runner.entry.horse.id, parts }] : [];
     });
-    const sourceId = await repository.saveResponse(LEGACY_SERVICE, params, body, manager);
+    const sourceId = await provenance.saveResponse(LEGACY_SERVICE, params, body, manager);
     const entries = race.runners.map((runner) => runner.entry);
     // As the collector's details step: a race counts as detailed once a runner has all three parts.
     const detailsCollected = snapshots.some(({ parts }) => parts.horse && parts.jockey && parts.trainer);
-    const raceId = await repository.upsertRace(manager, race.date, race.meet, {
+    const raceId = await cards.upsertRace(manager, race.date, race.meet, {
       ...race.card,
       sourceId,
       detailsCollected,
     });
-    if (masters.people) await repository.upsertPeople(manager, entries);
+    if (masters.people) await people.upsertPeople(manager, entries);
     const weights = new Map(
       race.runners.map((runner) => [
         runner.entry.gateNo as number,
         { kg: runner.bodyWeightKg, change: runner.bodyWeightChange },
       ]),
     );
-    const entryIds = await repository.upsertEntries(manager, raceId, entries, sourceId, weights);
+    const entryIds = await cards.upsertEntries(manager, raceId, entries, sourceId, weights);
     // Raw details first, then compact ones, which leave what they do not carry as it is stored.
     const [horses, compactHorses] = splitCompact(masters.horses);
     const [jockeys, compactJockeys] = splitCompact(masters.jockeys);
     const [trainers, compactTrainers] = splitCompact(masters.trainers);
-    if (horses.length > 0) await repository.saveHorses(horses, sourceId, manager);
-    if (compactHorses.length > 0)
-      await repository.saveHorses(compactHorses, sourceId, manager, COMPACT_DETAIL_KEEPS.horse);
-    if (jockeys.length > 0) await repository.saveJockeys(jockeys, sourceId, manager);
+    if (horses.length > 0) await people.saveHorses(horses, sourceId, manager);
+    if (compactHorses.length > 0) await people.saveHorses(compactHorses, sourceId, manager, COMPACT_DETAIL_KEEPS.horse);
+    if (jockeys.length > 0) await people.saveJockeys(jockeys, sourceId, manager);
     if (compactJockeys.length > 0)
-      await repository.saveJockeys(compactJockeys, sourceId, manager, COMPACT_DETAIL_KEEPS.jockey);
-    if (trainers.length > 0) await repository.saveTrainers(trainers, sourceId, manager);
+      await people.saveJockeys(compactJockeys, sourceId, manager, COMPACT_DETAIL_KEEPS.jockey);
+    if (trainers.length > 0) await people.saveTrainers(trainers, sourceId, manager);
     if (compactTrainers.length > 0)
-      await repository.saveTrainers(compactTrainers, sourceId, manager, COMPACT_DETAIL_KEEPS.trainer);
+      await people.saveTrainers(compactTrainers, sourceId, manager, COMPACT_DETAIL_KEEPS.trainer);
     const rows: { entryId: string; parts: SnapshotParts }[] = [];
     for (const { horseId, parts } of snapshots) {
       const entryId = entryIds.get(horseId);
       if (entryId) rows.push({ entryId, parts });
     }
     // Legacy files carry no collection time: the figures may include the race (never "before the start").
-    await repository.saveSnapshots(rows, legacySnapshotTakenAt(race, storedStart), false, manager);
+    await cards.saveSnapshots(rows, legacySnapshotTakenAt(race, storedStart), false, manager);
   }
 }
 

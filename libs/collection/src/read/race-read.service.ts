@@ -156,6 +156,64 @@ export class RaceReadService {
       [no],
     );
   }
+  /**
+   * A race's card and its runners that were not scratched, each with its master data and pre-race
+   * snapshot, read in one snapshot of the database; null for an unknown race. Reads no result,
+   * dividend or observed-condition column: nothing post-race is in it.
+   */
+  preRaceRace(
+    date: string,
+    meet: number,
+    raceNo: number,
+  ): Promise<{ card: PreRaceCardRow; runners: PreRaceRunnerRow[] } | null> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const [card] = await manager.query<(PreRaceCardRow & { id: string })[]>(
+        `SELECT r.id, to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, ${RACE_CARD_COLUMNS}, r.scheduled_start AS "scheduledStart"
+           FROM races r WHERE r.race_date = $1 AND r.meet = $2 AND r.race_no = $3`,
+        [date, meet, raceNo],
+      );
+      if (!card) return null;
+      const { id, ...rest } = card;
+      const runners = await manager.query<PreRaceRunnerRow[]>(
+        `SELECT e.gate_no AS "gateNo", e.hr_no AS "hrNo", h.name AS "hrName", e.jk_no AS "jkNo", j.name AS "jkName",
+              e.tr_no AS "trNo", t.name AS "trName", e.ow_no AS "owNo", o.name AS "owName",
+              ${ENTRY_FIELD_COLUMNS},
+              h.meet AS "hMeet", h.sex AS "hSex", to_char(h.birth_date, 'YYYY-MM-DD') AS "hBirthDate", h.origin AS "hOrigin",
+              h.sire_no AS "hSireNo", h.sire_name AS "hSireName", h.dam_no AS "hDamNo", h.dam_name AS "hDamName",
+              h.ow_no AS "hOwNo", ho.name AS "hOwName", h.tr_no AS "hTrNo", ht.name AS "hTrName",
+              j.meet AS "jMeet", to_char(j.birth_date, 'YYYY-MM-DD') AS "jBirthDate", to_char(j.debut_date, 'YYYY-MM-DD') AS "jDebutDate",
+              j.affiliation AS "jAffiliation", j.weight_kg::float8 AS "jWeightKg",
+              t.meet AS "tMeet", to_char(t.birth_date, 'YYYY-MM-DD') AS "tBirthDate", to_char(t.licensed_since, 'YYYY-MM-DD') AS "tLicensedSince",
+              t.stable AS "tStable",
+              s.horse AS "sHorse", s.jockey AS "sJockey", s.trainer AS "sTrainer"
+         FROM ${ENTRY_JOINS}
+         LEFT JOIN owners ho ON ho.ow_no = h.ow_no
+         LEFT JOIN trainers ht ON ht.tr_no = h.tr_no
+        WHERE e.race_id = $1 AND NOT e.scratched
+        ORDER BY e.gate_no`,
+        [id],
+      );
+      return { card: rest, runners };
+    });
+  }
+
+  /** Races of a range, of `meets`, that have runners, after `after` in (date, meet, race) order: one page. */
+  racesWithRunners(range: RaceRange, after: RaceRef, limit: number): Promise<RaceRef[]> {
+    return this.dataSource.query<RaceRef[]>(
+      `SELECT to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, r.race_no AS "raceNo" FROM races r
+        WHERE ${WITH_RUNNERS_IN_RANGE} AND (r.race_date, r.meet, r.race_no) > ($4::date, $5::smallint, $6::smallint)
+        ORDER BY r.race_date, r.meet, r.race_no LIMIT $7`,
+      [range.from, range.to, range.meets, after.date, after.meet, after.raceNo, limit],
+    );
+  }
+
+  async countRacesWithRunners(range: RaceRange): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM races r WHERE ${WITH_RUNNERS_IN_RANGE}`,
+      [range.from, range.to, range.meets],
+    );
+    return row?.n ?? 0;
+  }
 }
 
 const RACE_COLUMNS = `r.id, to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, ${RACE_CARD_COLUMNS},
@@ -316,3 +374,64 @@ export interface StartRow extends ResultRow {
   scratched: boolean;
   hasResult: boolean;
 }
+
+/** A race's card before the off. */
+export interface PreRaceCardRow extends RaceCardFields {
+  /** YYYY-MM-DD */
+  date: string;
+  meet: number;
+  scheduledStart: Date | null;
+}
+
+/** A runner as it stood before the off: the entry, names, master data (h/j/t) and the snapshot (s). */
+export interface PreRaceRunnerRow extends EntryFields {
+  gateNo: number;
+  hrNo: string;
+  hrName: string;
+  jkNo: string | null;
+  jkName: string | null;
+  trNo: string | null;
+  trName: string | null;
+  owNo: string | null;
+  owName: string | null;
+  hMeet: number | null;
+  hSex: string | null;
+  hBirthDate: string | null;
+  hOrigin: string | null;
+  hSireNo: string | null;
+  hSireName: string | null;
+  hDamNo: string | null;
+  hDamName: string | null;
+  hOwNo: string | null;
+  hOwName: string | null;
+  hTrNo: string | null;
+  hTrName: string | null;
+  jMeet: number | null;
+  jBirthDate: string | null;
+  jDebutDate: string | null;
+  jAffiliation: string | null;
+  jWeightKg: number | null;
+  tMeet: number | null;
+  tBirthDate: string | null;
+  tLicensedSince: string | null;
+  tStable: string | null;
+  sHorse: Record<string, unknown> | null;
+  sJockey: Record<string, unknown> | null;
+  sTrainer: Record<string, unknown> | null;
+}
+
+/** Races from `from` to `to` (YYYY-MM-DD, both included) of `meets`. */
+export interface RaceRange {
+  from: string;
+  to: string;
+  meets: number[];
+}
+
+export interface RaceRef {
+  date: string;
+  meet: number;
+  raceNo: number;
+}
+
+const WITH_RUNNERS_IN_RANGE = `r.race_date BETWEEN $1::date AND $2::date AND r.meet = ANY($3::smallint[])
+  AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id AND NOT e.scratched)`;

@@ -40,6 +40,13 @@ export function collectionRacesCacheKey(date: string, meet: number): string {
 /** A race view changes only when its day is written (which drops the day's tag); the TTL bounds what a direct database edit leaves stale. */
 export const RACE_VIEW_TTL_SECONDS = 60;
 
+/** A profile changes when a race of theirs is written (which drops their tag); the TTL bounds what a direct database edit leaves stale. */
+export const PROFILE_TTL_SECONDS = 60;
+
+export function profileCacheKey(kind: 'horse' | 'jockey' | 'trainer', id: string): string {
+  return `read:${kind}:v1:${id}`;
+}
+
 export function raceViewCacheKey(params: RaceParamsDto, view: RaceViewQueryDto['view']): string {
   return `read:race:v1:${params.date}:${params.meet}:${params.raceNo}:${view}`;
 }
@@ -120,7 +127,24 @@ export class RaceViews {
     };
   }
 
-  async horse({ hrNo }: HorseParamsDto): Promise<HorseProfileDto> {
+  /** Profiles are cached under the entity's tag; an unknown one (404) is not cached. */
+  horse({ hrNo }: HorseParamsDto): Promise<HorseProfileDto> {
+    return this.profile('horse', hrNo, () => this.loadHorse(hrNo));
+  }
+
+  jockey({ jkNo }: JockeyParamsDto): Promise<JockeyProfileDto> {
+    return this.profile('jockey', jkNo, () => this.loadJockey(jkNo));
+  }
+
+  trainer({ trNo }: TrainerParamsDto): Promise<TrainerProfileDto> {
+    return this.profile('trainer', trNo, () => this.loadTrainer(trNo));
+  }
+
+  private profile<T>(kind: 'horse' | 'jockey' | 'trainer', id: string, load: () => Promise<T>): Promise<T> {
+    return this.cache.wrap(profileCacheKey(kind, id), PROFILE_TTL_SECONDS, [CacheService.entityTag(kind, id)], load);
+  }
+
+  private async loadHorse(hrNo: string): Promise<HorseProfileDto> {
     const [horse, starts] = await Promise.all([this.reads.horse(hrNo), this.reads.recentStarts('horse', hrNo)]);
     if (!horse) throw new NotFoundException(`No horse ${hrNo}`);
     const { sireNo, sireName, damNo, damName, owNo, ownerName, trNo, trainerName, detailsAt, ...rest } = horse;
@@ -135,13 +159,13 @@ export class RaceViews {
     };
   }
 
-  async jockey({ jkNo }: JockeyParamsDto): Promise<JockeyProfileDto> {
+  private async loadJockey(jkNo: string): Promise<JockeyProfileDto> {
     const [jockey, starts] = await Promise.all([this.reads.jockey(jkNo), this.reads.recentStarts('jockey', jkNo)]);
     if (!jockey) throw new NotFoundException(`No jockey ${jkNo}`);
     return { ...jockey, detailsAt: iso(jockey.detailsAt), recentStarts: starts.map(toRecentStart) };
   }
 
-  async trainer({ trNo }: TrainerParamsDto): Promise<TrainerProfileDto> {
+  private async loadTrainer(trNo: string): Promise<TrainerProfileDto> {
     const [trainer, starts] = await Promise.all([this.reads.trainer(trNo), this.reads.recentStarts('trainer', trNo)]);
     if (!trainer) throw new NotFoundException(`No trainer ${trNo}`);
     return { ...trainer, detailsAt: iso(trainer.detailsAt), recentStarts: starts.map(toRecentStart) };
