@@ -190,8 +190,8 @@ export class CollectionService {
             const result = track(await this.kra.horse(id));
             const [horse] = result.records;
             if (horse) {
-              await this.data.people.saveHorse(
-                horse,
+              await this.data.people.saveHorses(
+                [horse],
                 await this.data.provenance.saveResponse(result.service, result.params, result.raw),
               );
               horses.set(id, horseSnapshot(horse));
@@ -200,8 +200,8 @@ export class CollectionService {
             const result = track(await this.kra.jockey(id));
             const [jockey] = result.records;
             if (jockey) {
-              await this.data.people.saveJockey(
-                jockey,
+              await this.data.people.saveJockeys(
+                [jockey],
                 await this.data.provenance.saveResponse(result.service, result.params, result.raw),
               );
               jockeys.set(id, jockeySnapshot(jockey));
@@ -210,8 +210,8 @@ export class CollectionService {
             const result = track(await this.kra.trainer(id));
             const [trainer] = result.records;
             if (trainer) {
-              await this.data.people.saveTrainer(
-                trainer,
+              await this.data.people.saveTrainers(
+                [trainer],
                 await this.data.provenance.saveResponse(result.service, result.params, result.raw),
               );
               trainers.set(id, trainerSnapshot(trainer));

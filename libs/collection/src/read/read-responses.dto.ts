@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { RACE_STATUSES, RaceStatus } from './read-params.dto';
 
 const TIMESTAMP = { example: '2025-05-23T01:10:00.000Z', nullable: true, type: String, format: 'date-time' } as const;
@@ -340,21 +340,10 @@ export class RaceDetailDto extends RaceSummaryDto {
   dividends?: DividendDto[];
 }
 
-export class RecentStartDto {
-  @ApiProperty({ example: '2025-05-23' })
-  date: string;
-
-  @ApiProperty({ example: 1 })
-  meet: number;
-
-  @ApiProperty({ example: 5 })
-  raceNo: number;
-
+/** One start of a horse, jockey or trainer: the race it was (as a race summary names it) and the run. */
+export class RecentStartDto extends PickType(RaceSummaryDto, ['date', 'meet', 'raceNo', 'distanceM'] as const) {
   @ApiProperty({ example: '일반', nullable: true, type: String })
   raceName: string | null;
-
-  @ApiProperty({ example: 1200, nullable: true, type: Number })
-  distanceM: number | null;
 
   @ApiProperty({ enum: RACE_STATUSES, example: 'finished' })
   raceStatus: RaceStatus;

@@ -45,31 +45,7 @@ export class PeopleRepository {
     );
   }
 
-  async saveHorse(
-    horse: HorseRecord,
-    sourceId: string,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
-    await this.saveHorses([horse], sourceId, manager);
-  }
-
-  async saveJockey(
-    jockey: JockeyRecord,
-    sourceId: string,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
-    await this.saveJockeys([jockey], sourceId, manager);
-  }
-
-  async saveTrainer(
-    trainer: TrainerRecord,
-    sourceId: string,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
-    await this.saveTrainers([trainer], sourceId, manager);
-  }
-
-  /** {@link saveHorse} for several horses from one response, in one statement. */
+  /** Horses' details (pedigree, owner, trainer, rating, career) from one response, in one statement. */
   async saveHorses(
     horses: HorseRecord[],
     sourceId: string,
@@ -103,7 +79,7 @@ export class PeopleRepository {
     );
   }
 
-  /** {@link saveJockey} for several jockeys from one response, in one statement. */
+  /** Jockeys' details from one response, in one statement. */
   async saveJockeys(
     jockeys: JockeyRecord[],
     sourceId: string,
@@ -129,7 +105,7 @@ export class PeopleRepository {
     );
   }
 
-  /** {@link saveTrainer} for several trainers from one response, in one statement. */
+  /** Trainers' details from one response, in one statement. */
   async saveTrainers(
     trainers: TrainerRecord[],
     sourceId: string,
