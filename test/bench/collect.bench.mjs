@@ -11,7 +11,7 @@ import { adminQuery, benchKraClient, loadLib, postgres, redisUrl } from './harne
 
 const { createKraSandbox } = loadLib('kra-sandbox');
 const { createRedisClient } = loadLib('redis');
-const { CollectionService, RaceDataRepository } = loadLib('collection');
+const { CollectionService, RaceData } = loadLib('collection');
 const { dataSourceOptions, runMigrationsLocked } = loadLib('database');
 
 const date = process.env.BENCH_COLLECT_DATE ?? '2025-05-25';
@@ -32,7 +32,7 @@ const dataSource = await new DataSource(
 try {
   await runMigrationsLocked(dataSource);
   const client = benchKraClient(sandbox.url, redis, concurrency);
-  const collector = new CollectionService(client, new RaceDataRepository(dataSource));
+  const collector = new CollectionService(client, new RaceData(dataSource));
 
   const started = process.hrtime.bigint();
   const reports = await Promise.all(meets.map((meet) => collector.collectDay({ date, meet, results: true })));
