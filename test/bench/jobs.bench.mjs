@@ -162,6 +162,8 @@ async function runRound(workers, races) {
           date: race.date,
           meet: race.meet,
           raceNos: [race.raceNo],
+          // The days are over, where a collection includes results by default; this measures cards, entries and details.
+          include: ['details'],
         });
         ids.add(jobId);
       }

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { REDIS, Redis } from '@app/redis';
+import { REDIS, Redis, RedisModule } from '@app/redis';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -16,7 +16,9 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
 @Module({
   imports: [
     TypeOrmModule.forFeature([ApiKey]),
+    RedisModule,
     ThrottlerModule.forRootAsync({
+      imports: [RedisModule],
       inject: [APP_CONFIG, REDIS],
       // The limit here is a placeholder: RateLimitGuard picks the limit of each route's bucket.
       useFactory: (config: AppConfig, redis: Redis) => ({

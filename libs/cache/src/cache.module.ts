@@ -1,3 +1,4 @@
+import { RedisModule } from '@app/redis';
 import { Module } from '@nestjs/common';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { CACHE_REQUESTS_METRIC, CacheService } from './cache.service';
@@ -7,6 +8,7 @@ import { CACHE_REQUESTS_METRIC, CacheService } from './cache.service';
  * or drop cached responses (the read API, the collector, the legacy import) import it.
  */
 @Module({
+  imports: [RedisModule],
   providers: [
     CacheService,
     makeCounterProvider({

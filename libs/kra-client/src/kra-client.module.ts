@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ReadinessChecks } from '@app/monitoring';
-import { REDIS, Redis } from '@app/redis';
+import { REDIS, Redis, RedisModule } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
 import { getToken, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
@@ -30,9 +30,10 @@ export class KraClientModule {
   static forRoot(upstream: DynamicModule): DynamicModule {
     return {
       module: KraClientModule,
-      // One client per process (its limiter and in-flight sharing only work if shared): global.
+      // Global: the app picks its upstream here once, and whoever collects (the engine, the CLI) shares this one
+      // client, so its limiter, quota and in-flight sharing hold for the whole process.
       global: true,
-      imports: [upstream],
+      imports: [upstream, RedisModule],
       providers: [
         makeCounterProvider({
           name: METRICS.requests,
@@ -82,7 +83,7 @@ export class KraClientModule {
             readiness?.describe('kra', { mode: target.mode }),
         },
       ],
-      exports: [KraClient, upstream],
+      exports: [KraClient],
     };
   }
 }

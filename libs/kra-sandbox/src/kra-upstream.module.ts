@@ -42,8 +42,6 @@ export class KraUpstreamModule {
   static forRoot(): DynamicModule {
     return {
       module: KraUpstreamModule,
-      // Global so the readiness probe can report the mode without importing the client.
-      global: true,
       providers: [
         {
           provide: SANDBOX,

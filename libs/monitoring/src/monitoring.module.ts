@@ -1,3 +1,4 @@
+import { RedisModule } from '@app/redis';
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
@@ -12,11 +13,12 @@ if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultM
 
 /**
  * Health probes, the Prometheus endpoint and HTTP request metrics, for the API and the worker.
- * Global: every module registers its metrics and readiness checks here.
+ * Global, as cross-cutting as the settings: every module may add its readiness checks here.
  */
 @Global()
 @Module({
   imports: [
+    RedisModule,
     TerminusModule.forRoot({ errorLogStyle: 'json' }),
     PrometheusModule.register({ controller: MetricsController, path: '/metrics', defaultMetrics: { enabled: false } }),
   ],

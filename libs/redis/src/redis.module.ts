@@ -1,13 +1,15 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { createRedisClient } from './redis.factory';
 
 /** Injection token of the shared, prefixed ioredis connection. */
 export const REDIS = Symbol('REDIS');
 
-// Global: one connection per process, used across the board (keys, rate limits, the KRA quota, the cache).
-@Global()
+/**
+ * The shared connection: one per process (a static module is one instance, however many modules
+ * import it). Not global: the modules that use it (auth, cache, the KRA client, the probes) import it.
+ */
 @Module({
   providers: [
     {
