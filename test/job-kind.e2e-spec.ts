@@ -36,12 +36,18 @@ class NapPayload {
 
   @IsBoolean()
   fail: boolean;
+
+  /** Enqueue one more nap as a follow-up once done, as collect-day will enqueue compute-features. */
+  @IsBoolean()
+  followUp: boolean;
 }
 
 interface NapResult {
   napped: number;
   /** What the signal said when the run returned. */
   aborted: boolean;
+  /** The follow-up job this run enqueued. */
+  followUpId: string | null;
 }
 
 @RegisterJobKind()
@@ -49,8 +55,10 @@ class NapJob implements JobHandler<NapPayload, NapResult> {
   readonly kind = 'test-nap';
   readonly payload = NapPayload;
 
+  constructor(@Inject(JOB_QUEUE) private readonly jobs: JobQueue) {}
+
   dedupeKey(params: NapPayload): string {
-    return `test-nap:${params.naps}:${params.napMs}:${params.fail}`;
+    return `test-nap:${params.naps}:${params.napMs}:${params.fail}:${params.followUp}`;
   }
 
   label(params: NapPayload): string {
@@ -72,7 +80,15 @@ class NapJob implements JobHandler<NapPayload, NapResult> {
       await new Promise((resolve) => setTimeout(resolve, params.napMs));
       progress('nap', (napped += 1), params.naps);
     }
-    return { outcome: 'succeeded', result: { napped, aborted: signal.aborted }, summary: `${napped} nap(s)` };
+    const followUp =
+      params.followUp && !signal.aborted
+        ? await this.jobs.enqueue('test-nap', { ...params, naps: 1, followUp: false })
+        : null;
+    return {
+      outcome: 'succeeded',
+      result: { napped, aborted: signal.aborted, followUpId: followUp?.job.id ?? null },
+      summary: `${napped} nap(s)`,
+    };
   }
 }
 
@@ -131,15 +147,15 @@ describe('A job kind registered by a module of its own', () => {
   });
 
   it('should run through the queue and the worker to success, shown by the jobs API and the metrics', async () => {
-    const id = await jobsApi.submit('/test-naps', { naps: 3, napMs: 20, fail: false });
+    const id = await jobsApi.submit('/test-naps', { naps: 3, napMs: 20, fail: false, followUp: false });
     const { final } = await jobsApi.settle(id, (job) => job.status);
     expect(final).toMatchObject({
       type: 'test-nap',
       status: 'succeeded',
       progress: 100,
       attempts: 1,
-      params: { naps: 3, napMs: 20, fail: false },
-      result: { napped: 3, aborted: false },
+      params: { naps: 3, napMs: 20, fail: false, followUp: false },
+      result: { napped: 3, aborted: false, followUpId: null },
     });
     expect(final.events.map((event) => event.message)).toEqual(
       expect.arrayContaining(['attempt 1 started', 'nap: 3 to do', 'succeeded: 3 nap(s)']),
@@ -149,11 +165,11 @@ describe('A job kind registered by a module of its own', () => {
     const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
     expect(metrics).toContain('jobs_total{type="test-nap",status="succeeded"} 1');
     // The same work while it is live is one job; once it has ended, new work is a new job.
-    expect(await jobsApi.submit('/test-naps', { naps: 3, napMs: 20, fail: false })).not.toBe(id);
+    expect(await jobsApi.submit('/test-naps', { naps: 3, napMs: 20, fail: false, followUp: false })).not.toBe(id);
   });
 
   it('should stop a running job through its signal when cancelled, and retry it as a new job', async () => {
-    const id = await jobsApi.submit('/test-naps', { naps: 40, napMs: 50, fail: false });
+    const id = await jobsApi.submit('/test-naps', { naps: 40, napMs: 50, fail: false, followUp: false });
     await jobsApi.waitFor(id, (job) => job.status === 'running' && job.progress > 0);
     expect((await jobsApi.request('POST', `/jobs/${id}/cancel`)).status).toBe(200);
     const cancelled = await jobsApi.waitFor(id, (job) => job.status === 'cancelled');
@@ -168,12 +184,28 @@ describe('A job kind registered by a module of its own', () => {
     expect(final).toMatchObject({ status: 'succeeded', retryOf: id, result: { napped: 40, aborted: false } });
   });
 
+  it('should let a handler enqueue a follow-up through the port, which runs as a job of its own', async () => {
+    const id = await jobsApi.submit('/test-naps', { naps: 2, napMs: 10, fail: false, followUp: true });
+    const { final } = await jobsApi.settle(id, (job) => job.status);
+    expect(final).toMatchObject({ status: 'succeeded', result: { napped: 2 } });
+    const followUpId = final.result?.followUpId;
+    expect(followUpId).toEqual(expect.any(String));
+    const { final: next } = await jobsApi.settle(followUpId as string, (job) => job.status);
+    expect(next).toMatchObject({ type: 'test-nap', status: 'succeeded', params: { naps: 1, followUp: false } });
+  });
+
   it("should fail at once on the kind's own permanent failure code, and check params against its payload", async () => {
-    const id = await jobsApi.submit('/test-naps', { naps: 1, napMs: 0, fail: true });
+    const id = await jobsApi.submit('/test-naps', { naps: 1, napMs: 0, fail: true, followUp: false });
     const failed = await jobsApi.waitFor(id, (job) => job.status === 'failed');
     expect(failed).toMatchObject({ attempts: 1, errorCode: 'bad_request' });
 
-    const refused = await jobsApi.request('POST', '/test-naps', ADMIN_KEY, { naps: 0, napMs: 10, fail: false, x: 1 });
+    const refused = await jobsApi.request('POST', '/test-naps', ADMIN_KEY, {
+      naps: 0,
+      napMs: 10,
+      fail: false,
+      followUp: false,
+      x: 1,
+    });
     expect(refused.status).toBe(400);
     const body = (await refused.json()) as { details: { field: string }[] };
     expect(body.details.map((detail) => detail.field).sort()).toEqual(['params.naps', 'params.x']);
