@@ -17,3 +17,4 @@ export { scheduledMeets } from './meets';
 export type { MeetCode } from './meets';
 export type { Dividend, Race, RaceDay, RacePlan, ResultRow, Scratch } from './race-day';
 export { KRA_GATEWAY_URL, KraUpstreamModule } from './kra-upstream.module';
+export * from './world';

@@ -1,0 +1,3 @@
+export * from './normal';
+export * from './simulation';
+export * from './world-stats';
