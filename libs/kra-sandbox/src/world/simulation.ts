@@ -23,6 +23,9 @@ export interface WorldOptions {
 
 export const WIN_TAKEOUT = 0.2;
 
+/** Where the sandbox's world begins: a few years back, so every service has a history to answer from. */
+export const WORLD_START = '20220101';
+
 /** Class bands by rating, lowest first (the `rank` KRA prints). */
 export const CLASS_BANDS = [
   { rank: '국6등급', minRating: 0, firstPrize: 16_500_000 },
