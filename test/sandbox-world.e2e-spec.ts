@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { addDays, kstInstant, meetsRacingOn } from '@app/calendar';
+import { createKraSandbox, KraSandbox, queryService, Rng, WORLD_START } from '@app/kra-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const STATS = resolve(__dirname, '../dist/apps/kra-sandbox/src/stats.js');
 
@@ -33,5 +35,142 @@ describe('npm run sandbox:stats', () => {
       expect(run.status).toBe(2);
       expect(run.stderr).toMatch(/--(from|to)/);
     }
+  });
+});
+
+describe('the history world, as the gateway serves it', () => {
+  let sandbox: KraSandbox;
+  const figures: string[] = [];
+
+  beforeAll(async () => {
+    sandbox = await createKraSandbox({ world: 'history', fixturesDir: null });
+    const first = Date.now();
+    const plan = queryService(sandbox.world, 'API72_2', { rc_date: '20271226', meet: '1' }, new Date());
+    figures.push(`first answer (the world simulated ${WORLD_START}..20271231): ${Date.now() - first} ms`);
+    expect(plan.kind).toBe('items');
+    const later = Date.now();
+    queryService(sandbox.world, 'API214_1', { rc_date: '20250524', meet: '1' }, new Date());
+    figures.push(
+      `a later answer for another date: ${Date.now() - later} ms; RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    // Figures for the closing note; nothing here asserts a time.
+    console.log(figures.join('\n'));
+    await sandbox?.close();
+  });
+
+  it("should report every career count as the count of the world's own results before the date", () => {
+    const world = sandbox.world;
+    const rng = new Rng('careers-test');
+    const dates = Array.from({ length: 10 }, () => addDays(WORLD_START, rng.int(200, 2000)));
+    const last = dates.reduce((a, b) => (a > b ? a : b));
+    // Every result row API214_1 serves, from the world's start to the last date.
+    const results: { date: string; hrNo: string; jkNo: string; trNo: string; ord: number }[] = [];
+    for (let rcDate = WORLD_START; rcDate <= last; rcDate = addDays(rcDate, 1)) {
+      for (const meet of meetsRacingOn(rcDate)) {
+        const answer = queryService(
+          world,
+          'API214_1',
+          { rc_date: rcDate, meet: String(meet) },
+          new Date('2030-01-01T00:00:00Z'),
+        );
+        if (answer.kind !== 'items') continue;
+        for (const row of answer.items)
+          if (Number(row.ord) >= 1 && Number(row.ord) < 90)
+            results.push({
+              date: rcDate,
+              hrNo: String(row.hrNo),
+              jkNo: String(row.jkNo),
+              trNo: String(row.trNo),
+              ord: Number(row.ord),
+            });
+      }
+    }
+    const sample = <T>(items: T[], n: number): T[] => rng.shuffle(items).slice(0, n);
+    const cases = [
+      { service: 'API8_2' as const, param: 'hr_no', field: 'hrNo' as const, ids: sample(world.horses(), 50) },
+      { service: 'API12_1' as const, param: 'jk_no', field: 'jkNo' as const, ids: sample(world.jockeys(), 50) },
+      { service: 'API19_1' as const, param: 'tr_no', field: 'trNo' as const, ids: sample(world.trainers(), 50) },
+    ];
+    let checked = 0;
+    for (const date of dates) {
+      const asOf = kstInstant(date, '0000');
+      for (const { service, param, field, ids } of cases) {
+        for (const { id } of ids) {
+          const answer = queryService(world, service, { [param]: id }, asOf);
+          if (answer.kind !== 'items') throw new Error(`${service} ${id}: ${answer.code}`);
+          const [item] = answer.items;
+          const before = results.filter((row) => row[field] === id && row.date < date);
+          const thisYear = before.filter((row) => row.date.slice(0, 4) === date.slice(0, 4));
+          const count = (rows: typeof before, ord?: number): number =>
+            ord === undefined ? rows.length : rows.filter((row) => row.ord === ord).length;
+          expect(
+            [
+              item.rcCntT,
+              item.ord1CntT,
+              item.ord2CntT,
+              item.ord3CntT,
+              item.rcCntY,
+              item.ord1CntY,
+              item.ord2CntY,
+              item.ord3CntY,
+            ],
+            `${service} ${id} on ${date}`,
+          ).toEqual([
+            count(before),
+            count(before, 1),
+            count(before, 2),
+            count(before, 3),
+            count(thisYear),
+            count(thisYear, 1),
+            count(thisYear, 2),
+            count(thisYear, 3),
+          ]);
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBe(10 * 150);
+    // Most of the sample has raced by then: the check is not vacuous.
+    expect(results.length).toBeGreaterThan(100_000);
+  }, 120_000);
+
+  it("should give API299's counts of a runner as its masters give them on race day", () => {
+    const answer = queryService(
+      sandbox.world,
+      'API299',
+      { rc_date: '20250524', meet: '1' },
+      new Date('2030-01-01T00:00:00Z'),
+    );
+    if (answer.kind !== 'items') throw new Error(answer.code);
+    expect(answer.items.length).toBeGreaterThan(50);
+    for (const row of answer.items.slice(0, 30)) {
+      const [horse] = (
+        queryService(sandbox.world, 'API8_2', { hr_no: String(row.hrNo) }, kstInstant('20250524', '0000')) as {
+          items: Record<string, unknown>[];
+        }
+      ).items;
+      expect([row.rcCntT, row.ord1CntT, row.rcCntY]).toEqual([horse.rcCntT, horse.ord1CntT, horse.rcCntY]);
+    }
+  });
+
+  it('should tell the truth of a race: win probabilities that sum to one, and the hidden factors', async () => {
+    await sandbox.listen(0);
+    const base = sandbox.url.replace(/\/B551015$/, '');
+    const response = await fetch(`${base}/_sandbox/truth/2025-05-24/1/3`);
+    expect(response.status).toBe(200);
+    const truth = (await response.json()) as {
+      runners: { winProbability: number; hrNo: string; ability: number; runningStyle: number }[];
+    };
+    expect(truth.runners.length).toBeGreaterThanOrEqual(5);
+    expect(truth.runners.reduce((sum, runner) => sum + runner.winProbability, 0)).toBeCloseTo(1, 6);
+    expect(truth.runners[0]).toMatchObject({
+      hrNo: expect.any(String),
+      ability: expect.any(Number),
+      runningStyle: expect.any(Number),
+    });
+    expect((await fetch(`${base}/_sandbox/truth/2019-05-24/1/3`)).status).toBe(404);
   });
 });

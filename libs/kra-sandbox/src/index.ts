@@ -18,3 +18,4 @@ export type { MeetCode } from './meets';
 export type { Dividend, Race, RaceDay, RacePlan, ResultRow, Scratch } from './race-day';
 export { KRA_GATEWAY_URL, KraUpstreamModule } from './kra-upstream.module';
 export * from './world';
+export { Rng } from './random';

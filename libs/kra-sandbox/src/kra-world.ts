@@ -23,6 +23,8 @@ import {
   Scratch,
 } from './race-day';
 import { Rng } from './random';
+import { ServedWorld } from './world/served-world';
+import { simulateWorld, WORLD_END, WORLD_START } from './world/simulation';
 
 type RawItem = Record<string, RawValue>;
 
@@ -46,11 +48,30 @@ export class KraWorld {
   private masters: { horses: MasterRecord[]; jockeys: MasterRecord[]; trainers: MasterRecord[] } | null = null;
   private masterIndex: Record<'horse' | 'jockey' | 'trainer', Map<string, MasterRecord>> | null = null;
   private readonly cancelled = new Set<string>();
+  private servedWorld: ServedWorld | null = null;
 
+  /**
+   * `history`: race days, careers and ratings come from the simulated world with a history
+   * ({@link simulateWorld}, from WORLD_START to WORLD_END, simulated once on first use); dates
+   * outside it, and the classic world, generate each day on its own.
+   */
   constructor(
     readonly seed: string,
     readonly fixtures: Fixtures,
+    readonly mode: 'classic' | 'history' = 'classic',
   ) {}
+
+  /** The history world, simulated on first use; null in the classic world. */
+  served(): ServedWorld | null {
+    if (this.mode !== 'history') return null;
+    if (!this.servedWorld) {
+      const history = simulateWorld({ seed: this.seed, start: WORLD_START, end: WORLD_END });
+      this.servedWorld = new ServedWorld(this.seed, history);
+      for (const races of history.days.values())
+        for (const race of races) if (race.cancelled) this.cancelled.add(`${race.date}|${race.meet}|${race.rcNo}`);
+    }
+    return this.servedWorld;
+  }
 
   population(meet: MeetCode): Population {
     let population = this.populations.get(meet);
@@ -65,6 +86,8 @@ export class KraWorld {
   plans(rcDate: string, meet: MeetCode): RacePlan[] {
     const cached = this.raceDays.get(`${rcDate}|${meet}`);
     if (cached) return cached.races.map((race) => race.plan);
+    const served = this.served()?.raceDay(rcDate, meet);
+    if (served) return this.withFixture(served).races.map((race) => race.plan);
     const plans = planRaceDay(this.seed, rcDate, meet);
     const fixtureRows = this.fixtureRowsFor(rcDate, meet);
     return fixtureRows
@@ -76,18 +99,24 @@ export class KraWorld {
     const key = `${rcDate}|${meet}`;
     let day = this.raceDays.get(key);
     if (day) return day;
-    day = generateRaceDay(this.seed, rcDate, meet, this.population(meet));
-    const fixtureRows = this.fixtureRowsFor(rcDate, meet);
-    if (fixtureRows)
-      day = {
-        ...day,
-        races: day.races.map((race) =>
-          race.plan.rcNo === FIXTURE_RACE.rcNo ? this.fixtureRace(race, fixtureRows) : race,
-        ),
-      };
+    day = this.withFixture(
+      this.served()?.raceDay(rcDate, meet) ?? generateRaceDay(this.seed, rcDate, meet, this.population(meet)),
+    );
     if (this.raceDays.size >= RACE_DAY_CACHE_SIZE) this.raceDays.delete(this.raceDays.keys().next().value as string);
     this.raceDays.set(key, day);
     return day;
+  }
+
+  /** The captured race replaces the generated race 1 of its day. */
+  private withFixture(day: RaceDay): RaceDay {
+    const fixtureRows = this.fixtureRowsFor(day.rcDate, day.meet);
+    if (!fixtureRows) return day;
+    return {
+      ...day,
+      races: day.races.map((race) =>
+        race.plan.rcNo === FIXTURE_RACE.rcNo ? this.fixtureRace(race, fixtureRows) : race,
+      ),
+    };
   }
 
   /** Calls a race off: it keeps its card, gets no result, and API299 flags it (noraceFlag 1). */
@@ -154,6 +183,41 @@ export class KraWorld {
 
   private masterRecords(): { horses: MasterRecord[]; jockeys: MasterRecord[]; trainers: MasterRecord[] } {
     if (this.masters) return this.masters;
+    const served = this.served();
+    if (served) {
+      const masters = served.masters();
+      const extra = this.fixtures.raceRows
+        ? castFromRows(this.seed, this.fixtures.raceRows)
+        : { horses: [], jockeys: [], trainers: [] };
+      const seed = this.seed;
+      const known = (records: MasterRecord[], id: string): boolean => records.some((record) => record.id === id);
+      masters.horses.push(
+        ...extra.horses.map((horse) => ({
+          id: horse.hrNo,
+          name: horse.hrName,
+          meet: horse.meet,
+          item: () => horseItem(seed, horse),
+        })),
+      );
+      for (const jockey of extra.jockeys)
+        if (!known(masters.jockeys, jockey.jkNo))
+          masters.jockeys.push({
+            id: jockey.jkNo,
+            name: jockey.jkName,
+            meet: jockey.meet,
+            item: (asOf) => jockeyItem(seed, jockey, asOf),
+          });
+      for (const trainer of extra.trainers)
+        if (!known(masters.trainers, trainer.trNo))
+          masters.trainers.push({
+            id: trainer.trNo,
+            name: trainer.trName,
+            meet: trainer.meet,
+            item: (asOf) => trainerItem(seed, trainer, asOf),
+          });
+      this.masters = this.withCaptures(masters);
+      return this.masters;
+    }
     const seed = this.seed;
     const horses: Horse[] = [];
     const jockeys: Jockey[] = [];
@@ -189,7 +253,16 @@ export class KraWorld {
       meet: trainer.meet,
       item: (asOf) => trainerItem(seed, trainer, asOf),
     }));
-    // The captured master items win over anything generated for the same id.
+    this.masters = this.withCaptures({ horses: horseRecords, jockeys: jockeyRecords, trainers: trainerRecords });
+    return this.masters;
+  }
+
+  /** The captured master items win over anything generated for the same id. */
+  private withCaptures(masters: { horses: MasterRecord[]; jockeys: MasterRecord[]; trainers: MasterRecord[] }): {
+    horses: MasterRecord[];
+    jockeys: MasterRecord[];
+    trainers: MasterRecord[];
+  } {
     const withCapture = (
       records: MasterRecord[],
       captured: RawItem | null,
@@ -205,12 +278,11 @@ export class KraWorld {
       };
       return [...records.filter((r) => r.id !== record.id), record];
     };
-    this.masters = {
-      horses: withCapture(horseRecords, this.fixtures.horse, 'hrNo', 'hrName'),
-      jockeys: withCapture(jockeyRecords, this.fixtures.jockey, 'jkNo', 'jkName'),
-      trainers: withCapture(trainerRecords, this.fixtures.trainer, 'trNo', 'trName'),
+    return {
+      horses: withCapture(masters.horses, this.fixtures.horse, 'hrNo', 'hrName'),
+      jockeys: withCapture(masters.jockeys, this.fixtures.jockey, 'jkNo', 'jkName'),
+      trainers: withCapture(masters.trainers, this.fixtures.trainer, 'trNo', 'trName'),
     };
-    return this.masters;
   }
 }
 

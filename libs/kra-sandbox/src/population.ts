@@ -239,7 +239,7 @@ const HORSE_ENDINGS = [
   '빛',
   '호',
 ];
-const COUNTRIES = ['한국', '한국', '한국', '한국', '한국', '한국', '미국', '미국', '호주', '일본', '뉴질랜드'];
+export const COUNTRIES = ['한국', '한국', '한국', '한국', '한국', '한국', '미국', '미국', '호주', '일본', '뉴질랜드'];
 export const HORSE_TOOLS = [
   '망사',
   '반가지큰',
@@ -264,14 +264,14 @@ function personName(rng: Rng): string {
   return `${rng.pick(SURNAMES)}${rng.pick(GIVEN_SYLLABLES)}${rng.pick(GIVEN_SYLLABLES)}`;
 }
 
-function horseName(rng: Rng): string {
+export function horseName(rng: Rng): string {
   const first = rng.pick(HORSE_WORDS);
   const second = rng.chance(0.6) ? rng.pick(HORSE_WORDS) : '';
   return `${first}${second}${second ? '' : rng.pick(HORSE_ENDINGS)}` || first;
 }
 
 /** Names are unique within a meet: a repeat gets a suffix, so lookups by name are unambiguous. */
-function uniqueName(candidate: string, used: Set<string>, rng: Rng): string {
+export function uniqueName(candidate: string, used: Set<string>, rng: Rng): string {
   let name = candidate;
   while (used.has(name)) name = `${candidate}${rng.pick(GIVEN_SYLLABLES)}`;
   used.add(name);
@@ -351,7 +351,7 @@ export function horseTools(rng: Rng): string {
 }
 
 /** Career counts as of now: stable per id, plausible (wins ≤ places ≤ starts, this year ≤ total). */
-function careerCounts(rng: Rng, totalStarts: number, winShare: number): Record<string, number> {
+function careerCounts(rng: Rng, totalStarts: number, winShare: number): CareerCounts {
   const rcCntT = totalStarts;
   const rcCntY = Math.min(rcCntT, Math.round(rcCntT * rng.float(0.05, 0.2)));
   const split = (starts: number): [number, number, number] => {
@@ -385,12 +385,24 @@ export function horseRating(horse: Horse): number {
 }
 
 /** API8_2 item: exactly the keys of the captured fixture, sorted as the gateway sorts them. */
-export function horseItem(seed: string, horse: Horse): Record<string, RawValue> {
+/** Career counts as the services report them: total (`…T`) and this year (`…Y`). */
+export type CareerCounts = Record<
+  'rcCntT' | 'rcCntY' | 'ord1CntT' | 'ord1CntY' | 'ord2CntT' | 'ord2CntY' | 'ord3CntT' | 'ord3CntY',
+  number
+>;
+
+/** API8_2 item: the keys of the captured fixture. `counts` and `rating` come from the world's history when it has one. */
+export function horseItem(
+  seed: string,
+  horse: Horse,
+  history?: { counts: CareerCounts; rating: number; rank: string; prize: number },
+): Record<string, RawValue> {
   const rng = new Rng(seed, 'horse-career', horse.hrNo);
-  const counts = careerCounts(rng, rng.int(0, 40), Math.max(0.03, 0.1 + horse.ability * 0.05));
+  const counts = history?.counts ?? careerCounts(rng, rng.int(0, 40), Math.max(0.03, 0.1 + horse.ability * 0.05));
   return sortKeys({
     birthday: horse.birthday,
-    chaksunT: counts.ord1CntT * 15_000_000 + counts.ord2CntT * 6_000_000 + counts.ord3CntT * 3_750_000,
+    chaksunT:
+      history?.prize ?? counts.ord1CntT * 15_000_000 + counts.ord2CntT * 6_000_000 + counts.ord3CntT * 3_750_000,
     faHrName: horse.faHrName,
     faHrNo: horse.faHrNo,
     hrLastAmt: horse.hrLastAmt,
@@ -402,8 +414,8 @@ export function horseItem(seed: string, horse: Horse): Record<string, RawValue> 
     name: horse.name,
     owName: horse.owName,
     owNo: horse.owNo,
-    rank: horseRank(horse),
-    rating: horseRating(horse),
+    rank: history?.rank ?? horseRank(horse),
+    rating: history?.rating ?? horseRating(horse),
     sex: horse.sex,
     trName: horse.trName,
     trNo: horse.trNo,
@@ -412,10 +424,10 @@ export function horseItem(seed: string, horse: Horse): Record<string, RawValue> 
 }
 
 /** API12_1 item: the keys of the captured fixture. Age is as of `asOf`, like the live gateway. */
-export function jockeyItem(seed: string, jockey: Jockey, asOf: Date): Record<string, RawValue> {
+export function jockeyItem(seed: string, jockey: Jockey, asOf: Date, history?: CareerCounts): Record<string, RawValue> {
   const rng = new Rng(seed, 'jockey-career', jockey.jkNo);
   const years = Math.max(1, asOf.getUTCFullYear() - Math.floor(jockey.debut / 10_000));
-  const counts = careerCounts(rng, years * rng.int(250, 420), 0.1 + jockey.skill * 0.1);
+  const counts = history ?? careerCounts(rng, years * rng.int(250, 420), 0.1 + jockey.skill * 0.1);
   return sortKeys({
     age: asOf.getUTCFullYear() - Math.floor(jockey.birthday / 10_000),
     birthday: jockey.birthday,
@@ -432,10 +444,15 @@ export function jockeyItem(seed: string, jockey: Jockey, asOf: Date): Record<str
 }
 
 /** API19_1 item: the keys of the captured fixture; rates are whole percentages. */
-export function trainerItem(seed: string, trainer: Trainer, asOf: Date): Record<string, RawValue> {
+export function trainerItem(
+  seed: string,
+  trainer: Trainer,
+  asOf: Date,
+  history?: CareerCounts,
+): Record<string, RawValue> {
   const rng = new Rng(seed, 'trainer-career', trainer.trNo);
   const years = Math.max(1, asOf.getUTCFullYear() - Math.floor(trainer.stDate / 10_000));
-  const counts = careerCounts(rng, years * rng.int(150, 300), rng.float(0.07, 0.14));
+  const counts = history ?? careerCounts(rng, years * rng.int(150, 300), rng.float(0.07, 0.14));
   const rate = (count: number, starts: number): number => (starts === 0 ? 0 : Math.round((count / starts) * 100));
   return sortKeys({
     age: trainer.birthday === '-' ? '-' : asOf.getUTCFullYear() - Math.floor(trainer.birthday / 10_000),

@@ -172,7 +172,7 @@ function ageOn(horse: Horse, rcDate: string): number {
 }
 
 /** Base winning time in seconds for a distance (Jeju ponies are slower). */
-function parTime(meet: MeetCode, distance: number): number {
+export function parTime(meet: MeetCode, distance: number): number {
   return ((distance / 1000) * 61 + 2) * (meet === 2 ? 1.12 : 1);
 }
 

@@ -1,3 +1,4 @@
+import type { MeetCode } from './meets';
 import { KraResultCode, KraServiceName } from '@app/kra-client';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
@@ -33,6 +34,11 @@ export interface KraSandboxOptions {
   fixturesDir?: string | null;
   /** How long a 'timeout' fault holds the request before destroying the socket (default 60 s). */
   timeoutHoldMs?: number;
+  /**
+   * `history`: the simulated world with careers, ratings and a market (simulated once, on the first
+   * request); `classic` (the default for now): each day generated on its own.
+   */
+  world?: 'classic' | 'history';
 }
 
 export interface KraSandbox {
@@ -89,7 +95,11 @@ function isUnregisteredKey(key: string | undefined, accepted: Set<string> | null
 export async function createKraSandbox(options: KraSandboxOptions = {}): Promise<KraSandbox> {
   const seed = options.seed ?? 'kra-sandbox';
   const fixturesDir = options.fixturesDir === undefined ? defaultFixturesDir() : options.fixturesDir;
-  const world = new KraWorld(seed, fixturesDir === null ? noFixtures() : loadFixtures(seed, fixturesDir));
+  const world = new KraWorld(
+    seed,
+    fixturesDir === null ? noFixtures() : loadFixtures(seed, fixturesDir),
+    options.world ?? 'classic',
+  );
   const faults = new FaultController(SERVICE_NAMES, options.dailyQuota ?? DEFAULT_DAILY_QUOTA, seed);
   for (const [target, serviceFaults] of Object.entries(options.faults ?? {}))
     faults.set(target as FaultTarget, serviceFaults ?? null);
@@ -294,6 +304,16 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     fixtures: [...world.fixtures.files.keys()],
   }));
   app.get('/_sandbox/stats', () => sandbox.stats());
+  // The truth of a race of the history world: each runner's true win probability and hidden factors.
+  app.get<{ Params: { date: string; meet: string; rcNo: string } }>(
+    '/_sandbox/truth/:date/:meet/:rcNo',
+    (request, reply) => {
+      const { date, meet, rcNo } = request.params;
+      const truth = world.served()?.truth(date.replaceAll('-', ''), Number(meet) as MeetCode, Number(rcNo));
+      if (!truth) return reply.code(404).send({ error: 'no such race in the history world' });
+      return truth;
+    },
+  );
   app.get('/_sandbox/faults', () => Object.fromEntries(SERVICE_NAMES.map((service) => [service, faults.get(service)])));
   app.post('/_sandbox/reset', () => {
     sandbox.reset();

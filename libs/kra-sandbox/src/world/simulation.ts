@@ -25,6 +25,8 @@ export const WIN_TAKEOUT = 0.2;
 
 /** Where the sandbox's world begins: a few years back, so every service has a history to answer from. */
 export const WORLD_START = '20220101';
+/** Where it ends: every date a collection may ask for in the years ahead. */
+export const WORLD_END = '20271231';
 
 /** Class bands by rating, lowest first (the `rank` KRA prints). */
 export const CLASS_BANDS = [
@@ -108,6 +110,10 @@ export interface SimHorse {
   publicError: number;
   bodyWeight: number;
   rating: number;
+  /** The rating the world began with it (0: unrated). */
+  initialRating: number;
+  /** The rating after each start, beside `runs`. */
+  ratingAfter: number[];
   lastRun: number;
   /** Not entered before this date (rest, injury). */
   availableFrom: number;
@@ -247,6 +253,8 @@ function createHorse(
     publicError: normal.next() * MARKET.persistentError,
     bodyWeight: meet === 2 ? rng.int(260, 330) : rng.int(420, 520),
     rating: 0,
+    initialRating: 0,
+    ratingAfter: [],
     lastRun: 0,
     availableFrom: debut,
     retired: false,
@@ -277,6 +285,7 @@ export function simulateWorld(options: WorldOptions): WorldHistory {
           // Already racing when the world begins: a rating that reflects its ability, loosely.
           const rng = new Rng(seed, 'world-initial-rating', meet, year, i);
           horse.rating = clamp(Math.round(45 + 16 * abilityOn(horse, start) + rng.float(-8, 8)), 1, 110);
+          horse.initialRating = horse.rating;
           horse.availableFrom = plusDays(start, rng.int(0, 40));
           const age = yearOf(start) - year;
           if (age > 8) horse.retired = true;
@@ -543,6 +552,7 @@ function settle(
             1,
             130,
           );
+    horse.ratingAfter.push(horse.rating);
     horse.drift += MODEL.drift * normal.next();
     horse.lastRun = race.date;
     if (rng.chance(MARKET.persistentRenewal)) horse.publicError = normal.next() * MARKET.persistentError;
