@@ -65,7 +65,7 @@ export class KraWorld {
   served(): ServedWorld | null {
     if (this.mode !== 'history') return null;
     if (!this.servedWorld) {
-      const history = simulateWorld({ seed: this.seed, start: WORLD_START, end: WORLD_END });
+      const history = simulatedHistory(this.seed);
       this.servedWorld = new ServedWorld(this.seed, history);
       for (const races of history.days.values())
         for (const race of races) if (race.cancelled) this.cancelled.add(`${race.date}|${race.meet}|${race.rcNo}`);
@@ -284,6 +284,18 @@ export class KraWorld {
       trainers: withCapture(masters.trainers, this.fixtures.trainer, 'trNo', 'trName'),
     };
   }
+}
+
+/** One simulation per seed and process: the history is read-only once simulated, so sandboxes share it. */
+const histories = new Map<string, ReturnType<typeof simulateWorld>>();
+
+function simulatedHistory(seed: string): ReturnType<typeof simulateWorld> {
+  let history = histories.get(seed);
+  if (!history) {
+    history = simulateWorld({ seed, start: WORLD_START, end: WORLD_END });
+    histories.set(seed, history);
+  }
+  return history;
 }
 
 function meetOfName(name: string): MeetCode {

@@ -119,6 +119,8 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     },
     world,
     listen: async (port = 0, host = '127.0.0.1') => {
+      // The history world is simulated before the first request, so no client's first call waits for it.
+      world.served();
       await app.listen({ port, host });
       const address = app.server.address();
       const boundPort = typeof address === 'object' && address ? address.port : port;

@@ -71,7 +71,8 @@ export function preRaceRow(row: ResultRow): ResultRow {
   return Object.fromEntries(
     Object.entries(row).map(([field, value]) => [
       field,
-      isPostRaceField(field) ? (typeof value === 'number' ? 0 : '-') : value,
+      // The margin is text before the race whatever it becomes after (a whole length is a number).
+      isPostRaceField(field) ? (typeof value === 'number' && field !== 'diffUnit' ? 0 : '-') : value,
     ]),
   );
 }
