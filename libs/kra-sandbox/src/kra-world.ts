@@ -86,8 +86,8 @@ export class KraWorld {
   plans(rcDate: string, meet: MeetCode): RacePlan[] {
     const cached = this.raceDays.get(`${rcDate}|${meet}`);
     if (cached) return cached.races.map((race) => race.plan);
-    const served = this.served()?.raceDay(rcDate, meet);
-    if (served) return this.withFixture(served).races.map((race) => race.plan);
+    // The history world's plans come with its rows: build the day once, through the day cache.
+    if (this.served()?.holds(rcDate, meet)) return this.raceDay(rcDate, meet).races.map((race) => race.plan);
     const plans = planRaceDay(this.seed, rcDate, meet);
     const fixtureRows = this.fixtureRowsFor(rcDate, meet);
     return fixtureRows

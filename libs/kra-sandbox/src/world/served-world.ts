@@ -1,5 +1,6 @@
 import type { RawValue } from '@app/kra-client';
 import { addMinutesHhmm, koreanWeekday } from '@app/calendar';
+import type { MasterRecord } from '../kra-world';
 import { MeetCode, meetName } from '../meets';
 import {
   CareerCounts,
@@ -40,13 +41,6 @@ const HORSE_ID_BASE: Record<MeetCode, number> = { 1: 160_000, 2: 260_000, 3: 360
 const PRIZE_SHARES = [1, 0.4, 0.2545, 0.0909, 0.0727];
 const SCRATCH_REASONS = ['마체이상', '질병', '부상', '폐출혈', '출발대 사고'];
 const SEX_NAMES = ['수', '암', '거'] as const;
-
-export interface ServedMaster {
-  id: string;
-  name: string;
-  meet: MeetCode;
-  item(asOf: Date): Record<string, RawValue>;
-}
 
 /**
  * The history world as the gateway serves it: names and ids for its horses (the jockeys, trainers
@@ -111,6 +105,11 @@ export class ServedWorld {
 
   private offset(people: SimPerson[], person: SimPerson): number {
     return person.index - people.findIndex((other) => other.meet === person.meet);
+  }
+
+  /** Whether the world simulated this race day. */
+  holds(rcDate: string, meet: MeetCode): boolean {
+    return this.history.days.has(`${rcDate}|${meet}`);
   }
 
   /** The simulated day, as the gateway serves it; null for a date the world does not hold. */
@@ -245,8 +244,8 @@ export class ServedWorld {
   }
 
   /** Horses, jockeys and trainers with their items as of a date: counts of the world's races before that date (KST). */
-  masters(): { horses: ServedMaster[]; jockeys: ServedMaster[]; trainers: ServedMaster[] } {
-    const horses = this.history.horses.map((sim): ServedMaster => {
+  masters(): { horses: MasterRecord[]; jockeys: MasterRecord[]; trainers: MasterRecord[] } {
+    const horses = this.history.horses.map((sim): MasterRecord => {
       const horse = this.horses[sim.index];
       return {
         id: horse.hrNo,
@@ -270,7 +269,7 @@ export class ServedWorld {
       list: SimPerson[],
       identity: (person: SimPerson) => Jockey | Trainer,
       item: (who: never, asOf: Date, counts: CareerCounts) => Record<string, RawValue>,
-    ): ServedMaster[] =>
+    ): MasterRecord[] =>
       list.map((person) => {
         const who = identity(person);
         const id = 'jkNo' in who ? who.jkNo : who.trNo;
