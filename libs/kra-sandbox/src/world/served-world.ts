@@ -34,7 +34,7 @@ import {
 } from '../race-day';
 import { Rng, round1 } from '../random';
 import { RunProfile, sectionals, zeroSectionals } from '../sectionals';
-import { CLASS_BANDS, classOf, SimHorse, SimPerson, SimRace, SimRunner, WorldHistory } from './simulation';
+import { CLASS_BANDS, classOf, priceRace, SimHorse, SimPerson, SimRace, SimRunner, WorldHistory } from './simulation';
 
 /** Horse ids of the history world: a range of their own per meet, clear of the captured race's. */
 const HORSE_ID_BASE: Record<MeetCode, number> = { 1: 160_000, 2: 260_000, 3: 360_000, 4: 460_000 };
@@ -128,6 +128,7 @@ export class ServedWorld {
   }
 
   private race(sim: SimRace, template: RacePlan, firstStart: string, offsetMinutes: number): Race {
+    priceRace(this.seed, sim);
     const band = CLASS_BANDS[sim.classIndex];
     const plan: RacePlan = {
       ...template,
@@ -300,6 +301,7 @@ export class ServedWorld {
   truth(rcDate: string, meet: MeetCode, rcNo: number): Record<string, unknown> | null {
     const sim = this.history.days.get(`${rcDate}|${meet}`)?.find((race) => race.rcNo === rcNo);
     if (!sim) return null;
+    priceRace(this.seed, sim);
     return {
       rcDate,
       meet,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NormalRng, winProbabilities } from './normal';
 import { Rng } from '../random';
-import { simulateWorld, WIN_TAKEOUT } from './simulation';
+import { lowestBy, priceRace, simulateWorld, WIN_TAKEOUT } from './simulation';
 import { worldStats } from './world-stats';
 
 describe('winProbabilities', () => {
@@ -30,11 +30,42 @@ describe('winProbabilities', () => {
   });
 });
 
+describe('lowestBy', () => {
+  it('should pick what a stable sort and a slice pick, scoring each item once in order', () => {
+    const rng = new Rng('test', 'lowest');
+    for (let trial = 0; trial < 200; trial++) {
+      // Few distinct scores, so ties are common.
+      const items = Array.from({ length: rng.int(0, 40) }, (_, id) => ({ id, score: rng.int(0, 9) }));
+      const count = rng.int(1, 16);
+      const scored: number[] = [];
+      const picked = lowestBy(items, count, (item) => {
+        scored.push(item.id);
+        return item.score;
+      });
+      expect(picked).toEqual([...items].sort((a, b) => a.score - b.score).slice(0, count));
+      expect(scored).toEqual(items.map((item) => item.id));
+    }
+  });
+});
+
 describe('the simulated world', () => {
   it('should be the same world however far it is simulated', () => {
     const short = simulateWorld({ seed: 'kra-sandbox', start: '20220101', end: '20220331' });
     const long = simulateWorld({ seed: 'kra-sandbox', start: '20220101', end: '20220630' });
     for (const [key, races] of short.days) expect(long.days.get(key)).toEqual(races);
+  });
+
+  it('should price a race the same whenever it is asked', () => {
+    const world = simulateWorld({ seed: 'kra-sandbox', start: '20220101', end: '20220331' });
+    const race = [...world.days.values()][20][3];
+    expect(race.priced).toBe(false);
+    const copy = structuredClone(race);
+    priceRace('kra-sandbox', race);
+    priceRace('kra-sandbox', copy);
+    expect(race).toEqual(copy);
+    const starters = race.runners.filter((runner) => !runner.scratched);
+    expect(starters.reduce((sum, runner) => sum + runner.truthWin, 0)).toBeCloseTo(1, 9);
+    expect(starters.every((runner) => runner.winOdds >= 1)).toBe(true);
   });
 
   // Real KRA, 2025–2026: the market favourite wins 37.7 % and is placed in 69.0 % of races.

@@ -1,4 +1,4 @@
-import { addDays, meetsRacingOn } from '@app/calendar';
+import { meetsRacingOn } from '@app/calendar';
 import { MeetCode } from '../meets';
 import { Rng } from '../random';
 import { NormalRng, RaceNoise, winProbabilities } from './normal';
@@ -55,8 +55,8 @@ const TRAINERS_PER_MEET = 35;
 
 /** Weights of the performance model (units: standard deviations of the race noise). */
 const MODEL = {
-  noise: 1.22,
-  troubleChance: 0.1,
+  noise: 1.25,
+  troubleChance: 0.14,
   troubleLoss: 1.8,
   abilitySpread: 1.1,
   agePeakPenalty: 0.08,
@@ -149,6 +149,9 @@ export interface SimRunner {
   performance: number;
   /** 1 = winner; 0 for a scratched runner. */
   ord: number;
+  /** The public's lasting misjudgement of the horse on the day. */
+  publicError: number;
+  /** Filled by `priceRace`. */
   truthWin: number;
   publicWin: number;
   winOdds: number;
@@ -166,6 +169,8 @@ export interface SimRace {
   cancelled: boolean;
   frontRunners: number;
   runners: SimRunner[];
+  /** Whether `priceRace` has filled the runners' probabilities and odds. */
+  priced: boolean;
 }
 
 export interface WorldHistory {
@@ -182,14 +187,18 @@ const yearOf = (date: number): number => Math.floor(date / 10_000);
 const toNumber = (date: string): number => Number(date);
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
 
+/** Days since 1970-01-01 of a YYYYMMDD number (numeric all the way: this runs for every start). */
+function epochDay(date: number): number {
+  return Date.UTC(Math.floor(date / 10_000), Math.floor((date % 10_000) / 100) - 1, date % 100) / 86_400_000;
+}
+
 function daysBetween(from: number, to: number): number {
-  const parse = (d: number): number =>
-    Date.UTC(Math.floor(d / 10_000), Math.floor((d % 10_000) / 100) - 1, d % 100) / 86_400_000;
-  return Math.round(parse(to) - parse(from));
+  return Math.round(epochDay(to) - epochDay(from));
 }
 
 function plusDays(date: number, days: number): number {
-  return Number(addDays(String(date), days));
+  const day = new Date((epochDay(date) + days) * 86_400_000);
+  return day.getUTCFullYear() * 10_000 + (day.getUTCMonth() + 1) * 100 + day.getUTCDate();
 }
 
 /** Ability on a date: the peak, less a little per year away from the peak age, plus its drift. */
@@ -270,7 +279,7 @@ export function simulateWorld(options: WorldOptions): WorldHistory {
   const jockeys: SimPerson[] = [];
   const trainers: SimPerson[] = [];
   const horses: SimHorse[] = [];
-  const byMeet = new Map<MeetCode, { horses: SimHorse[]; jockeys: SimPerson[]; trainers: SimPerson[] }>();
+  const byMeet = new Map<MeetCode, Cast>();
   for (const meet of MEETS) {
     const meetJockeys = createPeople(seed, meet, 'jockey', JOCKEYS_PER_MEET, jockeys.length);
     const meetTrainers = createPeople(seed, meet, 'trainer', TRAINERS_PER_MEET, trainers.length);
@@ -294,7 +303,12 @@ export function simulateWorld(options: WorldOptions): WorldHistory {
         meetHorses.push(horse);
       }
     }
-    byMeet.set(meet, { horses: meetHorses, jockeys: meetJockeys, trainers: meetTrainers });
+    byMeet.set(meet, {
+      unraced: [...meetHorses].sort((a, b) => b.debut - a.debut),
+      roster: [],
+      jockeys: meetJockeys,
+      trainers: meetTrainers,
+    });
   }
 
   const days = new Map<string, SimRace[]>();
@@ -302,58 +316,75 @@ export function simulateWorld(options: WorldOptions): WorldHistory {
     for (const meet of meetsRacingOn(String(date)) as MeetCode[]) {
       const cast = byMeet.get(meet);
       if (!cast) continue;
+      updateRoster(cast, date);
       days.set(`${date}|${meet}`, simulateDay(seed, date, meet, cast, horses));
     }
   }
   return { options, horses, jockeys, trainers, days };
 }
 
-function simulateDay(
-  seed: string,
-  date: number,
-  meet: MeetCode,
-  cast: { horses: SimHorse[]; jockeys: SimPerson[]; trainers: SimPerson[] },
-  allHorses: SimHorse[],
-): SimRace[] {
+/** A meet's people, and its horses: those not yet debuted (latest debut first) and the roster. */
+interface Cast {
+  unraced: SimHorse[];
+  /** Debuted and not retired, in index order (the order entries are considered in). */
+  roster: SimHorse[];
+  jockeys: SimPerson[];
+  trainers: SimPerson[];
+}
+
+function updateRoster(cast: Cast, date: number): void {
+  let joined = false;
+  const roster = cast.roster.filter((horse) => !horse.retired);
+  while (cast.unraced.length > 0 && cast.unraced[cast.unraced.length - 1].debut <= date) {
+    const horse = cast.unraced.pop() as SimHorse;
+    if (!horse.retired) roster.push(horse);
+    joined = true;
+  }
+  if (joined) roster.sort((a, b) => a.index - b.index);
+  cast.roster = roster;
+}
+
+function simulateDay(seed: string, date: number, meet: MeetCode, cast: Cast, allHorses: SimHorse[]): SimRace[] {
   const rng = new Rng(seed, 'world-day', date, meet);
   const normal = new NormalRng(rng);
   const [fewest, most] = RACES_PER_DAY[meet];
   const raceCount = rng.int(fewest, most);
   const dayCancelled = rng.chance(0.004);
   const baseMoisture = rng.chance(0.22) ? rng.int(12, 22) : rng.int(1, 9);
-  const available = cast.horses.filter((horse) => !horse.retired && horse.debut <= date && horse.availableFrom <= date);
+  const available = cast.roster.filter((horse) => horse.availableFrom <= date);
   const used = new Set<number>();
   const races: SimRace[] = [];
-  // The day's entries by class, first starters apart; a horse runs once a day.
-  const firstStartersAll = available.filter((horse) => horse.runs.date.length === 0);
-  const byClassAll = CLASS_BANDS.map((_, index) => available.filter((horse) => classOf(horse.rating) === index));
+  // The day's entries by class (ratings change only after the day), first starters counted apart;
+  // a horse runs once a day.
+  const byClass = CLASS_BANDS.map((): SimHorse[] => []);
+  for (const horse of available) byClass[classOf(horse.rating)].push(horse);
+  const freeInClass = byClass.map((members) => members.length);
+  let freeFirstStarters = available.filter((horse) => horse.runs.date.length === 0).length;
   for (let rcNo = 1; rcNo <= raceCount; rcNo++) {
-    const free = (horses: SimHorse[]): SimHorse[] => horses.filter((horse) => !used.has(horse.index));
-    const firstStarters = free(firstStartersAll);
-    const byClass = byClassAll.map(free);
-    if (byClass.reduce((sum, members) => sum + members.length, 0) < 5) break;
+    if (freeInClass.reduce((sum, count) => sum + count, 0) < 5) break;
     const distance = rng.pick(DISTANCES[meet]);
     // Maidens first on a card, then a class weighted by how many horses it has to offer.
     const classIndex =
-      rcNo <= 2 && firstStarters.length >= 5
+      rcNo <= 2 && freeFirstStarters >= 5
         ? 0
         : weightedPick(
             rng,
-            byClass.map((members) => Math.max(0, members.length - 4)),
+            freeInClass.map((count) => Math.max(0, count - 4)),
           );
-    const candidates = classIndex === 0 && rcNo <= 2 ? byClass[0] : byClass[classIndex];
+    const candidates = byClass[classIndex].filter((horse) => !used.has(horse.index));
     const fieldSize = Math.min(rng.pick(FIELD_SIZES), candidates.length);
     if (fieldSize < 5) continue;
     // Trainers enter horses at distances that suit them, roughly.
-    const field = candidates
-      .map((horse) => ({
-        horse,
-        fit: Math.abs(horse.distanceCenter - distance) / horse.distanceWidth + rng.float(0, 0.6),
-      }))
-      .sort((a, b) => a.fit - b.fit)
-      .slice(0, fieldSize)
-      .map(({ horse }) => horse);
-    for (const horse of field) used.add(horse.index);
+    const field = lowestBy(
+      candidates,
+      fieldSize,
+      (horse) => Math.abs(horse.distanceCenter - distance) / horse.distanceWidth + rng.float(0, 0.6),
+    );
+    for (const horse of field) {
+      used.add(horse.index);
+      freeInClass[classIndex] -= 1;
+      if (horse.runs.date.length === 0) freeFirstStarters -= 1;
+    }
     const moisture = clamp(baseMoisture + rng.int(-1, 1), 1, 25);
     const cancelled = dayCancelled || rng.chance(0.003);
     races.push(
@@ -363,6 +394,28 @@ function simulateDay(
   // Results change the horses only after the whole day (a day's races are run with the morning's ratings).
   for (const race of races) if (!race.cancelled) settle(race, allHorses, cast, rng);
   return races;
+}
+
+/**
+ * The `count` items of lowest score, lowest first, ties in the items' order: what a stable sort
+ * and a slice give, without sorting a whole class of hundreds for a field of a dozen. `score` is
+ * called once per item, in order.
+ */
+export function lowestBy<T>(items: readonly T[], count: number, score: (item: T) => number): T[] {
+  const picked: T[] = [];
+  const scores: number[] = [];
+  for (const item of items) {
+    const value = score(item);
+    if (picked.length === count && !(value < scores[count - 1])) continue;
+    let i = picked.length < count ? picked.length : count - 1;
+    picked[i] = item;
+    scores[i] = value;
+    for (; i > 0 && scores[i - 1] > value; i--) {
+      [picked[i - 1], picked[i]] = [picked[i], picked[i - 1]];
+      [scores[i - 1], scores[i]] = [scores[i], scores[i - 1]];
+    }
+  }
+  return picked;
 }
 
 function weightedPick(rng: Rng, weights: number[]): number {
@@ -380,7 +433,7 @@ function runRace(
   seed: string,
   rng: Rng,
   normal: NormalRng,
-  race: Omit<SimRace, 'runners' | 'frontRunners'>,
+  race: Omit<SimRace, 'runners' | 'frontRunners' | 'priced'>,
   field: SimHorse[],
   cast: { jockeys: SimPerson[]; trainers: SimPerson[] },
 ): SimRace {
@@ -457,6 +510,7 @@ function runRace(
       },
       performance: 0,
       ord: 0,
+      publicError: horse.publicError,
       truthWin: 0,
       publicWin: 0,
       winOdds: 0,
@@ -470,17 +524,38 @@ function runRace(
     for (const runner of runners) runner.scratched = false;
     starters = runners;
   }
+  for (const runner of starters) {
+    const troubled = rng.chance(runner.noise.troubleChance);
+    runner.performance = runner.mean - (troubled ? runner.noise.troubleLoss : 0) + runner.noise.sigma * normal.next();
+  }
+  [...starters]
+    .sort((a, b) => b.performance - a.performance)
+    .forEach((runner, position) => {
+      runner.ord = position + 1;
+    });
+  return { ...race, frontRunners, runners, priced: false };
+}
+
+/**
+ * The race's true win probabilities and its market, computed when first asked (serving a day,
+ * the truth route, the statistics) and kept on the race: the results do not depend on them, and
+ * the two quadratures per race are most of a whole world's simulation time.
+ */
+export function priceRace(seed: string, race: SimRace): SimRace {
+  if (race.priced) return race;
+  race.priced = true;
+  const starters = race.runners.filter((runner) => !runner.scratched);
+  if (starters.length === 0) return race;
+  const noises = starters.map((runner) => runner.noise);
   const truth = winProbabilities(
     starters.map((runner) => runner.mean),
-    starters.map((runner) => runner.noise),
+    noises,
   );
   // The public: the same factors seen with errors, part of them the horse's lasting reputation.
-  const publicMeans = starters.map(
-    (runner) => runner.mean + (fieldHorse(field, runner.horse)?.publicError ?? 0) + MARKET.raceError * normal.next(),
-  );
+  const normal = new NormalRng(new Rng(seed, 'world-market', race.date, race.meet, race.rcNo));
   const estimate = winProbabilities(
-    publicMeans,
-    starters.map((runner) => runner.noise),
+    starters.map((runner) => runner.mean + runner.publicError + MARKET.raceError * normal.next()),
+    noises,
   );
   const biased = estimate.map((p) => p ** MARKET.longshotBias + MARKET.longshotFloor);
   const biasedTotal = biased.reduce((sum, p) => sum + p, 0);
@@ -488,19 +563,8 @@ function runRace(
     runner.truthWin = truth[i];
     runner.publicWin = biased[i] / biasedTotal;
     runner.winOdds = clamp(Math.round(((1 - WIN_TAKEOUT) / runner.publicWin) * 10) / 10, 1, 999.9);
-    const troubled = rng.chance(runner.noise.troubleChance);
-    runner.performance = runner.mean - (troubled ? runner.noise.troubleLoss : 0) + runner.noise.sigma * normal.next();
   });
-  [...starters]
-    .sort((a, b) => b.performance - a.performance)
-    .forEach((runner, position) => {
-      runner.ord = position + 1;
-    });
-  return { ...race, frontRunners, runners };
-}
-
-function fieldHorse(field: SimHorse[], index: number): SimHorse | undefined {
-  return field.find((horse) => horse.index === index);
+  return race;
 }
 
 function dayIndex(date: number): number {

@@ -1,4 +1,4 @@
-import { SimRace, SimRunner, WIN_TAKEOUT, WorldHistory } from './simulation';
+import { priceRace, SimRace, SimRunner, WIN_TAKEOUT, WorldHistory } from './simulation';
 
 /** What `npm run sandbox:stats` prints and the world's tests hold to the real figures. */
 export interface WorldStats {
@@ -45,7 +45,7 @@ export function worldStats(history: WorldHistory, from: string, to: string): Wor
     if (date < from || date > to) continue;
     for (const race of dayRaces) {
       if (race.cancelled) cancelledRaces += 1;
-      else races.push(race);
+      else races.push(priceRace(history.options.seed, race));
     }
   }
   const fieldSizes: Record<number, number> = {};
