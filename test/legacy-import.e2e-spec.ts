@@ -540,6 +540,54 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     expect(await dump()).toEqual(before);
   });
 
+  it('should keep the newest figures of a trainer, jockey and horse whatever order the files are imported in', async () => {
+    // Two Jeju race weekends a week apart (in the simulated world, careers grow between them), the
+    // later one imported first. (Within one tree, workers import race days in no fixed order.)
+    const later = await writeLegacyTree(join(scratch, 'later'), world, { from: '2025-10-17', races: 16, meets: [2] });
+    const earlier = await writeLegacyTree(join(scratch, 'earlier'), world, {
+      from: '2025-10-10',
+      races: 16,
+      meets: [2],
+    });
+    expect(later.days[0].date > earlier.last).toBe(true);
+    const figures = (tree: LegacyTreeSummary): Map<string, unknown> => {
+      const byPerson = new Map<string, unknown>();
+      for (const { item } of treeItems(world, tree, tree.races)) {
+        const trainer = item.trDetail as TreeItem;
+        const jockey = item.jkDetail as TreeItem;
+        const horse = item.hrDetail as TreeItem;
+        byPerson.set(`trainer ${String(item.trNo)}`, trainer.rcCntT);
+        byPerson.set(`jockey ${String(item.jkNo)}`, jockey.rcCntT);
+        byPerson.set(`horse ${String(item.hrNo)}`, horse.rcCntT);
+      }
+      return byPerson;
+    };
+    const newest = figures(later);
+    const older = figures(earlier);
+    // People in both trees whose figures moved between the two days: what the test is about.
+    const moved = [...newest.keys()].filter((key) => older.has(key) && older.get(key) !== newest.get(key));
+    expect(moved.filter((key) => key.startsWith('trainer')).length).toBeGreaterThan(5);
+    expect(moved.filter((key) => key.startsWith('jockey')).length).toBeGreaterThan(5);
+    const stored = async (): Promise<Map<string, unknown>> => {
+      const rows = await database.query<{ key: string; starts: unknown }>(
+        `SELECT 'trainer ' || tr_no AS key, (career -> 'career' ->> 'starts')::int AS starts FROM trainers
+          UNION ALL SELECT 'jockey ' || jk_no, (career -> 'career' ->> 'starts')::int FROM jockeys
+          UNION ALL SELECT 'horse ' || hr_no, (career -> 'career' ->> 'starts')::int FROM horses`,
+      );
+      return new Map(rows.map((row) => [row.key, row.starts]));
+    };
+
+    expect((await importer.import(join(scratch, 'later'))).failures).toEqual([]);
+    expect((await importer.import(join(scratch, 'earlier'))).failures).toEqual([]);
+    const afterBoth = await stored();
+    expect(moved.map((key) => [key, afterBoth.get(key)])).toEqual(moved.map((key) => [key, newest.get(key)]));
+    const [{ detailsAt }] = await database.query<{ detailsAt: Date }>(
+      `SELECT details_at AS "detailsAt" FROM trainers WHERE tr_no = $1`,
+      [moved.find((key) => key.startsWith('trainer'))?.slice('trainer '.length)],
+    );
+    expect(detailsAt.getTime()).toBeGreaterThanOrEqual(new Date(`${later.days[0].date}T00:00:00+09:00`).getTime());
+  });
+
   it('should write nothing with --dry-run, and report what it would import', async () => {
     const root = join(scratch, 'dry');
     const next = await writeLegacyTree(root, world, { from: '2025-08-01', races: 12 });
@@ -586,9 +634,12 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
 
   it('should store a race day exactly as the collector stores it from the gateway, bar what the files cannot say', async () => {
     // The same sandbox day, once collected through the KRA client (entry sheet, race plan, details)
-    // into a database of its own, once imported from legacy files built from the same sandbox.
+    // into a database of its own, once imported from legacy files built from the same sandbox into
+    // another (this file's database holds newer figures of the same people, which an import keeps).
     const collected = new TestDatabase();
+    const imported = new TestDatabase();
     await collected.create();
+    await imported.create();
     const clock = new Date('2025-06-08T00:00:00Z'); // the day after: everything published
     const gateway = await createKraSandbox({ now: () => clock });
     await gateway.listen();
@@ -596,8 +647,12 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
     const collectedSource = await new DataSource(
       dataSourceOptions(testConfig(collected, redis).database, 'legacy-import-collected'),
     ).initialize();
+    const importedSource = await new DataSource(
+      dataSourceOptions(testConfig(imported, redis).database, 'legacy-import-imported'),
+    ).initialize();
     try {
       await runMigrationsLocked(collectedSource);
+      await runMigrationsLocked(importedSource);
       const day = { date: '2025-06-07', meet: 1 };
       const report = await new CollectionService(
         client.client,
@@ -613,16 +668,19 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
         // Looked up when the collector looked them up.
         await writeLegacyFile(root, ref, 'enriched', enrichedItems(gateway.world, race.rows, clock));
       }
-      expect(await importer.import(root)).toMatchObject({ failures: [], ok: true });
+      expect(await new LegacyImporter(new RaceData(importedSource)).import(root)).toMatchObject({
+        failures: [],
+        ok: true,
+      });
 
       const compare = async (sql: string): Promise<void> => {
-        const [imported, fromGateway] = [
-          await database.query(sql, [day.date, day.meet]),
+        const [fromFiles, fromGateway] = [
+          await imported.query(sql, [day.date, day.meet]),
           await collected.query(sql, [day.date, day.meet]),
         ];
-        expect(imported.length).toBeGreaterThan(0);
+        expect(fromFiles.length).toBeGreaterThan(0);
         // Scratched runners are on the collector's entry sheet, and not in `_prerace` files.
-        expect(fromGateway).toEqual(expect.arrayContaining(imported));
+        expect(fromGateway).toEqual(expect.arrayContaining(fromFiles));
       };
       // Races: everything but the scheduled start and the sex condition (API72_2 only), and the timestamps.
       await compare(`SELECT race_no, name, distance_m, race_class, age_condition, weight_condition, prize_condition, prizes, status,
@@ -645,9 +703,11 @@ describe('Legacy import (npm run cli -- import-legacy)', () => {
       }
     } finally {
       await collectedSource.destroy();
+      await importedSource.destroy();
       await client.close();
       await gateway.close();
       await collected.drop();
+      await imported.drop();
     }
   });
 

@@ -322,21 +322,24 @@ export class LegacyImporter {
     const [horses, compactHorses] = splitCompact(masters.horses);
     const [jockeys, compactJockeys] = splitCompact(masters.jockeys);
     const [trainers, compactTrainers] = splitCompact(masters.trainers);
-    if (horses.length > 0) await people.saveHorses(horses, sourceId, manager);
-    if (compactHorses.length > 0) await people.saveHorses(compactHorses, sourceId, manager, COMPACT_DETAIL_KEEPS.horse);
-    if (jockeys.length > 0) await people.saveJockeys(jockeys, sourceId, manager);
+    // The files' figures hold as of their race: an older file imported later leaves newer ones stored.
+    const asOf = legacySnapshotTakenAt(race, storedStart);
+    if (horses.length > 0) await people.saveHorses(horses, sourceId, manager, { asOf });
+    if (compactHorses.length > 0)
+      await people.saveHorses(compactHorses, sourceId, manager, { asOf, keepStored: COMPACT_DETAIL_KEEPS.horse });
+    if (jockeys.length > 0) await people.saveJockeys(jockeys, sourceId, manager, { asOf });
     if (compactJockeys.length > 0)
-      await people.saveJockeys(compactJockeys, sourceId, manager, COMPACT_DETAIL_KEEPS.jockey);
-    if (trainers.length > 0) await people.saveTrainers(trainers, sourceId, manager);
+      await people.saveJockeys(compactJockeys, sourceId, manager, { asOf, keepStored: COMPACT_DETAIL_KEEPS.jockey });
+    if (trainers.length > 0) await people.saveTrainers(trainers, sourceId, manager, { asOf });
     if (compactTrainers.length > 0)
-      await people.saveTrainers(compactTrainers, sourceId, manager, COMPACT_DETAIL_KEEPS.trainer);
+      await people.saveTrainers(compactTrainers, sourceId, manager, { asOf, keepStored: COMPACT_DETAIL_KEEPS.trainer });
     const rows: { entryId: string; parts: SnapshotParts }[] = [];
     for (const { horseId, parts } of snapshots) {
       const entryId = entryIds.get(horseId);
       if (entryId) rows.push({ entryId, parts });
     }
     // Legacy files carry no collection time: the figures may include the race (never "before the start").
-    await cards.saveSnapshots(rows, legacySnapshotTakenAt(race, storedStart), false, manager);
+    await cards.saveSnapshots(rows, asOf, false, manager);
   }
 }
 

@@ -386,7 +386,11 @@ class ProfileDto {
   })
   career: Record<string, unknown> | null;
 
-  @ApiProperty({ ...TIMESTAMP, description: 'When the profile was last collected' })
+  @ApiProperty({
+    ...TIMESTAMP,
+    description:
+      "The instant the profile's figures hold as of: when they were collected, or for figures imported from the old scripts' files, the start of the race those files were written for",
+  })
   detailsAt: string | null;
 
   @ApiProperty({ type: [RecentStartDto], description: 'The last 20 entries, newest first' })

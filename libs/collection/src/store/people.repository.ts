@@ -2,6 +2,14 @@ import type { EntryRecord, HorseRecord, JockeyRecord, TrainerRecord } from '@app
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
+/** How a response's details are written. */
+export interface DetailWriteOptions {
+  /** Columns that keep their stored value where the response leaves them null. */
+  keepStored?: readonly string[];
+  /** The instant the figures hold as of (default: now, for figures just fetched). */
+  asOf?: Date;
+}
+
 /**
  * People and master data: horses, jockeys, trainers and owners, their names from the cards and
  * their details from the lookups. Every write is an upsert on a natural key,
@@ -50,7 +58,7 @@ export class PeopleRepository {
     horses: HorseRecord[],
     sourceId: string,
     manager: EntityManager = this.dataSource.manager,
-    keepStored: readonly string[] = [],
+    options: DetailWriteOptions = {},
   ): Promise<void> {
     await this.upsertDetails(
       manager,
@@ -75,7 +83,7 @@ export class PeopleRepository {
         career: { career: horse.career, thisYear: horse.thisYear },
         source_id: sourceId,
       })),
-      keepStored,
+      options,
     );
   }
 
@@ -84,7 +92,7 @@ export class PeopleRepository {
     jockeys: JockeyRecord[],
     sourceId: string,
     manager: EntityManager = this.dataSource.manager,
-    keepStored: readonly string[] = [],
+    options: DetailWriteOptions = {},
   ): Promise<void> {
     await this.upsertDetails(
       manager,
@@ -101,7 +109,7 @@ export class PeopleRepository {
         career: { career: jockey.career, thisYear: jockey.thisYear },
         source_id: sourceId,
       })),
-      keepStored,
+      options,
     );
   }
 
@@ -110,7 +118,7 @@ export class PeopleRepository {
     trainers: TrainerRecord[],
     sourceId: string,
     manager: EntityManager = this.dataSource.manager,
-    keepStored: readonly string[] = [],
+    options: DetailWriteOptions = {},
   ): Promise<void> {
     await this.upsertDetails(
       manager,
@@ -131,7 +139,7 @@ export class PeopleRepository {
         },
         source_id: sourceId,
       })),
-      keepStored,
+      options,
     );
   }
 
@@ -141,14 +149,16 @@ export class PeopleRepository {
    * value does: another response with the same values leaves it, and its source, as they are. Rows
    * that already hold these values are left out before the upsert, which would lock them even unchanged.
    * Columns in `keepStored` keep their stored value where a row leaves them null (a source that does
-   * not carry them, such as the old scripts' compact details).
+   * not carry them, such as the old scripts' compact details). `details_at` is the instant the figures
+   * hold as of (`asOf`, now by default): figures older than the stored ones never replace them, so
+   * files imported in any order, or after a collection, leave the newest.
    */
   private async upsertDetails(
     manager: EntityManager,
     table: string,
     key: string,
     rows: Record<string, unknown>[],
-    keepStored: readonly string[] = [],
+    { keepStored = [], asOf }: DetailWriteOptions,
   ): Promise<void> {
     const byId = new Map<string, Record<string, unknown>>();
     for (const row of rows) if (typeof row[key] === 'string' && row[key] !== '') byId.set(row[key], row);
@@ -161,12 +171,13 @@ export class PeopleRepository {
       keepStored.includes(column) ? `COALESCE(EXCLUDED.${column}, t.${column})` : `EXCLUDED.${column}`;
     await manager.query(
       `INSERT INTO ${table} AS t (${key}, ${columns.join(', ')}, details_at)
-       SELECT v.${key}, ${list('v', columns)}, now() FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) AS v
+       SELECT v.${key}, ${list('v', columns)}, COALESCE($2::timestamptz, now()) FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) AS v
         WHERE NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.${key} = v.${key} AND c.details_at IS NOT NULL AND (${list('c')}) IS NOT DISTINCT FROM (${list('v')}))
        ON CONFLICT (${key}) DO UPDATE SET ${columns.map((column) => `${column} = ${incoming(column)}`).join(', ')},
-         details_at = now(), updated_at = now()
-       WHERE (${list('t')}) IS DISTINCT FROM (${compared.map(incoming).join(', ')}) OR t.details_at IS NULL`,
-      [JSON.stringify(ordered)],
+         details_at = EXCLUDED.details_at, updated_at = now()
+       WHERE ((${list('t')}) IS DISTINCT FROM (${compared.map(incoming).join(', ')}) OR t.details_at IS NULL)
+         AND (t.details_at IS NULL OR EXCLUDED.details_at >= t.details_at)`,
+      [JSON.stringify(ordered), asOf ?? null],
     );
   }
 }
