@@ -114,9 +114,9 @@ describe('KRA sandbox over HTTP', () => {
     });
 
     it('should send exactly one row as an object and several as an array', async () => {
-      const one = await getJson('API8_2/raceHorseInfo_2', { hr_no: '0040001' });
+      const one = await getJson('API8_2/raceHorseInfo_2', { hr_no: '0160001' });
       expect(Array.isArray((one.response.body?.items as { item: unknown }).item)).toBe(false);
-      expect(one.response.body).toMatchObject({ totalCount: 1, items: { item: { hrNo: '0040001' } } });
+      expect(one.response.body).toMatchObject({ totalCount: 1, items: { item: { hrNo: '0160001' } } });
       const many = await getJson(PLAN, SEOUL_DAY);
       expect(Array.isArray((many.response.body?.items as { item: unknown }).item)).toBe(true);
     });

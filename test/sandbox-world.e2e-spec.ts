@@ -77,8 +77,10 @@ describe('the history world, as the gateway serves it', () => {
           new Date('2030-01-01T00:00:00Z'),
         );
         if (answer.kind !== 'items') continue;
+        // A start is any runner that went off: placed, disqualified (91) or pulled up (92); not a
+        // scratched one (95), nor a race that was not run (0).
         for (const row of answer.items)
-          if (Number(row.ord) >= 1 && Number(row.ord) < 90)
+          if (Number(row.ord) >= 1 && Number(row.ord) !== 95)
             results.push({
               date: rcDate,
               hrNo: String(row.hrNo),

@@ -1,6 +1,7 @@
 import { ConfigValidationError, loadConfig } from '@app/config';
 import { dedupeKey, normaliseCollectParams, scheduledWork } from '@app/collection';
 import { JobsRepository } from '@app/jobs';
+import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase, TestRedisPrefix, testEnv } from './support/infra';
@@ -88,6 +89,7 @@ describe('Collection schedule: worker replicas', () => {
   const workers: NodeProcess[] = [];
   let disabled: NodeProcess;
   let expected: Set<string>;
+  let sandbox: KraSandbox;
 
   // Entries every second (they exist for any day of the week); the others out of the way.
   const SCHEDULE = {
@@ -99,14 +101,22 @@ describe('Collection schedule: worker replicas', () => {
   };
 
   beforeAll(async () => {
+    // One upstream for every replica, as deployed (four in-process sandboxes would each simulate
+    // their world at boot on a 2-core machine).
+    sandbox = await createKraSandbox();
+    await sandbox.listen();
+    const upstream = { KRA_BASE_URL: sandbox.url };
     await Promise.all([database.create(), disabledDatabase.create()]);
     for (let i = 0; i < 3; i += 1) {
       workers.push(
-        new NodeProcess(WORKER_MAIN, { ...testEnv(database, redis, SCHEDULE), WORKER_PORT: String(await freePort()) }),
+        new NodeProcess(WORKER_MAIN, {
+          ...testEnv(database, redis, { ...SCHEDULE, ...upstream }),
+          WORKER_PORT: String(await freePort()),
+        }),
       );
     }
     disabled = new NodeProcess(WORKER_MAIN, {
-      ...testEnv(disabledDatabase, redis, { ...SCHEDULE, SCHEDULE_ENABLED: 'false' }),
+      ...testEnv(disabledDatabase, redis, { ...SCHEDULE, ...upstream, SCHEDULE_ENABLED: 'false' }),
       WORKER_PORT: String(await freePort()),
     });
     await Promise.all([...workers, disabled].map((worker) => worker.listening()));
@@ -127,6 +137,7 @@ describe('Collection schedule: worker replicas', () => {
     await Promise.all([...workers, disabled].filter(Boolean).map((worker) => worker.exited));
     await Promise.all([database.drop(), disabledDatabase.drop()]);
     await redis.clear();
+    await sandbox?.close();
   });
 
   it('should create exactly one job per slot across three replicas firing every second', async () => {

@@ -83,6 +83,8 @@ export interface AppConfig {
     dailyQuota: number;
     masterCacheTtlSeconds: number;
     sandboxSeed: string;
+    /** The in-process sandbox's world (KRA_SANDBOX_WORLD). */
+    sandboxWorld: 'history' | 'classic';
   };
 }
 
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       dailyQuota: read.int('KRA_DAILY_QUOTA', 10_000, 1, 10_000_000),
       masterCacheTtlSeconds: read.int('KRA_MASTER_CACHE_TTL_SECONDS', 86_400, 0, 30 * 86_400),
       sandboxSeed: read.string('KRA_SANDBOX_SEED', 'kra-sandbox'),
+      sandboxWorld: read.oneOf('KRA_SANDBOX_WORLD', 'history', ['history', 'classic']),
     },
   };
   if (read.problems.length > 0) throw new ConfigValidationError(read.problems);

@@ -58,7 +58,7 @@ export class KraWorld {
   constructor(
     readonly seed: string,
     readonly fixtures: Fixtures,
-    readonly mode: 'classic' | 'history' = 'classic',
+    readonly mode: 'classic' | 'history' = 'history',
   ) {}
 
   /** The history world, simulated on first use; null in the classic world. */

@@ -35,8 +35,8 @@ export interface KraSandboxOptions {
   /** How long a 'timeout' fault holds the request before destroying the socket (default 60 s). */
   timeoutHoldMs?: number;
   /**
-   * `history`: the simulated world with careers, ratings and a market (simulated once, on the first
-   * request); `classic` (the default for now): each day generated on its own.
+   * `history` (the default): the simulated world with careers, ratings and a market (simulated once,
+   * when the sandbox starts listening); `classic`: each day generated on its own, nothing to simulate.
    */
   world?: 'classic' | 'history';
 }
@@ -98,7 +98,7 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
   const world = new KraWorld(
     seed,
     fixturesDir === null ? noFixtures() : loadFixtures(seed, fixturesDir),
-    options.world ?? 'classic',
+    options.world ?? 'history',
   );
   const faults = new FaultController(SERVICE_NAMES, options.dailyQuota ?? DEFAULT_DAILY_QUOTA, seed);
   for (const [target, serviceFaults] of Object.entries(options.faults ?? {}))

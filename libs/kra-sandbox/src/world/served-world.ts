@@ -23,6 +23,8 @@ import {
   computeDividends,
   goingText,
   marginText,
+  ORD_DISQUALIFIED,
+  ORD_PULLED_UP,
   ORD_SCRATCHED,
   parTime,
   planRaceDay,
@@ -41,6 +43,7 @@ const HORSE_ID_BASE: Record<MeetCode, number> = { 1: 160_000, 2: 260_000, 3: 360
 const PRIZE_SHARES = [1, 0.4, 0.2545, 0.0909, 0.0727];
 const SCRATCH_REASONS = ['마체이상', '질병', '부상', '폐출혈', '출발대 사고'];
 const SEX_NAMES = ['수', '암', '거'] as const;
+const INCIDENT_NOTES: Record<number, string> = { [ORD_DISQUALIFIED]: '실격', [ORD_PULLED_UP]: '주행중지' };
 
 /**
  * The history world as the gateway serves it: names and ids for its horses (the jockeys, trainers
@@ -145,13 +148,15 @@ export class ServedWorld {
     };
     const rng = new Rng(this.seed, 'world-rows', sim.date, sim.meet, sim.rcNo);
     const starters = sim.runners.filter((runner) => !runner.scratched && runner.ord > 0);
+    // Placed runners in order, then a disqualified one (it finished: a time), then one pulled up.
     const order = [...starters].sort((a, b) => a.ord - b.ord);
+    const finished = order.filter((runner) => runner.ord !== ORD_PULLED_UP);
     const par = parTime(sim.meet, sim.distance) * (1 + 0.004 * Math.max(0, sim.moisture - 8));
     const best = order[0]?.performance ?? 0;
     const times = new Map<SimRunner, number>(
-      order.map((runner) => [runner, round1(par + 0.45 * (best - runner.performance))]),
+      finished.map((runner) => [runner, round1(par + 0.45 * (best - runner.performance))]),
     );
-    const profiles: RunProfile[] = order.map((runner) => ({
+    const profiles: RunProfile[] = finished.map((runner) => ({
       finalTime: times.get(runner) ?? par,
       startLoss: 1.2 + 0.6 * this.history.horses[runner.horse].style,
       style: 1 - 2 * this.history.horses[runner.horse].style,
@@ -159,10 +164,13 @@ export class ServedWorld {
     const splits = sectionals(sim.meet, sim.distance, profiles);
     const rows: ResultRow[] = order.map((runner, position) => ({
       ...this.cardRow(plan, sim, runner),
-      ...splits[position],
+      ...(splits[position] ?? zeroSectionals()),
       ord: runner.ord,
-      ordBigo: '-',
-      diffUnit: position === 0 ? '-' : marginText((times.get(runner) ?? 0) - (times.get(order[position - 1]) ?? 0)),
+      ordBigo: INCIDENT_NOTES[runner.ord] ?? '-',
+      diffUnit:
+        position === 0 || runner.ord > 90
+          ? '-'
+          : marginText((times.get(runner) ?? 0) - (times.get(order[position - 1]) ?? 0)),
       rankRise: 0,
       rcTime: times.get(runner) ?? 0,
       winOdds: runner.winOdds,

@@ -1,5 +1,6 @@
 import { meetsRacingOn } from '@app/calendar';
 import { MeetCode } from '../meets';
+import { ORD_DISQUALIFIED, ORD_PULLED_UP } from '../race-day';
 import { Rng } from '../random';
 import { NormalRng, RaceNoise, winProbabilities } from './normal';
 
@@ -48,6 +49,8 @@ const RACES_PER_DAY: Record<MeetCode, [number, number]> = { 1: [10, 12], 2: [7, 
 /** Field sizes as on real cards: 5 to 16, most 9 to 12. */
 const FIELD_SIZES = [5, 6, 7, 7, 8, 8, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 12, 12, 12, 13, 13, 14, 15, 16];
 const MEETS: MeetCode[] = [1, 2, 3];
+/** Per race: the chance of a runner pulled up, and (apart) of one disqualified. */
+const INCIDENT_CHANCE = 0.01;
 /** Horses foaled per year and meet. */
 const FOAL_CROP: Record<MeetCode, number> = { 1: 420, 2: 260, 3: 330, 4: 0 };
 const JOCKEYS_PER_MEET = 40;
@@ -118,7 +121,7 @@ export interface SimHorse {
   /** Not entered before this date (rest, injury). */
   availableFrom: number;
   retired: boolean;
-  /** Every start: date (YYYYMMDD), finishing position (0: did not finish), prize won. */
+  /** Every start: date (YYYYMMDD), finishing position (91 disqualified, 92 pulled up), prize won. */
   runs: { date: number[]; ord: number[]; prize: number[] };
 }
 
@@ -147,7 +150,7 @@ export interface SimRunner {
   mean: number;
   noise: RaceNoise;
   performance: number;
-  /** 1 = winner; 0 for a scratched runner. */
+  /** 1 = winner; 91 disqualified, 92 pulled up (as KRA numbers them); 0 for a scratched runner. */
   ord: number;
   /** The public's lasting misjudgement of the horse on the day. */
   publicError: number;
@@ -528,11 +531,17 @@ function runRace(
     const troubled = rng.chance(runner.noise.troubleChance);
     runner.performance = runner.mean - (troubled ? runner.noise.troubleLoss : 0) + runner.noise.sigma * normal.next();
   }
-  [...starters]
-    .sort((a, b) => b.performance - a.performance)
-    .forEach((runner, position) => {
-      runner.ord = position + 1;
-    });
+  const finishOrder = [...starters].sort((a, b) => b.performance - a.performance);
+  // Now and then one is pulled up late in the race, or one of the first five disqualified after it
+  // (drawn apart, so the rest of the world does not change with them); the others close up.
+  const incidents = new Rng(seed, 'world-incident', race.date, race.meet, race.rcNo);
+  if (incidents.chance(INCIDENT_CHANCE)) finishOrder[finishOrder.length - 1 - incidents.int(0, 2)].ord = ORD_PULLED_UP;
+  if (incidents.chance(INCIDENT_CHANCE)) {
+    const runner = finishOrder[incidents.int(0, 4)];
+    if (runner.ord === 0) runner.ord = ORD_DISQUALIFIED;
+  }
+  let position = 0;
+  for (const runner of finishOrder) if (runner.ord === 0) runner.ord = ++position;
   return { ...race, frontRunners, runners, priced: false };
 }
 
@@ -611,7 +620,8 @@ function settle(
         : clamp(
             Math.round(
               (1 - RATING_WEIGHT) * horse.rating +
-                RATING_WEIGHT * raceFigure(race.classIndex, runner.ord, race.runners.length),
+                RATING_WEIGHT *
+                  raceFigure(race.classIndex, runner.ord > 90 ? race.runners.length : runner.ord, race.runners.length),
             ),
             1,
             130,
