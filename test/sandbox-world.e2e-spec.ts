@@ -23,6 +23,14 @@ describe('npm run sandbox:stats', () => {
     expect(run.stdout).toMatch(/ {2}30\+ +\d+ runners/);
     expect(run.stdout).toContain('market calibration error (ECE, 10 bins)');
     expect(run.stdout).toContain('first starters');
+
+    const late = spawnSync(
+      process.execPath,
+      [STATS, '--from', '2024-03-01', '--to', '2024-03-31', '--seed', 'stats-test', '--world-start', '2024-01-01'],
+      { encoding: 'utf8' },
+    );
+    expect(late.status, late.stderr).toBe(0);
+    expect(late.stdout).toMatch(/^world seed stats-test, simulated from 20240101 to 20240331/);
   });
 
   it('should refuse a period it cannot show, with exit code 2', () => {
@@ -30,12 +38,47 @@ describe('npm run sandbox:stats', () => {
       [],
       ['--from', '2021-12-31', '--to', '2022-01-31'],
       ['--from', '2022-02-01', '--to', '2022-01-01'],
+      ['--from', '2024-03-01', '--to', '2024-03-31', '--world-start', '2024-04-01'],
+      ['--from', '2024-03-01', '--to', '2024-03-31', '--world-start', '2024-02-30'],
     ]) {
       const run = spawnSync(process.execPath, [STATS, ...args], { encoding: 'utf8' });
       expect(run.status).toBe(2);
-      expect(run.stderr).toMatch(/--(from|to)/);
+      expect(run.stderr).toMatch(/--(from|to|world-start)/);
     }
   });
+});
+
+describe("the history world's first day", () => {
+  it('should simulate from the day asked: no history world before it, a world of its own after it', async () => {
+    await expect(createKraSandbox({ worldStart: '2027-07-01' })).rejects.toThrow(/worldStart must be a date/);
+    await expect(createKraSandbox({ worldStart: '2025-02-30' })).rejects.toThrow(/worldStart must be a date/);
+    const late = await createKraSandbox({ worldStart: '2026-01-01', fixturesDir: null });
+    const usual = await createKraSandbox({ fixturesDir: null });
+    try {
+      await Promise.all([late.listen(), usual.listen()]);
+      const truth = async (sandbox: KraSandbox, path: string): Promise<Response> =>
+        fetch(`${sandbox.url.replace(/\/B551015$/, '')}/_sandbox/truth/${path}`);
+      // Before its start the late world has no history: its days are the classic world's.
+      expect((await truth(late, '2025-06-01/1/1')).status).toBe(404);
+      expect((await truth(usual, '2025-06-01/1/1')).status).toBe(200);
+      // After it, a world of its own: its horses have raced only since 2026.
+      const meanStarts = (sandbox: KraSandbox): number => {
+        const items = queryService(sandbox.world, 'API214_1', { rc_date: '20260606', meet: '1' }, new Date());
+        if (items.kind !== 'items') throw new Error('no race day');
+        const horses = [...new Set(items.items.map((item) => String(item.hrNo)))];
+        let total = 0;
+        for (const hrNo of horses) {
+          const horse = queryService(sandbox.world, 'API8_2', { hr_no: hrNo }, kstInstant('20260605', '0000'));
+          if (horse.kind === 'items') total += Number(horse.items[0]?.rcCntT ?? 0);
+        }
+        return total / horses.length;
+      };
+      expect((await truth(late, '2026-06-06/1/1')).status).toBe(200);
+      expect(meanStarts(late)).toBeLessThan(meanStarts(usual));
+    } finally {
+      await Promise.all([late.close(), usual.close()]);
+    }
+  }, 60_000);
 });
 
 describe('the history world, as the gateway serves it', () => {

@@ -5,7 +5,7 @@ import { createKraSandbox, KraSandboxOptions } from '@app/kra-sandbox';
  * KRA_SANDBOX_PORT (3002), KRA_SANDBOX_HOST (127.0.0.1), KRA_SANDBOX_SEED, KRA_SANDBOX_SERVICE_KEYS
  * (comma-separated raw keys: turns the strict key check on), KRA_SANDBOX_LATENCY_MS, KRA_FIXTURES_DIR,
  * KRA_SANDBOX_WORLD (`history`, the default: the simulated world with careers, ratings and a market;
- * `classic`: each day generated on its own).
+ * `classic`: each day generated on its own), KRA_SANDBOX_WORLD_START (its first day, YYYY-MM-DD).
  */
 
 function log(level: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const options: KraSandboxOptions = {
     seed: process.env.KRA_SANDBOX_SEED || undefined,
     world: process.env.KRA_SANDBOX_WORLD === 'classic' ? 'classic' : 'history',
+    worldStart: process.env.KRA_SANDBOX_WORLD_START || undefined,
     serviceKeys: serviceKeys && serviceKeys.length > 0 ? serviceKeys : undefined,
     faults: latencyMs > 0 ? { '*': { latencyMs } } : undefined,
   };

@@ -1,8 +1,9 @@
 import { simulateWorld, WORLD_START, worldStats } from '@app/kra-sandbox';
 
 /**
- * `npm run sandbox:stats -- --from YYYY-MM-DD --to YYYY-MM-DD [--seed S]`: the simulated world's
- * statistics over a period (the seed defaults to KRA_SANDBOX_SEED, then the sandbox's own).
+ * `npm run sandbox:stats -- --from YYYY-MM-DD --to YYYY-MM-DD [--seed S] [--world-start YYYY-MM-DD]`:
+ * the simulated world's statistics over a period (the seed defaults to KRA_SANDBOX_SEED, then the
+ * sandbox's own; the world's first day to KRA_SANDBOX_WORLD_START, then 2022-01-01).
  */
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -10,8 +11,11 @@ function argument(name: string): string | undefined {
 }
 
 function day(value: string | undefined, name: string): string {
-  const compact = value?.replaceAll('-', '');
-  if (!compact || !/^\d{8}$/.test(compact)) throw new Error(`--${name} YYYY-MM-DD is required`);
+  const compact = value?.replaceAll('-', '') ?? '';
+  const iso = `${compact.slice(0, 4)}-${compact.slice(4, 6)}-${compact.slice(6, 8)}`;
+  const date = new Date(`${iso}T00:00:00Z`);
+  if (!/^\d{8}$/.test(compact) || Number.isNaN(date.getTime()) || !date.toISOString().startsWith(iso))
+    throw new Error(`--${name} YYYY-MM-DD is required (a real date)`);
   return compact;
 }
 
@@ -20,13 +24,17 @@ const percent = (value: number): string => `${(100 * value).toFixed(1)}%`;
 function main(): void {
   const from = day(argument('from'), 'from');
   const to = day(argument('to'), 'to');
-  if (from < WORLD_START) throw new Error(`--from must not be before the world's start, ${WORLD_START}`);
+  const start =
+    argument('world-start') || process.env.KRA_SANDBOX_WORLD_START
+      ? day(argument('world-start') ?? process.env.KRA_SANDBOX_WORLD_START, 'world-start')
+      : WORLD_START;
+  if (from < start) throw new Error(`--from must not be before the world's start, ${start}`);
   if (to < from) throw new Error('--to must not be before --from');
   const seed = argument('seed') ?? (process.env.KRA_SANDBOX_SEED || 'kra-sandbox');
   const started = Date.now();
-  const stats = worldStats(simulateWorld({ seed, start: WORLD_START, end: to }), from, to);
+  const stats = worldStats(simulateWorld({ seed, start, end: to }), from, to);
   const lines = [
-    `world seed ${seed}, simulated from ${WORLD_START} to ${to} in ${((Date.now() - started) / 1000).toFixed(1)} s; statistics ${from}..${to}`,
+    `world seed ${seed}, simulated from ${start} to ${to} in ${((Date.now() - started) / 1000).toFixed(1)} s; statistics ${from}..${to}`,
     `races ${stats.races} (and ${stats.cancelledRaces} cancelled), runners ${stats.runners}, mean field ${stats.meanField.toFixed(2)}`,
     `field sizes: ${Object.entries(stats.fieldSizes)
       .map(([size, count]) => `${size}:${count}`)

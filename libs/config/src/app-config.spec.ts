@@ -65,6 +65,21 @@ describe(loadConfig.name, () => {
     for (const value of ['3000.5', '1e3', 'abc', '0', '-1']) expect(() => loadConfig({ PORT: value })).toThrow(/PORT/);
   });
 
+  it("should read the sandbox's world and its first day, refusing a date that is not one", () => {
+    expect(loadConfig({}).kra).toMatchObject({ sandboxWorld: 'history', sandboxWorldStart: '2022-01-01' });
+    expect(loadConfig({ KRA_SANDBOX_WORLD: 'classic', KRA_SANDBOX_WORLD_START: '2024-03-01' }).kra).toMatchObject({
+      sandboxWorld: 'classic',
+      sandboxWorldStart: '2024-03-01',
+    });
+    for (const value of ['2024-02-30', '20240301', '1999-12-31', '2027-07-01', 'soon'])
+      expect(() => loadConfig({ KRA_SANDBOX_WORLD_START: value })).toThrow(
+        /KRA_SANDBOX_WORLD_START: must be a date YYYY-MM-DD from 2000-01-01 to 2027-06-30/,
+      );
+    expect(() => loadConfig({ KRA_SANDBOX_WORLD: 'future' })).toThrow(
+      /KRA_SANDBOX_WORLD: must be one of history, classic/,
+    );
+  });
+
   it('should treat an empty variable as unset', () => {
     expect(loadConfig({ PORT: '  ' }).http.port).toBe(3000);
   });

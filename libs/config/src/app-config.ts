@@ -85,6 +85,8 @@ export interface AppConfig {
     sandboxSeed: string;
     /** The in-process sandbox's world (KRA_SANDBOX_WORLD). */
     sandboxWorld: 'history' | 'classic';
+    /** The first day the history world simulates (KRA_SANDBOX_WORLD_START, YYYY-MM-DD). */
+    sandboxWorldStart: string;
   };
 }
 
@@ -170,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       masterCacheTtlSeconds: read.int('KRA_MASTER_CACHE_TTL_SECONDS', 86_400, 0, 30 * 86_400),
       sandboxSeed: read.string('KRA_SANDBOX_SEED', 'kra-sandbox'),
       sandboxWorld: read.oneOf('KRA_SANDBOX_WORLD', 'history', ['history', 'classic']),
+      sandboxWorldStart: read.date('KRA_SANDBOX_WORLD_START', '2022-01-01', '2000-01-01', '2027-06-30'),
     },
   };
   if (read.problems.length > 0) throw new ConfigValidationError(read.problems);

@@ -52,6 +52,18 @@ export class EnvReader {
     return value as T;
   }
 
+  /** A calendar date written YYYY-MM-DD, from `min` to `max` (both YYYY-MM-DD). */
+  date(name: string, fallback: string, min: string, max: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = new Date(`${value}T00:00:00Z`);
+    const real = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(parsed.getTime());
+    if (!real || parsed.toISOString().slice(0, 10) !== value || value < min || value > max) {
+      return this.fail(name, `must be a date YYYY-MM-DD from ${min} to ${max}`, fallback);
+    }
+    return value;
+  }
+
   /** A URL whose scheme is one of `protocols`. The value is never echoed: it may hold a password. */
   url(name: string, fallback: string, protocols: readonly string[]): string {
     const value = this.raw(name) ?? fallback;

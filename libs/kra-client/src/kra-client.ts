@@ -36,7 +36,10 @@ import { kstDateOf } from '@app/calendar';
 import { UpstreamLimiter } from './upstream-limiter';
 
 /** The client's settings: the KRA_* configuration, with the upstream resolved at start-up. */
-export type KraClientSettings = Omit<AppConfig['kra'], 'serviceKey' | 'baseUrl' | 'sandboxSeed' | 'sandboxWorld'> & {
+export type KraClientSettings = Omit<
+  AppConfig['kra'],
+  'serviceKey' | 'baseUrl' | 'sandboxSeed' | 'sandboxWorld' | 'sandboxWorldStart'
+> & {
   baseUrl: string;
   /** Raw or percent-encoded, as the portal shows it; normalised to raw and encoded once per call. */
   serviceKey: string;

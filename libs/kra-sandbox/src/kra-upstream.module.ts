@@ -16,13 +16,13 @@ async function resolveUpstream(
   config: AppConfig,
   logger: Logger,
 ): Promise<{ upstream: KraUpstream; sandbox: KraSandbox | null }> {
-  const { serviceKey, baseUrl, sandboxSeed, sandboxWorld } = config.kra;
+  const { serviceKey, baseUrl, sandboxSeed, sandboxWorld, sandboxWorldStart } = config.kra;
   if (serviceKey) return { upstream: { mode: 'live', baseUrl: baseUrl ?? KRA_GATEWAY_URL, serviceKey }, sandbox: null };
   if (baseUrl) {
     logger.warn(`KRA_SERVICE_KEY is not set: using the KRA sandbox at ${baseUrl}. Race data is simulated.`);
     return { upstream: { mode: 'sandbox', baseUrl, serviceKey: SANDBOX_SERVICE_KEY }, sandbox: null };
   }
-  const sandbox = await createKraSandbox({ seed: sandboxSeed, world: sandboxWorld });
+  const sandbox = await createKraSandbox({ seed: sandboxSeed, world: sandboxWorld, worldStart: sandboxWorldStart });
   const url = await sandbox.listen(0, '127.0.0.1');
   logger.warn(`KRA_SERVICE_KEY is not set: started the KRA sandbox in this process at ${url}. Race data is simulated.`);
   return { upstream: { mode: 'sandbox', baseUrl: url, serviceKey: SANDBOX_SERVICE_KEY }, sandbox };

@@ -52,20 +52,22 @@ export class KraWorld {
 
   /**
    * `history`: race days, careers and ratings come from the simulated world with a history
-   * ({@link simulateWorld}, from WORLD_START to WORLD_END, simulated once on first use); dates
+   * ({@link simulateWorld}, from `worldStart` to WORLD_END, simulated once on first use); dates
    * outside it, and the classic world, generate each day on its own.
    */
   constructor(
     readonly seed: string,
     readonly fixtures: Fixtures,
     readonly mode: 'classic' | 'history' = 'history',
+    /** The history world's first day (YYYYMMDD). */
+    readonly worldStart: string = WORLD_START,
   ) {}
 
   /** The history world, simulated on first use; null in the classic world. */
   served(): ServedWorld | null {
     if (this.mode !== 'history') return null;
     if (!this.servedWorld) {
-      const history = simulatedHistory(this.seed);
+      const history = simulatedHistory(this.seed, this.worldStart);
       this.servedWorld = new ServedWorld(this.seed, history);
       for (const races of history.days.values())
         for (const race of races) if (race.cancelled) this.cancelled.add(`${race.date}|${race.meet}|${race.rcNo}`);
@@ -286,14 +288,15 @@ export class KraWorld {
   }
 }
 
-/** One simulation per seed and process: the history is read-only once simulated, so sandboxes share it. */
+/** One simulation per seed, start and process: the history is read-only once simulated, so sandboxes share it. */
 const histories = new Map<string, ReturnType<typeof simulateWorld>>();
 
-function simulatedHistory(seed: string): ReturnType<typeof simulateWorld> {
-  let history = histories.get(seed);
+function simulatedHistory(seed: string, start: string): ReturnType<typeof simulateWorld> {
+  const key = `${start}|${seed}`;
+  let history = histories.get(key);
   if (!history) {
-    history = simulateWorld({ seed, start: WORLD_START, end: WORLD_END });
-    histories.set(seed, history);
+    history = simulateWorld({ seed, start, end: WORLD_END });
+    histories.set(key, history);
   }
   return history;
 }

@@ -16,6 +16,7 @@ import {
 import { FaultController, FaultKind, FaultTarget, DEFAULT_DAILY_QUOTA, ServiceFaults } from './faults';
 import { defaultFixturesDir, FIXTURE_RACE, loadFixtures, matchFixture, noFixtures } from './fixtures';
 import { KraWorld } from './kra-world';
+import { WORLD_START } from './world/simulation';
 import { isRun, queryService, QueryParams, SERVICE_NAMES, serviceForPath } from './services';
 import { CallRecord, SandboxStats, StatsRecorder } from './stats';
 
@@ -39,6 +40,8 @@ export interface KraSandboxOptions {
    * when the sandbox starts listening); `classic`: each day generated on its own, nothing to simulate.
    */
   world?: 'classic' | 'history';
+  /** The first day the history world simulates, YYYY-MM-DD (default 2022-01-01); it ends on 2027-12-31. */
+  worldStart?: string;
 }
 
 export interface KraSandbox {
@@ -92,6 +95,18 @@ function isUnregisteredKey(key: string | undefined, accepted: Set<string> | null
   return /%[0-9A-Fa-f]{2}/.test(key);
 }
 
+/** The history world's first day as YYYYMMDD: a real date, at least half a year before its end. */
+function worldStartOf(value: string | undefined): string {
+  if (value === undefined) return WORLD_START;
+  const compact = value.replaceAll('-', '');
+  const iso = `${compact.slice(0, 4)}-${compact.slice(4, 6)}-${compact.slice(6, 8)}`;
+  const date = new Date(`${iso}T00:00:00Z`);
+  const real = /^\d{8}$/.test(compact) && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(iso);
+  if (!real || compact < '20000101' || compact > '20270630')
+    throw new Error(`worldStart must be a date YYYY-MM-DD from 2000-01-01 to 2027-06-30, not "${value}"`);
+  return compact;
+}
+
 export async function createKraSandbox(options: KraSandboxOptions = {}): Promise<KraSandbox> {
   const seed = options.seed ?? 'kra-sandbox';
   const fixturesDir = options.fixturesDir === undefined ? defaultFixturesDir() : options.fixturesDir;
@@ -99,6 +114,7 @@ export async function createKraSandbox(options: KraSandboxOptions = {}): Promise
     seed,
     fixturesDir === null ? noFixtures() : loadFixtures(seed, fixturesDir),
     options.world ?? 'history',
+    worldStartOf(options.worldStart),
   );
   const faults = new FaultController(SERVICE_NAMES, options.dailyQuota ?? DEFAULT_DAILY_QUOTA, seed);
   for (const [target, serviceFaults] of Object.entries(options.faults ?? {}))
