@@ -81,6 +81,38 @@ describe("the history world's first day", () => {
   }, 60_000);
 });
 
+describe('the captured race in the history world', () => {
+  it("should count the simulated race it replaces in nobody's career", async () => {
+    const captured = await createKraSandbox();
+    const bare = await createKraSandbox({ fixturesDir: null });
+    try {
+      await Promise.all([captured.listen(), bare.listen()]);
+      const truth = (sandbox: KraSandbox): Promise<Response> =>
+        fetch(`${sandbox.url.replace(/\/B551015$/, '')}/_sandbox/truth/2025-05-23/3/1`);
+      // Served from the capture: the world has no truth of it.
+      expect((await truth(captured)).status).toBe(404);
+      // Without the capture the world serves its own race there: those runners, in both worlds.
+      const replaced = (await (await truth(bare)).json()) as { runners: { hrNo: string; scratched: boolean }[] };
+      const runners = replaced.runners.filter((runner) => !runner.scratched).map((runner) => runner.hrNo);
+      expect(runners.length).toBeGreaterThanOrEqual(5);
+      const starts = (sandbox: KraSandbox, hrNo: string, date: string): [number, number] => {
+        const answer = queryService(sandbox.world, 'API8_2', { hr_no: hrNo }, kstInstant(date, '0000'));
+        if (answer.kind !== 'items' || answer.items.length !== 1) throw new Error(`no horse ${hrNo}`);
+        return [Number(answer.items[0].rcCntT), Number(answer.items[0].rcCntY)];
+      };
+      for (const hrNo of runners) {
+        // The same horse with the same career before the day; afterwards, one start fewer where the
+        // capture was served instead of its race.
+        expect(starts(captured, hrNo, '20250523'), hrNo).toEqual(starts(bare, hrNo, '20250523'));
+        const [total, year] = starts(bare, hrNo, '20250530');
+        expect(starts(captured, hrNo, '20250530'), hrNo).toEqual([total - 1, year - 1]);
+      }
+    } finally {
+      await Promise.all([captured.close(), bare.close()]);
+    }
+  }, 60_000);
+});
+
 describe('the history world, as the gateway serves it', () => {
   let sandbox: KraSandbox;
   const figures: string[] = [];

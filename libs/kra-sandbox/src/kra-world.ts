@@ -24,7 +24,7 @@ import {
 } from './race-day';
 import { Rng } from './random';
 import { ServedWorld } from './world/served-world';
-import { simulateWorld, WORLD_END, WORLD_START } from './world/simulation';
+import { simulateWorld, WORLD_END, WORLD_START, WorldHistory, WorldOptions } from './world/simulation';
 
 type RawItem = Record<string, RawValue>;
 
@@ -67,7 +67,11 @@ export class KraWorld {
   served(): ServedWorld | null {
     if (this.mode !== 'history') return null;
     if (!this.servedWorld) {
-      const history = simulatedHistory(this.seed, this.worldStart);
+      // The captured race takes its slot: the simulated race there counts for nobody's career.
+      const replaced = this.fixtures.raceRows
+        ? [{ date: FIXTURE_RACE.rcDate, meet: FIXTURE_RACE.meet as MeetCode, rcNo: FIXTURE_RACE.rcNo }]
+        : [];
+      const history = simulatedHistory({ seed: this.seed, start: this.worldStart, end: WORLD_END, replaced });
       this.servedWorld = new ServedWorld(this.seed, history);
       for (const races of history.days.values())
         for (const race of races) if (race.cancelled) this.cancelled.add(`${race.date}|${race.meet}|${race.rcNo}`);
@@ -289,13 +293,13 @@ export class KraWorld {
 }
 
 /** One simulation per seed, start and process: the history is read-only once simulated, so sandboxes share it. */
-const histories = new Map<string, ReturnType<typeof simulateWorld>>();
+const histories = new Map<string, WorldHistory>();
 
-function simulatedHistory(seed: string, start: string): ReturnType<typeof simulateWorld> {
-  const key = `${start}|${seed}`;
+function simulatedHistory(options: WorldOptions): WorldHistory {
+  const key = JSON.stringify(options);
   let history = histories.get(key);
   if (!history) {
-    history = simulateWorld({ seed, start, end: WORLD_END });
+    history = simulateWorld(options);
     histories.set(key, history);
   }
   return history;

@@ -308,7 +308,8 @@ export class ServedWorld {
   /** The truth of a race: each runner's true win probability and hidden factors. */
   truth(rcDate: string, meet: MeetCode, rcNo: number): Record<string, unknown> | null {
     const sim = this.history.days.get(`${rcDate}|${meet}`)?.find((race) => race.rcNo === rcNo);
-    if (!sim) return null;
+    // A race served from a capture has no truth of this world.
+    if (!sim || sim.replaced) return null;
     priceRace(this.seed, sim);
     return {
       rcDate,

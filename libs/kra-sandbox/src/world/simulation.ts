@@ -20,6 +20,11 @@ export interface WorldOptions {
   start: string;
   /** YYYYMMDD: the last simulated day. */
   end: string;
+  /**
+   * Races served from elsewhere (the captured fixture race takes its slot): formed and run as usual,
+   * so the rest of the world stays the same, but no career, rating or rest count counts them.
+   */
+  replaced?: { date: string; meet: MeetCode; rcNo: number }[];
 }
 
 export const WIN_TAKEOUT = 0.2;
@@ -170,6 +175,8 @@ export interface SimRace {
   classIndex: number;
   moisture: number;
   cancelled: boolean;
+  /** Served from elsewhere: see {@link WorldOptions.replaced}. */
+  replaced: boolean;
   frontRunners: number;
   runners: SimRunner[];
   /** Whether `priceRace` has filled the runners' probabilities and odds. */
@@ -315,12 +322,13 @@ export function simulateWorld(options: WorldOptions): WorldHistory {
   }
 
   const days = new Map<string, SimRace[]>();
+  const replaced = new Set((options.replaced ?? []).map((race) => `${race.date}|${race.meet}|${race.rcNo}`));
   for (let date = start; date <= end; date = plusDays(date, 1)) {
     for (const meet of meetsRacingOn(String(date)) as MeetCode[]) {
       const cast = byMeet.get(meet);
       if (!cast) continue;
       updateRoster(cast, date);
-      days.set(`${date}|${meet}`, simulateDay(seed, date, meet, cast, horses));
+      days.set(`${date}|${meet}`, simulateDay(seed, date, meet, cast, horses, replaced));
     }
   }
   return { options, horses, jockeys, trainers, days };
@@ -347,7 +355,14 @@ function updateRoster(cast: Cast, date: number): void {
   cast.roster = roster;
 }
 
-function simulateDay(seed: string, date: number, meet: MeetCode, cast: Cast, allHorses: SimHorse[]): SimRace[] {
+function simulateDay(
+  seed: string,
+  date: number,
+  meet: MeetCode,
+  cast: Cast,
+  allHorses: SimHorse[],
+  replacedRaces: ReadonlySet<string>,
+): SimRace[] {
   const rng = new Rng(seed, 'world-day', date, meet);
   const normal = new NormalRng(rng);
   const [fewest, most] = RACES_PER_DAY[meet];
@@ -390,8 +405,16 @@ function simulateDay(seed: string, date: number, meet: MeetCode, cast: Cast, all
     }
     const moisture = clamp(baseMoisture + rng.int(-1, 1), 1, 25);
     const cancelled = dayCancelled || rng.chance(0.003);
+    const replaced = replacedRaces.has(`${date}|${meet}|${rcNo}`);
     races.push(
-      runRace(seed, rng, normal, { date, meet, rcNo, distance, classIndex, moisture, cancelled }, field, cast),
+      runRace(
+        seed,
+        rng,
+        normal,
+        { date, meet, rcNo, distance, classIndex, moisture, cancelled, replaced },
+        field,
+        cast,
+      ),
     );
   }
   // Results change the horses only after the whole day (a day's races are run with the morning's ratings).
@@ -604,31 +627,39 @@ function settle(
       continue;
     }
     const prize = runner.ord >= 1 && runner.ord <= 5 ? Math.round(prizes * shares[runner.ord - 1]) : 0;
+    // A replaced race draws the same numbers (the rest of the world stays as it is) and counts for nothing.
+    const counted = !race.replaced;
     for (const runs of [
       horse.runs,
       cast.jockeys.find((p) => p.index === runner.jockey)?.runs,
       cast.trainers.find((p) => p.index === runner.trainer)?.runs,
     ]) {
-      if (!runs) continue;
+      if (!runs || !counted) continue;
       runs.date.push(race.date);
       runs.ord.push(runner.ord);
       runs.prize.push(prize);
     }
-    horse.rating =
-      horse.rating === 0
-        ? firstRating(runner.ord)
-        : clamp(
-            Math.round(
-              (1 - RATING_WEIGHT) * horse.rating +
-                RATING_WEIGHT *
-                  raceFigure(race.classIndex, runner.ord > 90 ? race.runners.length : runner.ord, race.runners.length),
-            ),
-            1,
-            130,
-          );
-    horse.ratingAfter.push(horse.rating);
+    if (counted) {
+      horse.rating =
+        horse.rating === 0
+          ? firstRating(runner.ord)
+          : clamp(
+              Math.round(
+                (1 - RATING_WEIGHT) * horse.rating +
+                  RATING_WEIGHT *
+                    raceFigure(
+                      race.classIndex,
+                      runner.ord > 90 ? race.runners.length : runner.ord,
+                      race.runners.length,
+                    ),
+              ),
+              1,
+              130,
+            );
+      horse.ratingAfter.push(horse.rating);
+      horse.lastRun = race.date;
+    }
     horse.drift += MODEL.drift * normal.next();
-    horse.lastRun = race.date;
     if (rng.chance(MARKET.persistentRenewal)) horse.publicError = normal.next() * MARKET.persistentError;
     const injured = rng.chance(0.02);
     horse.availableFrom = plusDays(race.date, injured ? rng.int(90, 240) : rng.int(14, 42));

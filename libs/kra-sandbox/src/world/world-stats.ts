@@ -44,6 +44,7 @@ export function worldStats(history: WorldHistory, from: string, to: string): Wor
     const date = key.slice(0, 8);
     if (date < from || date > to) continue;
     for (const race of dayRaces) {
+      if (race.replaced) continue;
       if (race.cancelled) cancelledRaces += 1;
       else races.push(priceRace(history.options.seed, race));
     }
