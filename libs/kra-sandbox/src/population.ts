@@ -332,18 +332,27 @@ export function createPopulation(seed: string, meet: MeetCode): Population {
       trName: trainer.trName,
       owNo: owner.owNo,
       owName: owner.owName,
-      faHrNo: pad(rng.int(20_000, 39_999), 7),
-      faHrName: horseName(rng),
-      moHrNo: pad(rng.int(20_000, 39_999), 7),
-      moHrName: horseName(rng),
-      hrLastAmt: rng.chance(0.6) ? `${(rng.int(5, 99) * 1000).toLocaleString('en-US')}천원(경매)` : '-',
-      hrTool: horseTools(rng),
+      ...pedigreeAndGear(rng),
       ability: rng.gaussian(),
       bodyWeight: meet === 2 ? rng.int(260, 330) : rng.int(420, 530),
     };
   });
 
   return { meet, horses, jockeys, trainers, owners };
+}
+
+/** A horse's sire and dam, its sale price and its gear, drawn in this order. */
+export function pedigreeAndGear(
+  rng: Rng,
+): Pick<Horse, 'faHrNo' | 'faHrName' | 'moHrNo' | 'moHrName' | 'hrLastAmt' | 'hrTool'> {
+  return {
+    faHrNo: pad(rng.int(20_000, 39_999), 7),
+    faHrName: horseName(rng),
+    moHrNo: pad(rng.int(20_000, 39_999), 7),
+    moHrName: horseName(rng),
+    hrLastAmt: rng.chance(0.6) ? `${(rng.int(5, 99) * 1000).toLocaleString('en-US')}천원(경매)` : '-',
+    hrTool: horseTools(rng),
+  };
 }
 
 export function horseTools(rng: Rng): string {

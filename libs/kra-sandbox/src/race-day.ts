@@ -167,6 +167,83 @@ interface Entrant {
   chulNo: number;
 }
 
+/** The result row of a scratched runner: its card, nothing run. */
+export function scratchedRow(card: ResultRow): ResultRow {
+  return {
+    ...card,
+    ...zeroSectionals(),
+    ord: ORD_SCRATCHED,
+    ordBigo: '출전취소',
+    diffUnit: '-',
+    rankRise: 0,
+    rcTime: 0,
+    winOdds: 0,
+    plcOdds: 0,
+  };
+}
+
+/** A runner as its card row shows it: who runs, and its figures of the day. */
+export interface CardEntrant {
+  chulNo: number;
+  horse: Horse;
+  jockey: Jockey;
+  age: number;
+  daysSinceLastStart: number;
+  rating: number;
+  carriedWeight: number;
+  bodyWeight: number;
+  bodyWeightChange: number;
+  /** The jockey's weight allowance (wgJk): 0, or -1 to -3 kg. */
+  jockeyAllowance: number;
+}
+
+/** The pre-race part of an API214_1 row (the card), in either world. */
+export function cardRowOf(plan: RacePlan, entrant: CardEntrant): ResultRow {
+  const { horse, jockey } = entrant;
+  return {
+    age: entrant.age,
+    ageCond: plan.ageCond,
+    birthday: horse.birthday,
+    budam: plan.budam,
+    buga1: 0,
+    buga2: 0,
+    buga3: 0,
+    chaksun1: plan.chaksun[0],
+    chaksun2: plan.chaksun[1],
+    chaksun3: plan.chaksun[2],
+    chaksun4: plan.chaksun[3],
+    chaksun5: plan.chaksun[4],
+    chulNo: entrant.chulNo,
+    hrName: horse.hrName,
+    hrNo: horse.hrNo,
+    hrTool: horse.hrTool,
+    ilsu: entrant.daysSinceLastStart,
+    jkName: jockey.jkName,
+    jkNo: jockey.jkNo,
+    meet: meetName(plan.meet, 'short'),
+    name: horse.name,
+    owName: horse.owName,
+    owNo: horse.owNo,
+    prizeCond: plan.prizeCond,
+    rank: plan.rank,
+    rating: entrant.rating,
+    rcDate: Number(plan.rcDate),
+    rcDay: koreanWeekday(plan.rcDate),
+    rcDist: plan.rcDist,
+    rcName: plan.rcName,
+    rcNo: plan.rcNo,
+    sex: horse.sex,
+    trName: horse.trName,
+    trNo: horse.trNo,
+    track: plan.track,
+    weather: plan.weather,
+    wgBudam: entrant.carriedWeight,
+    wgBudamBigo: '-',
+    wgHr: `${entrant.bodyWeight}(${entrant.bodyWeightChange > 0 ? '+' : ''}${entrant.bodyWeightChange})`,
+    wgJk: entrant.jockeyAllowance,
+  };
+}
+
 function ageOn(horse: Horse, rcDate: string): number {
   return Number(rcDate.slice(0, 4)) - Math.floor(horse.birthday / 10_000);
 }
@@ -198,7 +275,6 @@ function carriedWeight(rng: Rng, budam: string, horse: Horse): number {
 
 function runRace(seed: string, plan: RacePlan, entrants: Entrant[]): Race {
   const rng = new Rng(seed, 'race', plan.rcDate, plan.meet, plan.rcNo);
-  const meetShort = meetName(plan.meet, 'short');
 
   // Scratches: now and then one or two, never leaving fewer than six starters.
   const scratchedGates = new Set<number>();
@@ -248,51 +324,26 @@ function runRace(seed: string, plan: RacePlan, entrants: Entrant[]): Race {
   };
 
   const cardRow = (entrant: Entrant): ResultRow => {
-    const { horse, jockey } = entrant;
-    const weight = horse.bodyWeight + rng.int(-6, 6);
-    const change = rng.int(-12, 12);
-    return {
-      age: ageOn(horse, plan.rcDate),
-      ageCond: plan.ageCond,
-      birthday: horse.birthday,
-      budam: plan.budam,
-      buga1: 0,
-      buga2: 0,
-      buga3: 0,
-      chaksun1: plan.chaksun[0],
-      chaksun2: plan.chaksun[1],
-      chaksun3: plan.chaksun[2],
-      chaksun4: plan.chaksun[3],
-      chaksun5: plan.chaksun[4],
+    const { horse } = entrant;
+    // Drawn in this order, as they always were: the day's rows stay what they were for a seed.
+    const bodyWeight = horse.bodyWeight + rng.int(-6, 6);
+    const bodyWeightChange = rng.int(-12, 12);
+    const daysSinceLastStart = rng.int(14, 120);
+    const rating = horseRating(horse);
+    const carried = carriedWeight(rng, plan.budam, horse);
+    const jockeyAllowance = rng.chance(0.1) ? -rng.int(1, 3) : 0;
+    return cardRowOf(plan, {
       chulNo: entrant.chulNo,
-      hrName: horse.hrName,
-      hrNo: horse.hrNo,
-      hrTool: horse.hrTool,
-      ilsu: rng.int(14, 120),
-      jkName: jockey.jkName,
-      jkNo: jockey.jkNo,
-      meet: meetShort,
-      name: horse.name,
-      owName: horse.owName,
-      owNo: horse.owNo,
-      prizeCond: plan.prizeCond,
-      rank: plan.rank,
-      rating: horseRating(horse),
-      rcDate: Number(plan.rcDate),
-      rcDay: koreanWeekday(plan.rcDate),
-      rcDist: plan.rcDist,
-      rcName: plan.rcName,
-      rcNo: plan.rcNo,
-      sex: horse.sex,
-      trName: horse.trName,
-      trNo: horse.trNo,
-      track: plan.track,
-      weather: plan.weather,
-      wgBudam: carriedWeight(rng, plan.budam, horse),
-      wgBudamBigo: '-',
-      wgHr: `${weight}(${change > 0 ? '+' : ''}${change})`,
-      wgJk: rng.chance(0.1) ? -rng.int(1, 3) : 0,
-    };
+      horse,
+      jockey: entrant.jockey,
+      age: ageOn(horse, plan.rcDate),
+      daysSinceLastStart,
+      rating,
+      carriedWeight: carried,
+      bodyWeight,
+      bodyWeightChange,
+      jockeyAllowance,
+    });
   };
 
   const rows: ResultRow[] = [];
@@ -328,17 +379,7 @@ function runRace(seed: string, plan: RacePlan, entrants: Entrant[]): Race {
   const scratches: Scratch[] = [];
   for (const entrant of entrants.filter((e) => scratchedGates.has(e.chulNo))) {
     const reason = rng.pick(SCRATCH_REASONS);
-    rows.push({
-      ...cardRow(entrant),
-      ...zeroSectionals(),
-      ord: ORD_SCRATCHED,
-      ordBigo: '출전취소',
-      diffUnit: '-',
-      rankRise: 0,
-      rcTime: 0,
-      winOdds: 0,
-      plcOdds: 0,
-    });
+    rows.push(scratchedRow(cardRow(entrant)));
     scratches.push({ chulNo: entrant.chulNo, hrNo: entrant.horse.hrNo, hrName: entrant.horse.hrName, reason });
   }
 

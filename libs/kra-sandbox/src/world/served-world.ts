@@ -1,7 +1,6 @@
-import type { RawValue } from '@app/kra-client';
-import { addMinutesHhmm, koreanWeekday } from '@app/calendar';
+import { addMinutesHhmm } from '@app/calendar';
 import type { MasterRecord } from '../kra-world';
-import { MeetCode, meetName } from '../meets';
+import { MeetCode } from '../meets';
 import {
   CareerCounts,
   COUNTRIES,
@@ -9,7 +8,7 @@ import {
   Horse,
   horseItem,
   horseName,
-  horseTools,
+  pedigreeAndGear,
   Jockey,
   jockeyItem,
   pad,
@@ -20,12 +19,13 @@ import {
   uniqueName,
 } from '../population';
 import {
+  cardRowOf,
+  scratchedRow,
   computeDividends,
   goingText,
   marginText,
   ORD_DISQUALIFIED,
   ORD_PULLED_UP,
-  ORD_SCRATCHED,
   parTime,
   planRaceDay,
   Race,
@@ -85,12 +85,7 @@ export class ServedWorld {
         trName: trainer.trName,
         owNo: owner.owNo,
         owName: owner.owName,
-        faHrNo: pad(rng.int(20_000, 39_999), 7),
-        faHrName: horseName(rng),
-        moHrNo: pad(rng.int(20_000, 39_999), 7),
-        moHrName: horseName(rng),
-        hrLastAmt: rng.chance(0.6) ? `${(rng.int(5, 99) * 1000).toLocaleString('en-US')}천원(경매)` : '-',
-        hrTool: horseTools(rng),
+        ...pedigreeAndGear(rng),
         ability: horse.peak,
         bodyWeight: horse.bodyWeight,
       };
@@ -179,17 +174,7 @@ export class ServedWorld {
     const scratches: Scratch[] = [];
     for (const runner of sim.runners.filter((r) => r.scratched)) {
       const horse = this.horses[runner.horse];
-      rows.push({
-        ...this.cardRow(plan, sim, runner),
-        ...zeroSectionals(),
-        ord: ORD_SCRATCHED,
-        ordBigo: '출전취소',
-        diffUnit: '-',
-        rankRise: 0,
-        rcTime: 0,
-        winOdds: 0,
-        plcOdds: 0,
-      });
+      rows.push(scratchedRow(this.cardRow(plan, sim, runner)));
       scratches.push({
         chulNo: runner.gate,
         hrNo: horse.hrNo,
@@ -207,49 +192,18 @@ export class ServedWorld {
 
   private cardRow(plan: RacePlan, sim: SimRace, runner: SimRunner): ResultRow {
     const horse = this.horses[runner.horse];
-    const jockey = this.jockeyIdentity[runner.jockey];
-    return {
-      age: Math.floor(sim.date / 10_000) - Math.floor(horse.birthday / 10_000),
-      ageCond: plan.ageCond,
-      birthday: horse.birthday,
-      budam: plan.budam,
-      buga1: 0,
-      buga2: 0,
-      buga3: 0,
-      chaksun1: plan.chaksun[0],
-      chaksun2: plan.chaksun[1],
-      chaksun3: plan.chaksun[2],
-      chaksun4: plan.chaksun[3],
-      chaksun5: plan.chaksun[4],
+    return cardRowOf(plan, {
       chulNo: runner.gate,
-      hrName: horse.hrName,
-      hrNo: horse.hrNo,
-      hrTool: horse.hrTool,
-      ilsu: runner.daysSinceLastRun ?? 0,
-      jkName: jockey.jkName,
-      jkNo: jockey.jkNo,
-      meet: meetName(sim.meet, 'short'),
-      name: horse.name,
-      owName: horse.owName,
-      owNo: horse.owNo,
-      prizeCond: plan.prizeCond,
-      rank: plan.rank,
+      horse,
+      jockey: this.jockeyIdentity[runner.jockey],
+      age: Math.floor(sim.date / 10_000) - Math.floor(horse.birthday / 10_000),
+      daysSinceLastStart: runner.daysSinceLastRun ?? 0,
       rating: runner.rating,
-      rcDate: sim.date,
-      rcDay: koreanWeekday(String(sim.date)),
-      rcDist: sim.distance,
-      rcName: plan.rcName,
-      rcNo: sim.rcNo,
-      sex: horse.sex,
-      trName: horse.trName,
-      trNo: horse.trNo,
-      track: plan.track,
-      weather: plan.weather,
-      wgBudam: runner.carriedWeight,
-      wgBudamBigo: '-',
-      wgHr: `${runner.bodyWeight}(${runner.bodyWeightChange > 0 ? '+' : ''}${runner.bodyWeightChange})`,
-      wgJk: 0,
-    };
+      carriedWeight: runner.carriedWeight,
+      bodyWeight: runner.bodyWeight,
+      bodyWeightChange: runner.bodyWeightChange,
+      jockeyAllowance: 0,
+    });
   }
 
   /** Horses, jockeys and trainers with their items as of a date: counts of the world's races before that date (KST). */
@@ -274,34 +228,27 @@ export class ServedWorld {
         },
       };
     });
-    const people = (
-      list: SimPerson[],
-      identity: (person: SimPerson) => Jockey | Trainer,
-      item: (who: never, asOf: Date, counts: CareerCounts) => Record<string, RawValue>,
-    ): MasterRecord[] =>
-      list.map((person) => {
-        const who = identity(person);
-        const id = 'jkNo' in who ? who.jkNo : who.trNo;
-        const name = 'jkNo' in who ? who.jkName : who.trName;
-        return {
-          id,
-          name,
-          meet: person.meet,
-          item: (asOf) => item(who as never, asOf, careerCounts(person.runs, kstDay(asOf))),
-        };
-      });
+    const counts = (person: SimPerson, asOf: Date): CareerCounts => careerCounts(person.runs, kstDay(asOf));
     return {
       horses,
-      jockeys: people(
-        this.history.jockeys,
-        (p) => this.jockeyIdentity[p.index],
-        (who: Jockey, asOf, counts) => jockeyItem(this.seed, who, asOf, counts),
-      ),
-      trainers: people(
-        this.history.trainers,
-        (p) => this.trainerIdentity[p.index],
-        (who: Trainer, asOf, counts) => trainerItem(this.seed, who, asOf, counts),
-      ),
+      jockeys: this.history.jockeys.map((person): MasterRecord => {
+        const jockey = this.jockeyIdentity[person.index];
+        return {
+          id: jockey.jkNo,
+          name: jockey.jkName,
+          meet: person.meet,
+          item: (asOf) => jockeyItem(this.seed, jockey, asOf, counts(person, asOf)),
+        };
+      }),
+      trainers: this.history.trainers.map((person): MasterRecord => {
+        const trainer = this.trainerIdentity[person.index];
+        return {
+          id: trainer.trNo,
+          name: trainer.trName,
+          meet: person.meet,
+          item: (asOf) => trainerItem(this.seed, trainer, asOf, counts(person, asOf)),
+        };
+      }),
     };
   }
 
