@@ -1,0 +1,3 @@
+export * from './features/definitions';
+export * from './features/engine';
+export * from './features/history';
