@@ -1,3 +1,4 @@
+import { AnalysisModule } from '@app/analysis';
 import { AuthModule } from '@app/auth';
 import { CacheModule } from '@app/cache';
 import { AllExceptionsFilter, createValidationPipe } from '@app/common';
@@ -29,6 +30,7 @@ export class ApiModule {
         AuthModule,
         CacheModule,
         RaceReadModule,
+        AnalysisModule,
         LegacyExportModule,
         // The features that start jobs get the jobs module's enqueue port; their handlers register themselves.
         CollectionJobsModule.forApi(JobQueueModule),

@@ -48,6 +48,9 @@ export class CacheService {
     return `day:${day}:${meet}`;
   }
 
+  /** The tag of everything derived from the whole history (the analysis): dropped on every write of race data. */
+  static readonly HISTORY_TAG = 'history';
+
   /** The tag of everything derived from one horse, jockey or trainer (its profile); dropped when a race of theirs is written. */
   static entityTag(kind: 'horse' | 'jockey' | 'trainer', id: string): string {
     return `${kind}:${id}`;

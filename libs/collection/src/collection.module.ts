@@ -5,7 +5,8 @@ import { RaceData } from './store';
 
 /**
  * What writers of race data (the collector, the legacy import) drop after writing a day: the day's
- * tag and the tags of every horse, jockey and trainer on its cards (their profiles list its races).
+ * tag, the history's (every analysis reads all race days before its own) and the tags of every horse,
+ * jockey and trainer on its cards (their profiles list its races).
  */
 export const DAY_CACHE_INVALIDATOR_PROVIDER: Provider = {
   provide: DAY_CACHE_INVALIDATOR,
@@ -15,6 +16,7 @@ export const DAY_CACHE_INVALIDATOR_PROVIDER: Provider = {
       const entries = await data.cards.dayEntries(date, meet);
       await cache.invalidateTags([
         CacheService.dayTag(date, meet),
+        CacheService.HISTORY_TAG,
         ...entries.map((entry) => CacheService.entityTag('horse', entry.hrNo)),
         ...entries.flatMap((entry) => (entry.jkNo ? [CacheService.entityTag('jockey', entry.jkNo)] : [])),
         ...entries.flatMap((entry) => (entry.trNo ? [CacheService.entityTag('trainer', entry.trNo)] : [])),

@@ -5,6 +5,7 @@ import { AddJobScheduleSlot1764490000000 } from './1764490000000-add-job-schedul
 import { AddJobHeartbeat1764495000000 } from './1764495000000-add-job-heartbeat';
 import { AddJobParent1764500000000 } from './1764500000000-add-job-parent';
 import { OpenJobKinds1764510000000 } from './1764510000000-open-job-kinds';
+import { CreateRaceFeatures1764520000000 } from './1764520000000-create-race-features';
 
 /** Every migration, oldest first. Listed explicitly so builds and tests need no file globbing. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AddJobHeartbeat1764495000000,
   AddJobParent1764500000000,
   OpenJobKinds1764510000000,
+  CreateRaceFeatures1764520000000,
 ];

@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { RaceFeatures } from '../features/definitions';
+import type { HistoryRace, HistoryRunner, RaceCard } from '../features/history';
+
+/** A race's card with its database id. */
+export interface StoredCard extends RaceCard {
+  raceId: string;
+}
+
+interface HistoryRow extends HistoryRunner {
+  raceId: string;
+  date: string;
+  meet: number;
+  raceNo: number;
+  distanceM: number | null;
+  raceClass: string | null;
+  moisturePercent: number | null;
+  prizes: number[];
+}
+
+const RUNNER_COLUMNS = `e.gate_no AS gate, e.hr_no AS "hrNo", e.jk_no AS "jkNo", e.tr_no AS "trNo",
+  e.carried_weight_kg::float8 AS "carriedWeightKg", e.body_weight_kg::float8 AS "bodyWeightKg",
+  e.body_weight_change::float8 AS "bodyWeightChange", e.rating, e.scratched`;
+const RACE_COLUMNS = `r.id AS "raceId", to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, r.race_no AS "raceNo",
+  r.distance_m AS "distanceM", r.race_class AS "raceClass", r.prizes::float8[] AS prizes`;
+
+/**
+ * What the analysis reads and writes: run races with their results (the history), the cards of the
+ * races to describe, and the stored feature rows. Reads only what collection stored; never the KRA API.
+ */
+@Injectable()
+export class FeaturesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Every run race before `beforeDate` (and on or after `fromDate`), with its runners' results. */
+  async history(beforeDate: string, fromDate = '1900-01-01'): Promise<HistoryRace[]> {
+    const rows = await this.dataSource.query<HistoryRow[]>(
+      `SELECT ${RACE_COLUMNS}, r.moisture_percent::float8 AS "moisturePercent", ${RUNNER_COLUMNS},
+              x.finish_position AS "finishPosition", x.finish_status AS "finishStatus",
+              x.race_time_s::float8 AS "raceTimeS", x.win_odds::float8 AS "winOdds", x.sectionals
+         FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id
+        WHERE r.race_date < $1 AND r.race_date >= $2 AND r.status <> 'cancelled'
+        ORDER BY r.race_date, r.meet, r.race_no, e.gate_no`,
+      [beforeDate, fromDate],
+    );
+    const races = new Map<string, HistoryRace>();
+    for (const row of rows) {
+      const { raceId, date, meet, raceNo, distanceM, raceClass, moisturePercent, prizes, ...runner } = row;
+      let race = races.get(raceId);
+      if (!race) {
+        race = { date, meet, raceNo, distanceM, raceClass, moisturePercent, prizes, runners: [] };
+        races.set(raceId, race);
+      }
+      race.runners.push(runner);
+    }
+    return [...races.values()];
+  }
+
+  /** The cards of the races of one day (of one meet, or all), as they stood before the start. */
+  async cards(date: string, meet?: number, raceNo?: number): Promise<StoredCard[]> {
+    const rows = await this.dataSource.query<(Omit<StoredCard, 'runners'> & StoredCard['runners'][number])[]>(
+      `SELECT ${RACE_COLUMNS}, ${RUNNER_COLUMNS}
+         FROM races r JOIN entries e ON e.race_id = r.id
+        WHERE r.race_date = $1 AND ($2::smallint IS NULL OR r.meet = $2) AND ($3::smallint IS NULL OR r.race_no = $3)
+          AND r.status <> 'cancelled'
+        ORDER BY r.meet, r.race_no, e.gate_no`,
+      [date, meet ?? null, raceNo ?? null],
+    );
+    const cards = new Map<string, StoredCard>();
+    for (const row of rows) {
+      const { raceId, date: day, meet: code, raceNo: no, distanceM, raceClass, prizes, ...runner } = row;
+      let card = cards.get(raceId);
+      if (!card) {
+        card = { raceId, date: day, meet: code, raceNo: no, distanceM, raceClass, prizes, runners: [] };
+        cards.set(raceId, card);
+      }
+      card.runners.push(runner);
+    }
+    return [...cards.values()];
+  }
+
+  /** The race days, from..to, that have cards. */
+  async raceDays(from: string, to: string): Promise<string[]> {
+    const rows = await this.dataSource.query<{ date: string }[]>(
+      `SELECT DISTINCT to_char(r.race_date, 'YYYY-MM-DD') AS date FROM races r
+        WHERE r.race_date BETWEEN $1 AND $2 AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id)
+        ORDER BY 1`,
+      [from, to],
+    );
+    return rows.map((row) => row.date);
+  }
+
+  /**
+   * A fingerprint of what a race day's features are computed from: the results, entries and races
+   * before the day, and the day's own cards. Any write the collector or an import makes changes it.
+   */
+  async dataMark(date: string): Promise<string> {
+    const [row] = await this.dataSource.query<{ mark: string }[]>(
+      `SELECT concat_ws('|',
+         (SELECT concat_ws(':', count(*), max(x.collected_at), max(e.updated_at), max(r.updated_at))
+            FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id WHERE r.race_date < $1),
+         (SELECT concat_ws(':', count(*), max(e.updated_at), max(r.updated_at))
+            FROM races r JOIN entries e ON e.race_id = r.id WHERE r.race_date = $1)) AS mark`,
+      [date],
+    );
+    return row.mark;
+  }
+
+  async save(raceId: string, features: RaceFeatures, dataMark: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO race_features (race_id, race_date, meet, race_no, as_of, version, data_mark, features)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (race_id) DO UPDATE SET as_of = EXCLUDED.as_of, version = EXCLUDED.version,
+         data_mark = EXCLUDED.data_mark, features = EXCLUDED.features, computed_at = now()`,
+      [raceId, features.date, features.meet, features.raceNo, features.asOf, features.version, dataMark, features],
+    );
+  }
+
+  /** Stored rows of a day whose cards no longer exist are dropped with their race; of a cancelled race, here. */
+  async dropDay(date: string, keep: string[]): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM race_features WHERE race_date = $1 AND NOT (race_id = ANY($2::bigint[]))`,
+      [date, keep],
+    );
+  }
+
+  async stored(
+    date: string,
+    meet: number,
+    raceNo: number,
+  ): Promise<{ version: number; dataMark: string; features: RaceFeatures } | null> {
+    const [row] = await this.dataSource.query<{ version: number; dataMark: string; features: RaceFeatures }[]>(
+      `SELECT version, data_mark AS "dataMark", features FROM race_features WHERE race_date = $1 AND meet = $2 AND race_no = $3`,
+      [date, meet, raceNo],
+    );
+    return row ?? null;
+  }
+}
