@@ -22,6 +22,14 @@ interface HistoryRow extends HistoryRunner {
 const RUNNER_COLUMNS = `e.gate_no AS gate, e.hr_no AS "hrNo", e.jk_no AS "jkNo", e.tr_no AS "trNo",
   e.carried_weight_kg::float8 AS "carriedWeightKg", e.body_weight_kg::float8 AS "bodyWeightKg",
   e.body_weight_change::float8 AS "bodyWeightChange", e.rating, e.scratched`;
+/** When the race went off, as far as we know: its scheduled start, else the start of its day (KST). */
+const START = `COALESCE(r.scheduled_start, r.race_date::timestamp AT TIME ZONE 'Asia/Seoul')`;
+/** The card as it stood before the start: a body weight or a scratch stored only later is not on it. */
+const CARD_RUNNER_COLUMNS = `e.gate_no AS gate, e.hr_no AS "hrNo", e.jk_no AS "jkNo", e.tr_no AS "trNo",
+  e.carried_weight_kg::float8 AS "carriedWeightKg",
+  CASE WHEN e.body_weight_at < ${START} THEN e.body_weight_kg::float8 END AS "bodyWeightKg",
+  CASE WHEN e.body_weight_at < ${START} THEN e.body_weight_change::float8 END AS "bodyWeightChange",
+  e.rating, (e.scratched AND e.scratched_at < ${START}) AS scratched`;
 const RACE_COLUMNS = `r.id AS "raceId", to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, r.race_no AS "raceNo",
   r.distance_m AS "distanceM", r.race_class AS "raceClass", r.prizes::float8[] AS prizes`;
 
@@ -60,7 +68,7 @@ export class FeaturesRepository {
   /** The cards of the races of one day (of one meet, or all), as they stood before the start. */
   async cards(date: string, meet?: number, raceNo?: number): Promise<StoredCard[]> {
     const rows = await this.dataSource.query<(Omit<StoredCard, 'runners'> & StoredCard['runners'][number])[]>(
-      `SELECT ${RACE_COLUMNS}, ${RUNNER_COLUMNS}
+      `SELECT ${RACE_COLUMNS}, ${CARD_RUNNER_COLUMNS}
          FROM races r JOIN entries e ON e.race_id = r.id
         WHERE r.race_date = $1 AND ($2::smallint IS NULL OR r.meet = $2) AND ($3::smallint IS NULL OR r.race_no = $3)
           AND r.status <> 'cancelled'

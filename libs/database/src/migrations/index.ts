@@ -6,6 +6,7 @@ import { AddJobHeartbeat1764495000000 } from './1764495000000-add-job-heartbeat'
 import { AddJobParent1764500000000 } from './1764500000000-add-job-parent';
 import { OpenJobKinds1764510000000 } from './1764510000000-open-job-kinds';
 import { CreateRaceFeatures1764520000000 } from './1764520000000-create-race-features';
+import { AddEntryKnownAt1764530000000 } from './1764530000000-add-entry-known-at';
 
 /** Every migration, oldest first. Listed explicitly so builds and tests need no file globbing. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AddJobParent1764500000000,
   OpenJobKinds1764510000000,
   CreateRaceFeatures1764520000000,
+  AddEntryKnownAt1764530000000,
 ];

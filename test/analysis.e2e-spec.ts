@@ -1,0 +1,359 @@
+import { FeaturesService, RaceFeatures, RunnerFeatures } from '@app/analysis';
+import { createKraSandbox, KraSandbox, Rng } from '@app/kra-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunningApi, startApi } from './support/api';
+import { ADMIN_KEY, testConfig, TestRedisPrefix } from './support/infra';
+import { collectMore, collectSeason, Season } from './support/season';
+
+/** The race day whose features are computed before its results and the weeks after it are collected. */
+const TARGET = '2025-05-24';
+const MEETS = [1, 3];
+
+/** A start as the test reads it, straight from the tables (independently of the analysis code). */
+interface RawStart {
+  date: string;
+  meet: number;
+  raceNo: number;
+  distanceM: number;
+  raceClass: string | null;
+  moisture: number | null;
+  prizes: number[];
+  gate: number;
+  hrNo: string;
+  jkNo: string | null;
+  trNo: string | null;
+  carried: number | null;
+  rating: number | null;
+  position: number | null;
+  status: string;
+  time: number | null;
+  odds: number | null;
+}
+
+const DAY_MS = 86_400_000;
+const daysBetween = (a: string, b: string): number => Math.round((Date.parse(b) - Date.parse(a)) / DAY_MS);
+const minusDays = (date: string, days: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) - days * DAY_MS).toISOString().slice(0, 10);
+const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function tally(starts: RawStart[]): Record<string, number | null> {
+  const wins = starts.filter((s) => s.position === 1).length;
+  const top3 = starts.filter((s) => s.position !== null && s.position <= 3).length;
+  const n = starts.length;
+  return {
+    starts: n,
+    wins,
+    top3,
+    winRate: n ? round(wins / n, 4) : null,
+    top3Rate: n ? round(top3 / n, 4) : null,
+  };
+}
+
+function band(distance: number): string {
+  return distance <= 1200 ? 'sprint' : distance <= 1600 ? 'mile' : distance <= 2000 ? 'middle' : 'long';
+}
+
+function going(moisture: number | null): string | null {
+  if (moisture === null) return null;
+  return moisture < 6 ? 'dry' : moisture < 10 ? 'good' : moisture < 15 ? 'wet' : 'sloppy';
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(half)] : (sorted[half - 1] + sorted[half]) / 2;
+}
+
+/** The features of one runner worked out by brute force from every start before the race day. */
+function bruteForce(all: RawStart[], date: string, meet: number, distance: number, runner: RunnerFeatures) {
+  const before = all.filter((s) => s.date < date);
+  const raceKey = (s: RawStart): string => `${s.date}|${s.meet}|${s.raceNo}`;
+  const races = new Map<string, RawStart[]>();
+  for (const s of before) races.set(raceKey(s), [...(races.get(raceKey(s)) ?? []), s]);
+  const field = (s: RawStart): number => races.get(raceKey(s))!.length;
+  const winnerTime = (s: RawStart): number | null => {
+    const times = races
+      .get(raceKey(s))!
+      .filter((o) => o.position === 1 && o.time)
+      .map((o) => o.time!);
+    return times.length ? Math.min(...times) : null;
+  };
+  const market = (s: RawStart): number | null => {
+    const race = races.get(raceKey(s))!;
+    if (!race.every((o) => o.odds && o.odds > 0)) return null;
+    return 1 / s.odds! / race.reduce((sum, o) => sum + 1 / o.odds!, 0);
+  };
+  const winners = before.filter((s) => s.position === 1 && s.time);
+  const par = (s: RawStart): number | null => {
+    const same = winners.filter((w) => w.meet === s.meet && w.distanceM === s.distanceM);
+    const sameGoing = same.filter((w) => going(w.moisture) !== null && going(w.moisture) === going(s.moisture));
+    if (going(s.moisture) && sameGoing.length >= 3) return round(median(sameGoing.map((w) => w.time!)), 2);
+    return same.length >= 3 ? round(median(same.map((w) => w.time!)), 2) : null;
+  };
+  const figure = (s: RawStart): number | null => {
+    const p = par(s);
+    return s.time && p ? round(100 + (1000 * (p - s.time)) / p, 1) : null;
+  };
+  const past = before
+    .filter((s) => s.hrNo === runner.hrNo)
+    .sort((a, b) => (a.date === b.date ? b.raceNo - a.raceNo : a.date < b.date ? 1 : -1));
+  const last = past[0];
+  const year = past.filter((s) => s.date >= minusDays(date, 365));
+  const prize = (starts: RawStart[]): number =>
+    starts.reduce((sum, s) => sum + (s.position && s.position <= s.prizes.length ? s.prizes[s.position - 1] : 0), 0);
+  const person = (key: 'jkNo' | 'trNo', id: string | null) => {
+    const theirs = before.filter((s) => id !== null && s[key] === id);
+    const window = (days: number): RawStart[] => theirs.filter((s) => s.date >= minusDays(date, days));
+    const priced = window(365).filter((s) => market(s) !== null);
+    const expected = priced.reduce((sum, s) => sum + market(s)!, 0);
+    return {
+      days30: tally(window(30)),
+      days90: tally(window(90)),
+      days365: tally(window(365)),
+      ae365: expected > 0 ? round(priced.filter((s) => s.position === 1).length / expected, 3) : null,
+    };
+  };
+  const figures = past.map(figure).filter((f): f is number => f !== null);
+  const lastThree = past
+    .slice(0, 3)
+    .map(figure)
+    .filter((f): f is number => f !== null);
+  const gateStarts = before.filter(
+    (s) => s.meet === meet && band(s.distanceM) === band(distance) && s.gate === runner.gate,
+  );
+  const expectedWins = gateStarts.reduce((sum, s) => sum + 1 / field(s), 0);
+  const level = (raceClass: string | null): number | null => {
+    const match = raceClass?.match(/([1-6])등급/);
+    return match ? Number(match[1]) : null;
+  };
+  return {
+    lastStarts: past.slice(0, 6).map((s) => ({
+      date: s.date,
+      position: s.status === 'finished' ? s.position : null,
+      status: s.status,
+      fieldSize: field(s),
+      gate: s.gate,
+      behindWinnerS: s.time && winnerTime(s) ? round(Math.max(0, s.time - winnerTime(s)!), 1) : null,
+      speedFigure: figure(s),
+    })),
+    daysSinceLastStart: last ? daysBetween(last.date, date) : null,
+    startsLast60Days: past.filter((s) => s.date >= minusDays(date, 60)).length,
+    firstStart: past.length === 0,
+    career: { ...tally(past), prize: prize(past) },
+    last365Days: { ...tally(year), prize: prize(year) },
+    atDistance: tally(past.filter((s) => band(s.distanceM) === band(distance))),
+    atMeet: tally(past.filter((s) => s.meet === meet)),
+    byGoing: Object.fromEntries(
+      ['dry', 'good', 'wet', 'sloppy'].map((g) => [g, tally(past.filter((s) => going(s.moisture) === g))]),
+    ),
+    ratingChange:
+      runner.classAndWeight.rating !== null && last?.rating != null ? runner.classAndWeight.rating - last.rating : null,
+    carriedWeightChange:
+      runner.classAndWeight.carriedWeightKg !== null && last?.carried != null
+        ? round(runner.classAndWeight.carriedWeightKg - last.carried, 1)
+        : null,
+    classMove:
+      last && level(last.raceClass) !== null && level(runner.classAndWeight.raceClass) !== null
+        ? level(last.raceClass)! - level(runner.classAndWeight.raceClass)!
+        : null,
+    jockey: person('jkNo', runner.jkNo),
+    trainer: person('trNo', runner.trNo),
+    jockeyTrainer: tally(
+      before.filter(
+        (s) => s.jkNo === runner.jkNo && s.trNo === runner.trNo && s.date >= minusDays(date, 365) && runner.trNo,
+      ),
+    ),
+    jockeyHorse: tally(past.filter((s) => s.jkNo === runner.jkNo)),
+    jockeyChanged: last && runner.jkNo && last.jkNo ? last.jkNo !== runner.jkNo : null,
+    speed: {
+      last: last ? figure(last) : null,
+      best: figures.length ? Math.max(...figures) : null,
+      averageLast3: lastThree.length ? round(lastThree.reduce((a, b) => a + b, 0) / lastThree.length, 1) : null,
+    },
+    draw: {
+      starts: gateStarts.length,
+      wins: gateStarts.filter((s) => s.position === 1).length,
+      expectedWins: round(expectedWins, 3),
+      ae: expectedWins > 0 ? round(gateStarts.filter((s) => s.position === 1).length / expectedWins, 3) : null,
+    },
+  };
+}
+
+/** The same fields of the computed features. */
+function computed(runner: RunnerFeatures) {
+  return {
+    lastStarts: runner.form.lastStarts.map(
+      ({ date, position, status, fieldSize, gate, behindWinnerS, speedFigure }) => ({
+        date,
+        position,
+        status,
+        fieldSize,
+        gate,
+        behindWinnerS,
+        speedFigure,
+      }),
+    ),
+    daysSinceLastStart: runner.form.daysSinceLastStart,
+    startsLast60Days: runner.form.startsLast60Days,
+    firstStart: runner.form.firstStart,
+    career: runner.record.career,
+    last365Days: runner.record.last365Days,
+    atDistance: runner.aptitude.atDistance,
+    atMeet: runner.aptitude.atMeet,
+    byGoing: runner.aptitude.byGoing,
+    ratingChange: runner.classAndWeight.ratingChange,
+    carriedWeightChange: runner.classAndWeight.carriedWeightChange,
+    classMove: runner.classAndWeight.classMove,
+    jockey: runner.connections.jockey,
+    trainer: runner.connections.trainer,
+    jockeyTrainer: runner.connections.jockeyTrainer,
+    jockeyHorse: runner.connections.jockeyHorse,
+    jockeyChanged: runner.connections.jockeyChanged,
+    speed: runner.speed,
+    draw: {
+      starts: runner.draw.starts,
+      wins: runner.draw.wins,
+      expectedWins: runner.draw.expectedWins,
+      ae: runner.draw.ae,
+    },
+  };
+}
+
+describe('Analysis over a collected season', () => {
+  const redis = new TestRedisPrefix();
+  let sandbox: KraSandbox;
+  let season: Season;
+  let api: RunningApi;
+  let beforeResults: Map<number, unknown>;
+
+  const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${api.baseUrl}/api/v2/analysis${path}`, { headers: { 'x-api-key': ADMIN_KEY, ...headers } });
+  const targetRaces = async (): Promise<{ meet: number; raceNo: number }[]> =>
+    season.database.query<{ meet: number; raceNo: number }>(
+      `SELECT meet, race_no AS "raceNo" FROM races WHERE race_date = $1 AND status <> 'cancelled'
+          AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = races.id) ORDER BY meet, race_no`,
+      [TARGET],
+    );
+
+  beforeAll(async () => {
+    sandbox = await createKraSandbox();
+    await sandbox.listen();
+    // The season up to the day before TARGET with results; TARGET's cards only, as before its races.
+    season = await collectSeason(sandbox, redis, { from: '2025-01-01', to: '2025-05-23', meets: MEETS });
+    await collectMore(sandbox, season, { from: TARGET, to: TARGET, meets: MEETS, results: false });
+    api = await startApi(testConfig(season.database, redis));
+    beforeResults = new Map();
+    for (const { meet, raceNo } of await targetRaces()) {
+      const response = await get(`/races/${TARGET}/${meet}/${raceNo}`);
+      expect(response.status).toBe(200);
+      beforeResults.set(meet * 100 + raceNo, await response.json());
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await season?.close();
+    await sandbox?.close();
+    await redis.clear();
+  });
+
+  it('should serve every runner of a race with its features, as of the start of the race day', () => {
+    expect(beforeResults.size).toBeGreaterThan(10);
+    const [first] = [...beforeResults.values()] as RaceFeatures[];
+    expect(first).toMatchObject({ date: TARGET, asOf: '2025-05-23T15:00:00.000Z', version: 1 });
+    expect(first.runners.length).toBeGreaterThanOrEqual(5);
+    const seasoned = first.runners.filter((runner) => !runner.form.firstStart);
+    expect(seasoned.length).toBeGreaterThan(0);
+    expect(seasoned[0].form.lastStarts[0].date < TARGET).toBe(true);
+  });
+
+  it("should not change when the race's results and the following weeks arrive, nor when recomputed from scratch", async () => {
+    await collectMore(sandbox, season, { from: TARGET, to: '2025-06-15', meets: MEETS });
+    const [{ results }] = await season.database.query<{ results: number }>(
+      `SELECT count(*)::int AS results FROM results x JOIN entries e ON e.id = x.entry_id JOIN races r ON r.id = e.race_id
+        WHERE r.race_date >= $1`,
+      [TARGET],
+    );
+    expect(results).toBeGreaterThan(500);
+    const again = async (): Promise<Map<number, unknown>> => {
+      const answers = new Map<number, unknown>();
+      for (const { meet, raceNo } of await targetRaces())
+        answers.set(meet * 100 + raceNo, await (await get(`/races/${TARGET}/${meet}/${raceNo}`)).json());
+      return answers;
+    };
+    // Served after the new data (the day's own rows changed with its results: computed again).
+    expect(await again()).toEqual(beforeResults);
+    // Stored rows deleted and every day computed again from scratch.
+    await season.database.query('DELETE FROM race_features');
+    await api.app.get(FeaturesService).computeRange('2025-01-01', '2025-06-15');
+    expect(await again()).toEqual(beforeResults);
+  }, 120_000);
+
+  it('should equal a brute-force recomputation for 300 random runners', async () => {
+    const all = (
+      await season.database.query<RawStart & { scratched: boolean }>(
+        `SELECT to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, r.race_no AS "raceNo", r.distance_m AS "distanceM",
+                r.race_class AS "raceClass", r.moisture_percent::float8 AS moisture, r.prizes::float8[] AS prizes,
+                e.gate_no AS gate, e.hr_no AS "hrNo", e.jk_no AS "jkNo", e.tr_no AS "trNo",
+                e.carried_weight_kg::float8 AS carried, e.rating, e.scratched,
+                x.finish_position AS position, x.finish_status AS status, x.race_time_s::float8 AS time, x.win_odds::float8 AS odds
+           FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id WHERE r.status <> 'cancelled'`,
+      )
+    ).filter((s) => !s.scratched && ['finished', 'disqualified', 'pulled_up'].includes(s.status));
+    for (const s of all) {
+      if (s.status !== 'finished') s.position = null;
+      if (!s.time || s.time <= 0) s.time = null;
+    }
+    const stored = await season.database.query<{ features: RaceFeatures }>(
+      `SELECT features FROM race_features WHERE race_date >= '2025-03-01' ORDER BY race_date, meet, race_no`,
+    );
+    const candidates = stored.flatMap(({ features }) => features.runners.map((runner) => ({ features, runner })));
+    expect(candidates.length).toBeGreaterThan(1000);
+    const rng = new Rng('analysis-brute-force');
+    const sample = Array.from({ length: 300 }, () => candidates[rng.int(0, candidates.length - 1)]);
+    for (const { features, runner } of sample) {
+      const label = `${features.date} ${features.meet}/${features.raceNo} gate ${runner.gate}`;
+      expect(computed(runner), label).toEqual(
+        bruteForce(all, features.date, features.meet, features.distanceM as number, runner),
+      );
+    }
+  }, 120_000);
+
+  it('should give CSV with flat columns, one row per runner', async () => {
+    const [{ meet, raceNo }] = await targetRaces();
+    const response = await get(`/races/${TARGET}/${meet}/${raceNo}`, { accept: 'text/csv' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+    const [header, ...lines] = (await response.text()).trimEnd().split('\n');
+    const columns = header.split(',');
+    expect(columns).toEqual(
+      expect.arrayContaining([
+        'date',
+        'gate',
+        'hrNo',
+        'form.lastStarts.1.position',
+        'form.lastStarts.6.speedFigure',
+        'record.career.winRate',
+        'connections.jockey.days30.starts',
+        'speed.averageLast3',
+        'draw.ae',
+      ]),
+    );
+    const race = beforeResults.get(meet * 100 + raceNo) as RaceFeatures;
+    expect(lines).toHaveLength(race.runners.length);
+    expect(lines.every((line) => line.split(',').length === columns.length)).toBe(true);
+  });
+
+  it('should answer bad input with a 400 naming the field, and an unknown race with a 404', async () => {
+    for (const [path, field] of [
+      ['/races/2025-13-01/1/1', 'date'],
+      ['/races/2025-05-24/9/1', 'meet'],
+      ['/races/2025-05-24/1/0', 'raceNo'],
+    ]) {
+      const response = await get(path);
+      expect(response.status, path).toBe(400);
+      expect(JSON.stringify(await response.json()), path).toContain(field);
+    }
+    expect((await get('/races/2019-05-24/1/1')).status).toBe(404);
+  });
+});
