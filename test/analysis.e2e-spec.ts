@@ -2,6 +2,7 @@ import { FeaturesService, RaceFeatures, RunnerFeatures } from '@app/analysis';
 import { createKraSandbox, KraSandbox, Rng } from '@app/kra-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
+import { JobsApi } from './support/jobs-api';
 import { ADMIN_KEY, testConfig, TestRedisPrefix } from './support/infra';
 import { collectMore, collectSeason, Season } from './support/season';
 
@@ -241,7 +242,7 @@ describe('Analysis over a collected season', () => {
     // The season up to the day before TARGET with results; TARGET's cards only, as before its races.
     season = await collectSeason(sandbox, redis, { from: '2025-01-01', to: '2025-05-23', meets: MEETS });
     await collectMore(sandbox, season, { from: TARGET, to: TARGET, meets: MEETS, results: false });
-    api = await startApi(testConfig(season.database, redis));
+    api = await startApi(testConfig(season.database, redis, { KRA_REQUESTS_PER_SECOND: '1000' }));
     beforeResults = new Map();
     for (const { meet, raceNo } of await targetRaces()) {
       const response = await get(`/races/${TARGET}/${meet}/${raceNo}`);
@@ -343,6 +344,41 @@ describe('Analysis over a collected season', () => {
     expect(lines).toHaveLength(race.runners.length);
     expect(lines.every((line) => line.split(',').length === columns.length)).toBe(true);
   });
+
+  it('should compute a range of race days as a compute-features job, and after every collection', async () => {
+    const jobs = new JobsApi<{ status: string; type: string; params: { from: string }; result: unknown }>(api.baseUrl);
+    await season.database.query(`DELETE FROM race_features WHERE race_date BETWEEN '2025-05-01' AND '2025-05-31'`);
+    const id = await jobs.submit('/analysis/compute', { from: '2025-05-01', to: '2025-05-31' });
+    const job = await jobs.waitFor(id, (seen) => seen.status === 'succeeded', { timeoutMs: 60_000 });
+    expect(job).toMatchObject({ type: 'compute-features', result: { days: expect.any(Number) } });
+    const [counts] = await season.database.query<{ stored: number; races: number }>(
+      `SELECT (SELECT count(*)::int FROM race_features WHERE race_date BETWEEN '2025-05-01' AND '2025-05-31') AS stored,
+              (SELECT count(*)::int FROM races r WHERE race_date BETWEEN '2025-05-01' AND '2025-05-31' AND status <> 'cancelled'
+                  AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id)) AS races`,
+    );
+    expect(counts.stored).toBe(counts.races);
+    expect(counts.stored).toBeGreaterThan(50);
+    for (const [body, field] of [
+      [{ from: '2025-05-31', to: '2025-05-01' }, 'to'],
+      [{ from: '31/05/2025' }, 'from'],
+      [{}, 'from'],
+    ] as const) {
+      const response = await jobs.request('POST', '/analysis/compute', undefined, body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(await response.text()).toContain(field);
+    }
+
+    // A collection is followed by the features of its day and of every later stored day.
+    const collect = await jobs.submit('/collection/races', { date: '2025-06-21', meet: 1 });
+    await jobs.waitFor(collect, (seen) => seen.status === 'succeeded', { timeoutMs: 60_000 });
+    const [followUp] = await season.database.query<{ id: string }>(
+      `SELECT id FROM jobs WHERE type = 'compute-features' AND params->>'from' = '2025-06-21'`,
+    );
+    expect(followUp).toBeDefined();
+    await jobs.waitFor(followUp.id, (seen) => seen.status === 'succeeded', { timeoutMs: 60_000 });
+    const stored = await season.database.query(`SELECT 1 FROM race_features WHERE race_date = '2025-06-21'`);
+    expect(stored.length).toBeGreaterThan(5);
+  }, 180_000);
 
   it('should answer bad input with a 400 naming the field, and an unknown race with a 404', async () => {
     for (const [path, field] of [

@@ -30,11 +30,11 @@ export class ApiModule {
         AuthModule,
         CacheModule,
         RaceReadModule,
-        AnalysisModule,
         LegacyExportModule,
         // The features that start jobs get the jobs module's enqueue port; their handlers register themselves.
         CollectionJobsModule.forApi(JobQueueModule),
         LegacyCollectModule.forApi(JobQueueModule),
+        AnalysisModule.forApi(JobQueueModule),
         JobsModule.forApi(config),
         ...extraModules,
       ],

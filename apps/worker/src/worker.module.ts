@@ -1,3 +1,4 @@
+import { AnalysisModule } from '@app/analysis';
 import { CacheModule } from '@app/cache';
 import { CollectionJobsModule, CollectionModule } from '@app/collection';
 import { AllExceptionsFilter } from '@app/common';
@@ -13,7 +14,7 @@ import { APP_FILTER } from '@nestjs/core';
 
 /**
  * The headless worker. It serves no API routes: only its own probes and metrics, on WORKER_PORT.
- * It runs the collection jobs (always, whatever JOBS_RUN_IN_API says); and the
+ * It runs the collection and compute-features jobs (always, whatever JOBS_RUN_IN_API says); and the
  * collection schedule (SCHEDULE_*), which only enqueues jobs.
  */
 @Module({})
@@ -31,6 +32,7 @@ export class WorkerModule {
         CollectionModule,
         JobsModule.forWorker(),
         CollectionJobsModule.forWorker(JobQueueModule),
+        AnalysisModule.forWorker(),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

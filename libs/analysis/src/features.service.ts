@@ -65,6 +65,11 @@ export class FeaturesService {
     return report;
   }
 
+  /** The last race day with cards, or null for an empty database. */
+  lastRaceDay(): Promise<string | null> {
+    return this.store.lastRaceDay();
+  }
+
   /** One race's features: the stored row while it is current, else its day computed again. */
   raceFeatures(date: string, meet: number, raceNo: number): Promise<RaceFeatures> {
     return this.cache.wrap(

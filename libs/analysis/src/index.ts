@@ -6,3 +6,4 @@ export * from './features.service';
 export * from './store/features.repository';
 export * from './analysis.module';
 export * from './api/analysis.controller';
+export * from './jobs/compute-features.job';

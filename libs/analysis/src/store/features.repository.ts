@@ -99,6 +99,13 @@ export class FeaturesRepository {
     return rows.map((row) => row.date);
   }
 
+  async lastRaceDay(): Promise<string | null> {
+    const [row] = await this.dataSource.query<{ date: string | null }[]>(
+      `SELECT to_char(max(r.race_date), 'YYYY-MM-DD') AS date FROM races r WHERE EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id)`,
+    );
+    return row?.date ?? null;
+  }
+
   /**
    * A fingerprint of what a race day's features are computed from: the results, entries and races
    * before the day, and the day's own cards. Any write the collector or an import makes changes it.

@@ -1,10 +1,13 @@
-import { JobContext, JobHandler, JobReport, RegisterJobKind } from '@app/common';
-import { Injectable } from '@nestjs/common';
+import { JOB_QUEUE, JobContext, JobHandler, type JobQueue, JobReport, RegisterJobKind } from '@app/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CollectionReport } from '../collection-report';
 import { CollectionService } from '../collection.service';
 import { collectKey, CollectJobParams, CollectJobType } from './collect-params';
 import { CollectDayPayload } from './collection-jobs.dto';
 import { toJobReport } from './collect-verdict';
+
+/** The analysis kind a collection is followed by: the features of that day and of every later stored day. */
+const FOLLOW_UP_KIND = 'compute-features';
 
 /** How much of a run each engine step is, roughly by the calls it makes. */
 const STEP_WEIGHTS = { entries: 1, details: 3, results: 2 };
@@ -16,7 +19,12 @@ abstract class CollectJob implements JobHandler<CollectJobParams, CollectionRepo
   abstract readonly kind: CollectJobType;
   readonly payload = CollectDayPayload;
 
-  constructor(private readonly collection: CollectionService) {}
+  private readonly logger = new Logger('CollectJob');
+
+  constructor(
+    private readonly collection: CollectionService,
+    @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
+  ) {}
 
   dedupeKey(params: CollectJobParams): string {
     return collectKey(this.kind, params);
@@ -41,7 +49,21 @@ abstract class CollectJob implements JobHandler<CollectJobParams, CollectionRepo
       onProgress: progress,
       signal,
     });
-    return toJobReport(report);
+    const verdict = toJobReport(report);
+    if (verdict.outcome !== 'failed' || verdict.partial) await this.followUp(params.date);
+    return verdict;
+  }
+
+  /** What was stored changes the features of this day and every later one: they are computed again. */
+  private async followUp(date: string): Promise<void> {
+    try {
+      await this.jobs.enqueue(FOLLOW_UP_KIND, { from: date, to: null });
+    } catch (error) {
+      // A process without the analysis (or a queue that is down) leaves it to the next read.
+      this.logger.warn(
+        `Features of ${date} onwards not queued: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 }
 
