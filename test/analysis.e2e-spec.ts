@@ -380,6 +380,67 @@ describe('Analysis over a collected season', () => {
     expect(stored.length).toBeGreaterThan(5);
   }, 180_000);
 
+  it("should give a horse's form as of a race day, its grouped stats, the draw and the pars", async () => {
+    const race = [...beforeResults.values()][0] as RaceFeatures;
+    const runner = race.runners.find((candidate) => candidate.form.lastStarts.length >= 3) as RunnerFeatures;
+    const form = await (await get(`/horses/${runner.hrNo}/form?asOf=${TARGET}&limit=3`)).json();
+    expect(form).toEqual({
+      hrNo: runner.hrNo,
+      asOf: '2025-05-23T15:00:00.000Z',
+      version: 1,
+      lines: runner.form.lastStarts.slice(0, 3),
+    });
+
+    const stats = (await (await get(`/jockeys/${runner.jkNo}/stats?by=meet&from=2025-01-01&to=2025-05-23`)).json()) as {
+      rows: { key: string; runs: number; wins: number; ae: number | null; roi: number | null }[];
+    };
+    const [{ runs }] = await season.database.query<{ runs: number }>(
+      `SELECT count(*)::int AS runs FROM entries e JOIN races r ON r.id = e.race_id JOIN results x ON x.entry_id = e.id
+        WHERE e.jk_no = $1 AND r.race_date BETWEEN '2025-01-01' AND '2025-05-23' AND NOT e.scratched
+          AND x.finish_status IN ('finished', 'disqualified', 'pulled_up')`,
+      [runner.jkNo],
+    );
+    expect(stats.rows.reduce((sum, row) => sum + row.runs, 0)).toBe(runs);
+    expect(stats.rows[0]).toMatchObject({ ae: expect.any(Number), roi: expect.any(Number) });
+
+    const draw = (await (
+      await get('/draw?meet=1&distanceFrom=1000&distanceTo=1200&from=2025-01-01&to=2025-05-23')
+    ).json()) as { gates: { gate: number; wins: number; expectedWins: number }[] };
+    expect(draw.gates.map((gate) => gate.gate).slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    const wins = draw.gates.reduce((sum, gate) => sum + gate.wins, 0);
+    const expected = draw.gates.reduce((sum, gate) => sum + gate.expectedWins, 0);
+    // Every race has a winner (a dead heat two): the expectations add up to the races.
+    expect(Math.abs(wins - expected)).toBeLessThan(3);
+
+    const pars = (await (await get(`/speed-pars?meet=1&asOf=${TARGET}`)).json()) as {
+      pars: { distanceM: number; going: string | null; timeS: number; winners: number }[];
+    };
+    expect(pars.pars.length).toBeGreaterThan(3);
+    expect(pars.pars.every((par) => par.winners >= 3 && par.timeS > 40)).toBe(true);
+  });
+
+  it('should stream the features of a range as NDJSON or CSV, computing stale days first', async () => {
+    await season.database.query(`DELETE FROM race_features WHERE race_date = '2025-05-18'`);
+    const ndjson = await get('/features?from=2025-05-01&to=2025-05-31');
+    expect(ndjson.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const races = (await ndjson.text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as RaceFeatures);
+    const [{ count }] = await season.database.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM races r WHERE race_date BETWEEN '2025-05-01' AND '2025-05-31' AND status <> 'cancelled'
+          AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id)`,
+    );
+    expect(races).toHaveLength(count);
+    expect(races.some((race) => race.date === '2025-05-18')).toBe(true);
+    const csv = await get('/features?from=2025-05-01&to=2025-05-31&meet=1', { accept: 'text/csv' });
+    const [header, ...rows] = (await csv.text()).trimEnd().split('\n');
+    expect(header.startsWith('date,meet,raceNo,asOf')).toBe(true);
+    expect(rows).toHaveLength(
+      races.filter((race) => race.meet === 1).reduce((sum, race) => sum + race.runners.length, 0),
+    );
+  });
+
   it('should answer bad input with a 400 naming the field, and an unknown race with a 404', async () => {
     for (const [path, field] of [
       ['/races/2025-13-01/1/1', 'date'],
@@ -391,5 +452,23 @@ describe('Analysis over a collected season', () => {
       expect(JSON.stringify(await response.json()), path).toContain(field);
     }
     expect((await get('/races/2019-05-24/1/1')).status).toBe(404);
+    for (const [path, field] of [
+      ['/horses/12345/form', 'hrNo'],
+      ['/horses/0160001/form?asOf=2099-01-01', 'asOf'],
+      ['/horses/0160001/form?limit=500', 'limit'],
+      ['/jockeys/080001/stats?by=colour', 'by'],
+      ['/trainers/070001/stats?from=2025-06-01&to=2025-01-01', 'to'],
+      ['/draw?meet=1&distanceFrom=1400&distanceTo=1000', 'distanceTo'],
+      ['/draw?distanceFrom=1000', 'meet'],
+      ['/speed-pars?meet=1&asOf=2099-01-01', 'asOf'],
+      ['/features?from=2025-01-01&to=2026-06-01', 'to'],
+      ['/features?to=2025-01-01', 'from'],
+    ]) {
+      const response = await get(path);
+      expect(response.status, path).toBe(400);
+      expect(JSON.stringify(await response.json()), path).toContain(field);
+    }
+    expect((await get('/horses/9999999/form')).status).toBe(404);
+    expect((await get('/jockeys/999999/stats')).status).toBe(404);
   });
 });

@@ -1,10 +1,11 @@
 import { CacheModule } from '@app/cache';
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { AnalysisController } from './api/analysis.controller';
+import { AnalysisController, AnalysisExportController } from './api/analysis.controller';
+import { AnalysisViews } from './analysis-views.service';
 import { FeaturesService } from './features.service';
 import { AnalysisJobsController } from './jobs/analysis-jobs.controller';
 import { ComputeFeaturesJob } from './jobs/compute-features.job';
-import { FeaturesRepository } from './store/features.repository';
+import { FeaturesRepository, StatsRepository } from './store/features.repository';
 
 type JobQueueImport = NonNullable<ModuleMetadata['imports']>[number];
 
@@ -20,8 +21,8 @@ export class AnalysisModule {
     return {
       module: AnalysisModule,
       imports: [CacheModule, jobQueue],
-      controllers: [AnalysisController, AnalysisJobsController],
-      providers: [FeaturesRepository, FeaturesService, ComputeFeaturesJob],
+      controllers: [AnalysisController, AnalysisExportController, AnalysisJobsController],
+      providers: [FeaturesRepository, StatsRepository, FeaturesService, AnalysisViews, ComputeFeaturesJob],
       exports: [FeaturesService],
     };
   }

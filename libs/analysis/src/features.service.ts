@@ -71,12 +71,17 @@ export class FeaturesService {
   }
 
   /** One race's features: the stored row while it is current, else its day computed again. */
-  raceFeatures(date: string, meet: number, raceNo: number): Promise<RaceFeatures> {
-    return this.cache.wrap(
+  async raceFeatures(date: string, meet: number, raceNo: number): Promise<RaceFeatures> {
+    return JSON.parse(await this.raceFeaturesText(date, meet, raceNo)) as RaceFeatures;
+  }
+
+  /** {@link raceFeatures} as JSON text, cached under the history tag: a hit is sent as stored. */
+  raceFeaturesText(date: string, meet: number, raceNo: number): Promise<string> {
+    return this.cache.wrapText(
       raceFeaturesCacheKey(date, meet, raceNo),
       ANALYSIS_TTL_SECONDS,
       [CacheService.HISTORY_TAG],
-      () => this.currentRaceFeatures(date, meet, raceNo),
+      async () => JSON.stringify(await this.currentRaceFeatures(date, meet, raceNo)),
     );
   }
 

@@ -7,3 +7,5 @@ export * from './store/features.repository';
 export * from './analysis.module';
 export * from './api/analysis.controller';
 export * from './jobs/compute-features.job';
+export * from './analysis-views.service';
+export * from './features/stats';

@@ -1,11 +1,14 @@
 import { ApiErrors, RequireScopes } from '@app/common';
-import { ETagged, RaceParamsDto } from '@app/collection';
-import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
+import { ETagged, HorseParamsDto, JockeyParamsDto, RaceParamsDto, TrainerParamsDto } from '@app/collection';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { featureCsvHeader, featureCsvLines } from '../features/csv';
 import type { RaceFeatures } from '../features/definitions';
 import { FeaturesService } from '../features.service';
+import { AnalysisViews } from '../analysis-views.service';
+import { DrawQueryDto, FeaturesExportQueryDto, FormQueryDto, SpeedParsQueryDto, StatsQueryDto } from './analysis.dto';
+import { Readable } from 'node:stream';
 
 /** Whether the client asked for CSV (an Accept naming text/csv). */
 export function wantsCsv(accept: string | undefined): boolean {
@@ -17,7 +20,10 @@ export function wantsCsv(accept: string | undefined): boolean {
 @ETagged()
 @Controller('analysis')
 export class AnalysisController {
-  constructor(private readonly features: FeaturesService) {}
+  constructor(
+    private readonly features: FeaturesService,
+    private readonly views: AnalysisViews,
+  ) {}
 
   @Get('races/:date/:meet/:raceNo')
   @ApiOperation({
@@ -50,10 +56,106 @@ export class AnalysisController {
     @Param() params: RaceParamsDto,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RaceFeatures | string> {
-    const features = await this.features.raceFeatures(params.date, params.meet, params.raceNo);
-    if (!wantsCsv(accept)) return features;
+  ): Promise<string> {
+    const text = await this.features.raceFeaturesText(params.date, params.meet, params.raceNo);
+    if (!wantsCsv(accept)) {
+      // The cached JSON text is sent as stored, never parsed and serialised again.
+      void reply.header('content-type', 'application/json; charset=utf-8');
+      return text;
+    }
     void reply.header('content-type', 'text/csv; charset=utf-8');
-    return featureCsvHeader() + featureCsvLines(features);
+    return featureCsvHeader() + featureCsvLines(JSON.parse(text) as RaceFeatures);
+  }
+
+  @Get('horses/:hrNo/form')
+  @ApiOperation({
+    summary: "A horse's past-performance lines as of a race day, newest first",
+    description:
+      'Each start before `asOf`: the race, the going band, the field, the position, the margin to the winner, the speed figure (pars as of `asOf`), early position and closing sectional.',
+  })
+  @ApiOkResponse({ description: '`{hrNo, asOf, version, lines}`' })
+  @ApiErrors(400, 404)
+  form(@Param() params: HorseParamsDto, @Query() query: FormQueryDto): Promise<unknown> {
+    return this.views.form(params.hrNo, query.asOf, query.limit);
+  }
+
+  @Get('horses/:hrNo/stats')
+  @ApiOperation({ summary: "A horse's record grouped by distance, going, meet, class, jockey or trainer" })
+  @ApiOkResponse({ description: 'Rows `{key, runs, wins, seconds, thirds, winRate, top3Rate, ae, roi}`' })
+  @ApiErrors(400, 404)
+  horseStats(@Param() params: HorseParamsDto, @Query() query: StatsQueryDto): Promise<unknown> {
+    return this.views.personStats('horse', params.hrNo, query.by, query.from, query.to);
+  }
+
+  @Get('jockeys/:jkNo/stats')
+  @ApiOperation({ summary: "A jockey's record grouped by distance, going, meet, class, trainer or horse" })
+  @ApiOkResponse({ description: 'Rows `{key, runs, wins, seconds, thirds, winRate, top3Rate, ae, roi}`' })
+  @ApiErrors(400, 404)
+  jockeyStats(@Param() params: JockeyParamsDto, @Query() query: StatsQueryDto): Promise<unknown> {
+    return this.views.personStats('jockey', params.jkNo, query.by, query.from, query.to);
+  }
+
+  @Get('trainers/:trNo/stats')
+  @ApiOperation({ summary: "A trainer's record grouped by distance, going, meet, class, jockey or horse" })
+  @ApiOkResponse({ description: 'Rows `{key, runs, wins, seconds, thirds, winRate, top3Rate, ae, roi}`' })
+  @ApiErrors(400, 404)
+  trainerStats(@Param() params: TrainerParamsDto, @Query() query: StatsQueryDto): Promise<unknown> {
+    return this.views.personStats('trainer', params.trNo, query.by, query.from, query.to);
+  }
+
+  @Get('draw')
+  @ApiOperation({
+    summary: 'Win and top-3 rate by gate at a meet and distance range, against what the field sizes alone would give',
+  })
+  @ApiOkResponse({
+    description: '`{gates: [{gate, runs, wins, top3, winRate, top3Rate, expectedWins, expectedTop3, winAe, top3Ae}]}`',
+  })
+  @ApiErrors(400)
+  draw(@Query() query: DrawQueryDto): Promise<unknown> {
+    return this.views.draw(query);
+  }
+
+  @Get('speed-pars')
+  @ApiOperation({
+    summary: 'The speed-figure pars in force on a race day: median winning times by distance and going band',
+  })
+  @ApiOkResponse({ description: '`{meet, asOf, pars: [{distanceM, going, timeS, winners}]}`' })
+  @ApiErrors(400)
+  speedPars(@Query() query: SpeedParsQueryDto): Promise<unknown> {
+    return this.views.speedPars(query.meet, query.asOf);
+  }
+}
+
+/** The export streams: no ETag (the body is never held whole). */
+@ApiTags('analysis')
+@RequireScopes('read')
+@Controller('analysis')
+export class AnalysisExportController {
+  constructor(private readonly views: AnalysisViews) {}
+
+  @Get('features')
+  @ApiOperation({
+    summary: "Every runner's features of a range of race days, streamed",
+    description:
+      "`Accept: text/csv`: one row per runner, the columns of the race route's CSV; otherwise NDJSON, one race per line. " +
+      'Days whose stored features are stale are computed first; then one race day at a time is read and sent.',
+  })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOkResponse({ description: 'NDJSON (a race per line) or CSV (a runner per row)' })
+  @ApiErrors(400)
+  features(
+    @Query() query: FeaturesExportQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Res() reply: FastifyReply,
+  ): void {
+    const csv = wantsCsv(accept);
+    const races = this.views.exportRaces(query.from, query.to, query.meet);
+    async function* lines(): AsyncGenerator<string> {
+      if (csv) yield featureCsvHeader();
+      for await (const race of races) yield csv ? featureCsvLines(race) : `${JSON.stringify(race)}\n`;
+    }
+    void reply
+      .header('content-type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .send(Readable.from(lines()));
   }
 }

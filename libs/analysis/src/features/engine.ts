@@ -128,6 +128,15 @@ export class FeatureHistory {
     return id === null ? [] : before(map.get(id) ?? [], day);
   }
 
+  /** A horse's last `limit` starts before a race day as form lines, newest first, with figures against that day's pars. */
+  formLines(hrNo: string, date: string, limit: number): PastStartLine[] {
+    const pars = this.pars(date);
+    return this.horseStarts(hrNo, date)
+      .slice(-limit)
+      .reverse()
+      .map((start) => formLine(start, speedFigure(start, pars)));
+  }
+
   /** Pars in force on a race day: from the winners of the race days before it. */
   pars(date: string): SpeedPars {
     this.index();

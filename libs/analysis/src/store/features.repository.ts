@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { RaceFeatures } from '../features/definitions';
+import { FEATURE_VERSION, RaceFeatures } from '../features/definitions';
 import type { HistoryRace, HistoryRunner, RaceCard } from '../features/history';
 
 /** A race's card with its database id. */
@@ -140,6 +140,26 @@ export class FeaturesRepository {
     );
   }
 
+  /** Whether every race of a day with cards has a stored row of this version computed from `dataMark`. */
+  async dayIsCurrent(date: string, dataMark: string): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ missing: number }[]>(
+      `SELECT count(*)::int AS missing FROM races r
+        WHERE r.race_date = $1 AND r.status <> 'cancelled' AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id)
+          AND NOT EXISTS (SELECT 1 FROM race_features f WHERE f.race_id = r.id AND f.version = $2 AND f.data_mark = $3)`,
+      [date, FEATURE_VERSION, dataMark],
+    );
+    return row.missing === 0;
+  }
+
+  /** The stored features of a day's races (of one meet, or all), by meet and race. */
+  async storedDay(date: string, meet?: number): Promise<RaceFeatures[]> {
+    const rows = await this.dataSource.query<{ features: RaceFeatures }[]>(
+      `SELECT features FROM race_features WHERE race_date = $1 AND ($2::smallint IS NULL OR meet = $2) ORDER BY meet, race_no`,
+      [date, meet ?? null],
+    );
+    return rows.map((row) => row.features);
+  }
+
   async stored(
     date: string,
     meet: number,
@@ -150,5 +170,64 @@ export class FeaturesRepository {
       [date, meet, raceNo],
     );
     return row ?? null;
+  }
+}
+
+/** One start with what the stats group it by, its result and the race's market. */
+export interface StatsRun {
+  date: string;
+  meet: number;
+  distanceM: number | null;
+  raceClass: string | null;
+  moisturePercent: number | null;
+  hrNo: string;
+  jkNo: string | null;
+  trNo: string | null;
+  gate: number;
+  fieldSize: number;
+  position: number | null;
+  winOdds: number | null;
+  /** The market's win probability, takeout removed; null where a runner of the race had no odds. */
+  marketWin: number | null;
+}
+
+const STATS_RUNS = `
+  WITH runs AS (
+    SELECT to_char(r.race_date, 'YYYY-MM-DD') AS date, r.meet, r.distance_m AS "distanceM", r.race_class AS "raceClass",
+           r.moisture_percent::float8 AS "moisturePercent", e.hr_no AS "hrNo", e.jk_no AS "jkNo", e.tr_no AS "trNo",
+           e.gate_no AS gate, count(*) OVER w::int AS "fieldSize",
+           CASE WHEN x.finish_status = 'finished' THEN x.finish_position END AS position, x.win_odds::float8 AS "winOdds",
+           CASE WHEN bool_and(x.win_odds > 0) OVER w THEN (1 / x.win_odds / sum(1 / NULLIF(x.win_odds, 0)) OVER w)::float8 END AS "marketWin"
+      FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id
+     WHERE r.race_date BETWEEN $1 AND $2 AND r.status <> 'cancelled' AND NOT e.scratched
+       AND x.finish_status IN ('finished', 'disqualified', 'pulled_up') AND ($3::smallint IS NULL OR r.meet = $3)
+    WINDOW w AS (PARTITION BY r.id))
+  SELECT * FROM runs`;
+
+@Injectable()
+export class StatsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The starts of a horse, jockey or trainer in a range of race days. */
+  runsOf(kind: 'horse' | 'jockey' | 'trainer', id: string, from: string, to: string): Promise<StatsRun[]> {
+    const column = { horse: '"hrNo"', jockey: '"jkNo"', trainer: '"trNo"' }[kind];
+    return this.dataSource.query<StatsRun[]>(`${STATS_RUNS} WHERE ${column} = $4 ORDER BY date`, [from, to, null, id]);
+  }
+
+  /** Every start at a meet between two distances in a range of race days. */
+  runsAt(meet: number, distanceFrom: number, distanceTo: number, from: string, to: string): Promise<StatsRun[]> {
+    return this.dataSource.query<StatsRun[]>(`${STATS_RUNS} WHERE "distanceM" BETWEEN $4 AND $5`, [
+      from,
+      to,
+      meet,
+      distanceFrom,
+      distanceTo,
+    ]);
+  }
+
+  async exists(kind: 'horse' | 'jockey' | 'trainer', id: string): Promise<boolean> {
+    const table = { horse: 'horses WHERE hr_no', jockey: 'jockeys WHERE jk_no', trainer: 'trainers WHERE tr_no' }[kind];
+    const rows = await this.dataSource.query<unknown[]>(`SELECT 1 FROM ${table} = $1`, [id]);
+    return rows.length > 0;
   }
 }

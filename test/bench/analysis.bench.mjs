@@ -1,0 +1,236 @@
+// npm run bench:analysis — the analysis on a sandbox year:
+//   1. the year's features from scratch (every race day as of its own day), time and peak RSS;
+//   2. one new race day (the last), from the whole history;
+//   3. GET /api/v2/analysis/races/… cached, under autocannon (50 connections);
+//   4. whether the figures measure the world: speed figures against the hidden ability within rating
+//      bands, distance aptitude against the hidden distance preference (the sandbox's truth, which
+//      only benchmarks and tests read).
+// The year is collected first, in process, through the KRA client and the collector (no details).
+// Settings: BENCH_YEAR (default 2025), and those of bench:http.
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { clearInterval, setInterval } from 'node:timers';
+import Redis from 'ioredis';
+import {
+  adminQuery,
+  benchKraClient,
+  cleanUp,
+  compare,
+  freePort,
+  loadLib,
+  postgres,
+  redisUrl,
+  root,
+  startApi,
+  waitFor,
+} from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const { DataSource } = require(require.resolve('typeorm', { paths: [root] }));
+const { createKraSandbox } = loadLib('kra-sandbox');
+const { CollectionService, RaceData } = loadLib('collection');
+const { dataSourceOptions, runMigrationsLocked } = loadLib('database');
+const { FeaturesRepository, FeaturesService } = loadLib('analysis');
+const { meetsRacingOn, addDays } = loadLib('calendar');
+
+const year = Number(process.env.BENCH_YEAR ?? 2025);
+const adminKey = `kra_bench-${randomBytes(16).toString('hex')}`;
+const database = `kra_bench_${Date.now().toString(36)}`;
+const prefix = `bench:${database}:`;
+const children = [];
+const dashed = (d) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Spearman's rank correlation of two equally long lists. */
+function spearman(xs, ys) {
+  const ranks = (values) => {
+    const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
+    const result = new Array(values.length);
+    for (let i = 0; i < order.length;) {
+      let j = i;
+      while (j + 1 < order.length && order[j + 1].value === order[i].value) j += 1;
+      for (let k = i; k <= j; k += 1) result[order[k].index] = (i + j) / 2;
+      i = j + 1;
+    }
+    return result;
+  };
+  const [rx, ry] = [ranks(xs), ranks(ys)];
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  const [mx, my] = [mean(rx), mean(ry)];
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < rx.length; i += 1) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) ** 2;
+    syy += (ry[i] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+let dataSource;
+const redis = new Redis(redisUrl, { keyPrefix: prefix });
+const sandbox = await createKraSandbox();
+try {
+  await adminQuery(`CREATE DATABASE "${database}"`);
+  const config = {
+    url: `${postgres}/${database}`,
+    poolSize: 10,
+    statementTimeoutMs: 600_000,
+    connectTimeoutMs: 10_000,
+  };
+  dataSource = await new DataSource(dataSourceOptions(config, 'analysis-bench')).initialize();
+  await runMigrationsLocked(dataSource);
+  await sandbox.listen();
+  const collector = new CollectionService(benchKraClient(sandbox.url, redis, 16), new RaceData(dataSource));
+
+  let started = Date.now();
+  let dayMeets = 0;
+  let lastDay = null;
+  for (let day = `${year}0101`; day <= `${year}1231`; day = addDays(day, 1)) {
+    for (const meet of meetsRacingOn(day)) {
+      const report = await collector.collectDay({ date: dashed(day), meet, details: false, results: true });
+      if (report.failures.length > 0) throw new Error(`${day} ${meet}: ${JSON.stringify(report.failures[0])}`);
+      dayMeets += 1;
+      lastDay = dashed(day);
+    }
+  }
+  const [{ races, runners }] = await dataSource.query(
+    `SELECT count(DISTINCT r.id)::int AS races, count(*)::int AS runners FROM races r JOIN entries e ON e.race_id = r.id`,
+  );
+  console.log(
+    `collected ${year}: ${dayMeets} race days × meets, ${races} races, ${runners} entries in ${seconds(Date.now() - started)}`,
+  );
+
+  // 1. The year from scratch.
+  const cache = { invalidateTag: async () => undefined, wrap: async (_k, _t, _g, load) => load() };
+  const service = new FeaturesService(new FeaturesRepository(dataSource), cache);
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  started = Date.now();
+  const report = await service.computeRange(`${year}-01-01`, `${year}-12-31`);
+  const yearMs = Date.now() - started;
+  clearInterval(sampler);
+  console.log(
+    `features from scratch: ${report.days} race days, ${report.races} races, ${report.runners} runners in ${seconds(yearMs)} ` +
+      `(${((yearMs / report.runners) * 1000).toFixed(0)} µs per runner), peak RSS ${(peak / 1e6).toFixed(0)} MB   target: ≤ 60 s`,
+  );
+
+  // 2. One new race day, from the whole history.
+  started = Date.now();
+  const day = await service.computeRange(lastDay, lastDay);
+  console.log(`a new race day (${lastDay}, ${day.races} races): ${seconds(Date.now() - started)}   target: ≤ 2 s`);
+
+  // 3. The race route, cached, under load.
+  const [{ meet: loadMeet, raceNo }] = await dataSource.query(
+    `SELECT meet, race_no AS "raceNo" FROM race_features WHERE race_date = $1 ORDER BY meet, race_no LIMIT 1`,
+    [lastDay],
+  );
+  const apiPort = await freePort();
+  const api = startApi({
+    PORT: String(apiPort),
+    DATABASE_URL: `${postgres}/${database}`,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    ADMIN_API_KEY: adminKey,
+    RATE_LIMIT_READ: '10000000',
+    RATE_LIMIT_ADMIN: '10000000',
+    KRA_BASE_URL: sandbox.url,
+    LOG_LEVEL: 'error',
+  });
+  children.push(api);
+  const target = {
+    name: 'analysis race (cached)',
+    url: `http://127.0.0.1:${apiPort}/api/v2/analysis/races/${lastDay}/${loadMeet}/${raceNo}`,
+    headers: { 'x-api-key': adminKey },
+    child: api,
+  };
+  await waitFor(target.url, target.headers, api);
+  const body = await (await fetch(target.url, { headers: target.headers })).text();
+  console.log(`${target.url.split('/api/v2')[1]}: ${body.length} bytes of JSON`);
+  const summary = await compare([target]);
+  console.log(`p99 ${summary[target.name].p99} ms   target: ≤ 50 ms`);
+
+  // 4. Does it measure the world?
+  const served = sandbox.world.served();
+  const rows = await dataSource.query(
+    `SELECT features FROM race_features WHERE race_date >= $1 ORDER BY race_date, meet, race_no`,
+    [`${year}-07-01`],
+  );
+  const bands = new Map();
+  for (const { features } of rows) {
+    const truth = served.truth(features.date.replaceAll('-', ''), features.meet, features.raceNo);
+    if (!truth) continue;
+    const ability = new Map(truth.runners.map((runner) => [runner.hrNo, runner.ability]));
+    for (const runner of features.runners) {
+      const figure = runner.speed.averageLast3;
+      const rating = runner.classAndWeight.rating;
+      if (figure === null || rating === null || !ability.has(runner.hrNo) || runner.form.lastStarts.length < 3)
+        continue;
+      const band = Math.min(5, Math.floor(rating / 20));
+      const entry = bands.get(band) ?? { figure: [], rating: [], ability: [] };
+      entry.figure.push(figure);
+      entry.rating.push(rating);
+      entry.ability.push(ability.get(runner.hrNo));
+      bands.set(band, entry);
+    }
+  }
+  console.log(
+    'speed figure (average of the last three) vs rating, rank correlation with the hidden ability, by rating band:',
+  );
+  let better = 0;
+  let counted = 0;
+  for (const [band, entry] of [...bands].sort(([a], [b]) => a - b)) {
+    if (entry.ability.length < 30) continue;
+    const byFigure = spearman(entry.figure, entry.ability);
+    const byRating = spearman(entry.rating, entry.ability);
+    counted += 1;
+    if (byFigure > byRating) better += 1;
+    console.log(
+      `  rating ${band * 20}–${band * 20 + 19}: ${String(entry.ability.length).padStart(6)} runners  figure ρ ${byFigure.toFixed(3)}  rating ρ ${byRating.toFixed(3)}`,
+    );
+  }
+  console.log(`  the figure ranks better in ${better} of ${counted} bands   target: every band`);
+
+  // Distance aptitude: per horse, the average relative position at sprints and at longer races,
+  // against where its hidden preferred distance lies between the two.
+  const starts = await dataSource.query(
+    `SELECT e.hr_no AS "hrNo", r.distance_m AS distance, x.finish_position AS position,
+            count(*) OVER (PARTITION BY r.id) AS field, to_char(r.race_date, 'YYYYMMDD') AS date, r.meet, r.race_no AS "raceNo"
+       FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id
+      WHERE x.finish_status = 'finished'`,
+  );
+  const horses = new Map();
+  for (const start of starts) {
+    const relative = (start.position - 1) / Math.max(1, Number(start.field) - 1);
+    const key = start.distance <= 1200 ? 'short' : 'long';
+    const horse = horses.get(start.hrNo) ?? { short: [], long: [], last: start };
+    horse[key].push({ relative, distance: start.distance });
+    horse.last = start;
+    horses.set(start.hrNo, horse);
+  }
+  let agree = 0;
+  let horsesCounted = 0;
+  for (const [hrNo, horse] of horses) {
+    if (horse.short.length < 5 || horse.long.length < 5) continue;
+    const truth = served.truth(horse.last.date, horse.last.meet, horse.last.raceNo);
+    const hidden = truth?.runners.find((runner) => runner.hrNo === hrNo);
+    if (!hidden) continue;
+    const mean = (list, field) => list.reduce((sum, item) => sum + item[field], 0) / list.length;
+    const middle = (mean(horse.short, 'distance') + mean(horse.long, 'distance')) / 2;
+    // Better (smaller relative position) at the longer band says: prefers longer.
+    const oursLonger = mean(horse.long, 'relative') < mean(horse.short, 'relative');
+    const hiddenLonger = hidden.preferredDistance > middle;
+    horsesCounted += 1;
+    if (oursLonger === hiddenLonger) agree += 1;
+  }
+  console.log(
+    `distance aptitude agrees in sign with the hidden preference for ${agree} of ${horsesCounted} horses ` +
+      `(${((100 * agree) / Math.max(1, horsesCounted)).toFixed(1)}%) with five or more starts at ≤1,200 m and beyond   target: ≥ 70%`,
+  );
+} finally {
+  await dataSource?.destroy();
+  await sandbox.close();
+  redis.disconnect();
+  await cleanUp(children, database, prefix);
+}
