@@ -5,9 +5,11 @@
 //   4. whether the figures measure the world: speed figures against the hidden ability within rating
 //      bands, distance aptitude against the hidden distance preference (the sandbox's truth, which
 //      only benchmarks and tests read).
-// The year is collected first, in process, through the KRA client and the collector (no details).
+// The year and the one before it (its history) are collected first, in process, through the KRA
+// client and the collector (no details).
 // Settings: BENCH_YEAR (default 2025), and those of bench:http.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { clearInterval, setInterval } from 'node:timers';
 import Redis from 'ioredis';
@@ -87,7 +89,7 @@ try {
   let started = Date.now();
   let dayMeets = 0;
   let lastDay = null;
-  for (let day = `${year}0101`; day <= `${year}1231`; day = addDays(day, 1)) {
+  for (let day = `${year - 1}0101`; day <= `${year}1231`; day = addDays(day, 1)) {
     for (const meet of meetsRacingOn(day)) {
       const report = await collector.collectDay({ date: dashed(day), meet, details: false, results: true });
       if (report.failures.length > 0) throw new Error(`${day} ${meet}: ${JSON.stringify(report.failures[0])}`);
@@ -150,6 +152,29 @@ try {
   console.log(`${target.url.split('/api/v2')[1]}: ${body.length} bytes of JSON`);
   const summary = await compare([target]);
   console.log(`p99 ${summary[target.name].p99} ms   target: ≤ 50 ms`);
+
+  // The year's export, streamed through the API: its peak RSS while streaming.
+  const status = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))[1]) * 1024;
+  let exportPeak = status();
+  const exportSampler = setInterval(() => (exportPeak = Math.max(exportPeak, status())), 20);
+  started = Date.now();
+  const exported = await fetch(
+    `http://127.0.0.1:${apiPort}/api/v2/analysis/features?from=${year}-01-01&to=${year}-12-31`,
+    {
+      headers: { 'x-api-key': adminKey, accept: 'text/csv' },
+    },
+  );
+  let bytes = 0;
+  let rowsOut = -1;
+  for await (const chunk of exported.body) {
+    bytes += chunk.length;
+    for (const byte of chunk) if (byte === 10) rowsOut += 1;
+  }
+  clearInterval(exportSampler);
+  console.log(
+    `export ${year} as CSV: ${rowsOut} runners, ${(bytes / 1e6).toFixed(1)} MB in ${seconds(Date.now() - started)}, ` +
+      `API peak RSS ${(exportPeak / 1e6).toFixed(0)} MB   target: < 250 MB`,
+  );
 
   // 4. Does it measure the world?
   const served = sandbox.world.served();
