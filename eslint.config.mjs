@@ -34,13 +34,17 @@ const ARCHITECTURE = {
     may: ['calendar', 'common', 'config', 'database', 'cache', 'kra-client', 'collection'],
     why: 'the legacy bridge builds on collection',
   },
+  analysis: {
+    may: ['calendar', 'common', 'config', 'database', 'cache', 'collection'],
+    why: 'the analysis reads what collection stored, never the KRA client',
+  },
   jobs: {
     may: ['common', 'config', 'database', 'monitoring'],
     why: 'the job mechanism knows no feature and no KRA client: kinds register themselves',
   },
 };
 const LIBS = Object.keys(ARCHITECTURE);
-const FEATURES = ['collection', 'legacy'];
+const FEATURES = ['collection', 'legacy', 'analysis'];
 
 /** Arrows with a reason of their own, checked after the lists above (the last matching policy wins). */
 const SPECIFIC = [
