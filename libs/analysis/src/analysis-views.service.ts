@@ -1,7 +1,7 @@
 import { CacheService } from '@app/cache';
 import { addDays, kstToday } from '@app/calendar';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { FEATURE_VERSION, GoingBand, PastStartLine, RaceFeatures } from './features/definitions';
+import { FEATURE_VERSION, GoingBand, PastStartLine } from './features/definitions';
 import { FeatureHistory } from './features/engine';
 import { drawTable, DrawRow, statsBy, StatsKey, StatsRow } from './features/stats';
 import { FeaturesService } from './features.service';
@@ -127,10 +127,10 @@ export class AnalysisViews {
   }
 
   /**
-   * The features of every race of a range, race day by race day (one day in memory at a time);
+   * The features of every race of a range as JSON text, race day by race day (one day in memory at a time);
    * days whose stored rows are stale are computed again first, so the export equals a computation now.
    */
-  async *exportRaces(from: string, to: string, meet?: number): AsyncGenerator<RaceFeatures> {
+  async *exportRaces(from: string, to: string, meet?: number): AsyncGenerator<string> {
     const days = await this.store.raceDays(from, to);
     const stale: string[] = [];
     for (const day of days) if (!(await this.store.dayIsCurrent(day, await this.store.dataMark(day)))) stale.push(day);

@@ -152,7 +152,8 @@ export class AnalysisExportController {
     const races = this.views.exportRaces(query.from, query.to, query.meet);
     async function* lines(): AsyncGenerator<string> {
       if (csv) yield featureCsvHeader();
-      for await (const race of races) yield csv ? featureCsvLines(race) : `${JSON.stringify(race)}\n`;
+      // NDJSON sends the stored JSON as it is; CSV flattens it.
+      for await (const race of races) yield csv ? featureCsvLines(JSON.parse(race) as RaceFeatures) : `${race}\n`;
     }
     void reply
       .header('content-type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')

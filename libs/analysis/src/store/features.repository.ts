@@ -151,10 +151,11 @@ export class FeaturesRepository {
     return row.missing === 0;
   }
 
-  /** The stored features of a day's races (of one meet, or all), by meet and race. */
-  async storedDay(date: string, meet?: number): Promise<RaceFeatures[]> {
-    const rows = await this.dataSource.query<{ features: RaceFeatures }[]>(
-      `SELECT features FROM race_features WHERE race_date = $1 AND ($2::smallint IS NULL OR meet = $2) ORDER BY meet, race_no`,
+  /** The stored features of a day's races (of one meet, or all), by meet and race, as JSON text. */
+  async storedDay(date: string, meet?: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ features: string }[]>(
+      `SELECT features::text AS features FROM race_features WHERE race_date = $1 AND ($2::smallint IS NULL OR meet = $2)
+        ORDER BY meet, race_no`,
       [date, meet ?? null],
     );
     return rows.map((row) => row.features);

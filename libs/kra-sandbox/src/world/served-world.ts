@@ -43,7 +43,7 @@ const HORSE_ID_BASE: Record<MeetCode, number> = { 1: 160_000, 2: 260_000, 3: 360
 const PRIZE_SHARES = [1, 0.4, 0.2545, 0.0909, 0.0727];
 const SCRATCH_REASONS = ['마체이상', '질병', '부상', '폐출혈', '출발대 사고'];
 const SEX_NAMES = ['수', '암', '거'] as const;
-/** Seconds a point of performance is worth, and the performance that runs the par time (a typical winner's). */
+/** Seconds a point of performance is worth at 1,200 m, and the performance that runs the par time (a typical winner's). */
 const SECONDS_PER_POINT = 0.45;
 const PAR_PERFORMANCE = 2;
 const INCIDENT_NOTES: Record<number, string> = { [ORD_DISQUALIFIED]: '실격', [ORD_PULLED_UP]: '주행중지' };
@@ -150,9 +150,11 @@ export class ServedWorld {
     const order = [...starters].sort((a, b) => a.ord - b.ord);
     const finished = order.filter((runner) => runner.ord !== ORD_PULLED_UP);
     const par = parTime(sim.meet, sim.distance) * (1 + 0.004 * Math.max(0, sim.moisture - 8));
-    // Times follow the performance itself, not its gap to the winner: better classes run faster.
+    // Times follow the performance itself, not its gap to the winner: better classes run faster; and
+    // a point is worth more time over a longer trip (the gaps grow with the distance).
+    const perPoint = SECONDS_PER_POINT * (sim.distance / 1200);
     const times = new Map<SimRunner, number>(
-      finished.map((runner) => [runner, round1(par + SECONDS_PER_POINT * (PAR_PERFORMANCE - runner.performance))]),
+      finished.map((runner) => [runner, round1(par + perPoint * (PAR_PERFORMANCE - runner.performance))]),
     );
     const profiles: RunProfile[] = finished.map((runner) => ({
       finalTime: times.get(runner) ?? par,
