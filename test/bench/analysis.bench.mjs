@@ -106,7 +106,7 @@ try {
 
   // 1. The year from scratch.
   const cache = { invalidateTag: async () => undefined, wrap: async (_k, _t, _g, load) => load() };
-  const service = new FeaturesService(new FeaturesRepository(dataSource), cache);
+  const service = new FeaturesService(new FeaturesRepository(dataSource), cache, { inc: () => undefined });
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   started = Date.now();
@@ -220,6 +220,46 @@ try {
     );
   }
   console.log(`  the figure ranks better in ${better} of ${counted} bands   target: every band`);
+
+  // The draw: per gate at Seoul sprints over the year, the endpoint's wins against the world's own
+  // (the truth's win probabilities of the same runners), inside its 95 % interval.
+  const draw = await (
+    await fetch(
+      `http://127.0.0.1:${apiPort}/api/v2/analysis/draw?meet=1&distanceFrom=0&distanceTo=1200&from=${year}-01-01&to=${year}-12-31`,
+      { headers: { 'x-api-key': adminKey } },
+    )
+  ).json();
+  const sprints = await dataSource.query(
+    `SELECT to_char(r.race_date, 'YYYYMMDD') AS date, r.race_no AS "raceNo", e.gate_no AS gate, e.hr_no AS "hrNo"
+       FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id
+      WHERE r.meet = 1 AND r.distance_m <= 1200 AND r.race_date BETWEEN $1 AND $2 AND NOT e.scratched
+        AND x.finish_status IN ('finished', 'disqualified', 'pulled_up')`,
+    [`${year}-01-01`, `${year}-12-31`],
+  );
+  const world = new Map();
+  const truths = new Map();
+  for (const start of sprints) {
+    const key = `${start.date}|${start.raceNo}`;
+    if (!truths.has(key)) truths.set(key, served.truth(start.date, 1, start.raceNo));
+    const p = truths.get(key)?.runners.find((runner) => runner.hrNo === start.hrNo)?.winProbability ?? 0;
+    const gate = world.get(start.gate) ?? { expected: 0, variance: 0 };
+    gate.expected += p;
+    gate.variance += p * (1 - p);
+    world.set(start.gate, gate);
+  }
+  let inside = 0;
+  for (const row of draw.gates) {
+    const own = world.get(row.gate);
+    if (!own) continue;
+    const margin = 1.96 * Math.sqrt(own.variance);
+    const ok = Math.abs(row.wins - own.expected) <= margin;
+    if (ok) inside += 1;
+    console.log(
+      `  gate ${String(row.gate).padStart(2)}: ${String(row.runs).padStart(5)} runs, ${String(row.wins).padStart(4)} wins (A/E ${row.winAe}); ` +
+        `the world's own ${own.expected.toFixed(1)} ± ${margin.toFixed(1)}${ok ? '' : '  OUTSIDE'}`,
+    );
+  }
+  console.log(`draw: ${inside} of ${draw.gates.length} gates inside the world's 95 % interval   target: every gate`);
 
   // Distance aptitude: per horse, its average speed figure (the product's, as of the year's end) at
   // sprints and at longer races, against where its hidden preferred distance lies between the two.

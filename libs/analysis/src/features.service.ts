@@ -1,11 +1,16 @@
 import { CacheService } from '@app/cache';
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { FEATURE_VERSION, RaceFeatures } from './features/definitions';
 import { FeatureHistory } from './features/engine';
 import { FeaturesRepository } from './store/features.repository';
 
 /** An analysis changes whenever any earlier race day is written (which drops the history tag); the TTL bounds direct database edits. */
 export const ANALYSIS_TTL_SECONDS = 300;
+
+/** Counter of our counts checked against KRA's pre-race snapshot counts. */
+export const KRA_COUNT_CHECKS_METRIC = 'analysis_kra_count_checks_total';
 
 export function raceFeaturesCacheKey(date: string, meet: number, raceNo: number): string {
   return `analysis:race:v${FEATURE_VERSION}:${date}:${meet}:${raceNo}`;
@@ -27,7 +32,22 @@ export class FeaturesService {
   constructor(
     private readonly store: FeaturesRepository,
     private readonly cache: CacheService,
+    @InjectMetric(KRA_COUNT_CHECKS_METRIC) private readonly kraChecks: Counter<'entity' | 'period' | 'result'>,
   ) {}
+
+  /** Our counts against KRA's in each runner's pre-race snapshot: agree, disagree, or not comparable. */
+  private countKraChecks(features: RaceFeatures): void {
+    for (const runner of features.runners)
+      for (const entity of ['horse', 'jockey', 'trainer'] as const) {
+        const check = runner.kra?.[entity];
+        if (!check) continue;
+        for (const period of ['career', 'thisYear'] as const) {
+          const agrees = check.agrees[period];
+          const result = agrees === null ? 'not_comparable' : agrees ? 'agree' : 'disagree';
+          this.kraChecks.inc({ entity, period, result });
+        }
+      }
+  }
 
   /**
    * The race days from..to (YYYY-MM-DD) from scratch, from one load of the history: each day's
@@ -50,6 +70,7 @@ export class FeaturesService {
       const cards = await this.store.cards(day);
       for (const card of cards) {
         const features = history.raceFeatures(card);
+        this.countKraChecks(features);
         await this.store.save(card.raceId, features, marks.get(day) as string);
         report.races += 1;
         report.runners += features.runners.length;

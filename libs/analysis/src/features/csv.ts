@@ -1,4 +1,4 @@
-import { RaceFeatures, Record3, RunnerFeatures } from './definitions';
+import { KraCountCheck, RaceFeatures, Record3, RunnerFeatures } from './definitions';
 import { FeatureHistory, record3 } from './engine';
 import { HistoryRunner } from './history';
 
@@ -65,7 +65,18 @@ function templateRunner(): RunnerFeatures {
     runners: [start(0)],
   }).runners;
   const known: Record3 = record3([]);
-  return { ...runner, aptitude: { ...runner.aptitude, atGoing: known } };
+  const counts = { starts: 0, wins: 0, seconds: 0, thirds: 0 };
+  const check: KraCountCheck = {
+    reported: { career: counts, thisYear: counts },
+    ours: { career: counts, thisYear: counts },
+    comparable: { career: false, thisYear: false },
+    agrees: { career: null, thisYear: null },
+  };
+  return {
+    ...runner,
+    aptitude: { ...runner.aptitude, atGoing: known },
+    kra: { takenAt: '', takenBeforeStart: true, horse: check, jockey: check, trainer: check },
+  };
 }
 
 /** Every CSV column, in order: the race's, then the runner's. */

@@ -72,6 +72,33 @@ export interface PastStartLine {
 
 export type RunningStyle = 'front' | 'stalker' | 'closer';
 
+/** Starts and placings, as KRA counts them. */
+export interface PlaceCounts {
+  starts: number;
+  wins: number;
+  seconds: number;
+  thirds: number;
+}
+
+/** The counts KRA reported in the pre-race snapshot, beside ours counted as of the same instant. */
+export interface KraCountCheck {
+  reported: { career: PlaceCounts | null; thisYear: PlaceCounts | null };
+  /** Ours, from the race days before the snapshot's fetch day (KST). */
+  ours: { career: PlaceCounts; thisYear: PlaceCounts };
+  /** Whether our database holds the whole period a count covers: only then must the two agree. */
+  comparable: { career: boolean; thisYear: boolean };
+  /** null where not comparable or not reported. */
+  agrees: { career: boolean | null; thisYear: boolean | null };
+}
+
+export interface KraReported {
+  takenAt: string;
+  takenBeforeStart: boolean;
+  horse: KraCountCheck | null;
+  jockey: KraCountCheck | null;
+  trainer: KraCountCheck | null;
+}
+
 /** One runner's features for one race, as of the start of its race day (KST). */
 export interface RunnerFeatures {
   gate: number;
@@ -121,6 +148,8 @@ export interface RunnerFeatures {
   speed: { last: number | null; best: number | null; averageLast3: number | null };
   pace: { runningStyle: RunningStyle | null; averageEarlyRelative: number | null };
   draw: DrawEffect;
+  /** KRA's own counts from the pre-race snapshot (null without one), never mixed into ours. */
+  kra: KraReported | null;
 }
 
 export interface PersonForm {

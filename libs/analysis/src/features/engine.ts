@@ -7,6 +7,9 @@ import {
   GOING_BANDS,
   GoingBand,
   goingBand,
+  KraCountCheck,
+  KraReported,
+  PlaceCounts,
   PastStartLine,
   PersonForm,
   RaceFeatures,
@@ -14,11 +17,19 @@ import {
   RunnerFeatures,
   RunningStyle,
 } from './definitions';
-import { dayNumber, HistoryRace, RaceCard, Start, startsOf } from './history';
+import { addDays, dashed, kstDateOf, meetsRacingOn } from '@app/calendar';
+import { CardSnapshot, dayNumber, HistoryRace, RaceCard, Start, startsOf } from './history';
 
 /** How many past starts the form shows, and how many winners' times a par needs. */
 const FORM_STARTS = 6;
 const MIN_PAR_WINNERS = 3;
+
+/** The first day of a year on which a meet races, by the calendar (YYYY-MM-DD). */
+function firstRaceDayOf(year: string, meet: number): string {
+  let day = `${year}0101`;
+  while (!meetsRacingOn(day).includes(meet)) day = addDays(day, 1);
+  return dashed(day);
+}
 
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -194,6 +205,68 @@ export class FeatureHistory {
     return effects;
   }
 
+  /** The first race day we hold of a meet: our counts there cover only what came after it. */
+  private coverageStart(meet: number): string | null {
+    this.index();
+    return this.starts.find((start) => start.meet === meet)?.date ?? null;
+  }
+
+  /**
+   * KRA's counts from the snapshot beside ours as of the snapshot's fetch day. A this-year count is
+   * comparable when our history of the race's meet starts no later than that year's first race day
+   * there; a career when it starts before the career could have (a horse's second birthday, a
+   * jockey's debut, a trainer's licence).
+   */
+  private kraReported(
+    meet: number,
+    hrNo: string,
+    jkNo: string | null,
+    trNo: string | null,
+    snapshot: CardSnapshot,
+  ): KraReported {
+    const day = dashed(kstDateOf(new Date(snapshot.takenAt)));
+    const dayNo = dayNumber(day);
+    const coverage = this.coverageStart(meet);
+    const yearStart = `${day.slice(0, 4)}-01-01`;
+    const thisYearComparable = coverage !== null && coverage <= firstRaceDayOf(day.slice(0, 4), meet);
+    const check = (
+      list: Start[] | undefined,
+      part: { career?: unknown; thisYear?: unknown } | null,
+      careerStart: string | null,
+    ): KraCountCheck | null => {
+      if (!part) return null;
+      const before = (list ?? []).filter((start) => start.day < dayNo);
+      const ours = {
+        career: placeCounts(before),
+        thisYear: placeCounts(before.filter((start) => start.date >= yearStart)),
+      };
+      const reported = { career: reportedCounts(part.career), thisYear: reportedCounts(part.thisYear) };
+      const comparable = {
+        career: coverage !== null && careerStart !== null && coverage <= careerStart,
+        thisYear: thisYearComparable,
+      };
+      return {
+        reported,
+        ours,
+        comparable,
+        agrees: {
+          career: comparable.career && reported.career ? sameCounts(reported.career, ours.career) : null,
+          thisYear: comparable.thisYear && reported.thisYear ? sameCounts(reported.thisYear, ours.thisYear) : null,
+        },
+      };
+    };
+    const horseCareerStart = snapshot.horseBirthDate
+      ? `${Number(snapshot.horseBirthDate.slice(0, 4)) + 2}${snapshot.horseBirthDate.slice(4)}`
+      : null;
+    return {
+      takenAt: new Date(snapshot.takenAt).toISOString(),
+      takenBeforeStart: snapshot.takenBeforeStart,
+      horse: check(this.byHorse.get(hrNo), snapshot.horse, horseCareerStart),
+      jockey: jkNo === null ? null : check(this.byJockey.get(jkNo), snapshot.jockey, snapshot.jockeyDebutDate),
+      trainer: trNo === null ? null : check(this.byTrainer.get(trNo), snapshot.trainer, snapshot.trainerLicensedSince),
+    };
+  }
+
   /** The features of every runner of a race, as of the start of its race day. */
   raceFeatures(card: RaceCard): RaceFeatures {
     this.index();
@@ -277,6 +350,9 @@ export class FeatureHistory {
           averageLast3: lastThree.length > 0 ? round(lastThree.reduce((a, b) => a + b, 0) / lastThree.length) : null,
         },
         pace: { runningStyle: runningStyle(averageEarly), averageEarlyRelative: averageEarly },
+        kra: runner.snapshot
+          ? this.kraReported(card.meet, runner.hrNo, runner.jkNo, runner.trNo, runner.snapshot)
+          : null,
         draw: draw.get(gateKey) ?? {
           gate: runner.gate,
           distanceBand: band,
@@ -300,6 +376,32 @@ export class FeatureHistory {
     };
   }
 }
+
+function placeCounts(starts: readonly Start[]): PlaceCounts {
+  return {
+    starts: starts.length,
+    wins: starts.filter((start) => start.position === 1).length,
+    seconds: starts.filter((start) => start.position === 2).length,
+    thirds: starts.filter((start) => start.position === 3).length,
+  };
+}
+
+/** A snapshot's counts, when they have KRA's shape. */
+function reportedCounts(value: unknown): PlaceCounts | null {
+  if (value === null || typeof value !== 'object') return null;
+  const counts = value as Record<string, unknown>;
+  const keys = ['starts', 'wins', 'seconds', 'thirds'] as const;
+  if (!keys.every((key) => typeof counts[key] === 'number')) return null;
+  return {
+    starts: counts.starts as number,
+    wins: counts.wins as number,
+    seconds: counts.seconds as number,
+    thirds: counts.thirds as number,
+  };
+}
+
+const sameCounts = (a: PlaceCounts, b: PlaceCounts): boolean =>
+  a.starts === b.starts && a.wins === b.wins && a.seconds === b.seconds && a.thirds === b.thirds;
 
 /**
  * A run's speed figure: 100 is the par (the median winning time at that meet and distance, in

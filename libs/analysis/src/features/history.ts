@@ -31,9 +31,24 @@ export interface HistoryRunner {
   sectionals: Record<string, number>;
 }
 
+/** The entry's pre-race snapshot of KRA's figures, and what fixes the periods they cover. */
+export interface CardSnapshot {
+  takenAt: string;
+  takenBeforeStart: boolean;
+  horse: { career?: unknown; thisYear?: unknown } | null;
+  jockey: { career?: unknown; thisYear?: unknown } | null;
+  trainer: { career?: unknown; thisYear?: unknown } | null;
+  /** From master data (they never change): the horse's birth, the jockey's debut, the trainer's licence. */
+  horseBirthDate: string | null;
+  jockeyDebutDate: string | null;
+  trainerLicensedSince: string | null;
+}
+
 /** A race as it stood before its start: the card. */
 export type RaceCard = Omit<HistoryRace, 'moisturePercent' | 'runners'> & {
-  runners: Omit<HistoryRunner, 'finishPosition' | 'finishStatus' | 'raceTimeS' | 'winOdds' | 'sectionals'>[];
+  runners: (Omit<HistoryRunner, 'finishPosition' | 'finishStatus' | 'raceTimeS' | 'winOdds' | 'sectionals'> & {
+    snapshot?: CardSnapshot | null;
+  })[];
 };
 
 /** A start: a runner that went off (placed, disqualified or pulled up), with what the race says of it. */

@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { FEATURE_VERSION, RaceFeatures } from '../features/definitions';
-import type { HistoryRace, HistoryRunner, RaceCard } from '../features/history';
+import type { CardSnapshot, HistoryRace, HistoryRunner, RaceCard } from '../features/history';
+
+interface SnapshotRow {
+  takenAt: Date | null;
+  sHorse: CardSnapshot['horse'];
+  sJockey: CardSnapshot['jockey'];
+  sTrainer: CardSnapshot['trainer'];
+  horseBirthDate: string | null;
+  jockeyDebutDate: string | null;
+  trainerLicensedSince: string | null;
+}
 
 /** A race's card with its database id. */
 export interface StoredCard extends RaceCard {
@@ -67,9 +77,17 @@ export class FeaturesRepository {
 
   /** The cards of the races of one day (of one meet, or all), as they stood before the start. */
   async cards(date: string, meet?: number, raceNo?: number): Promise<StoredCard[]> {
-    const rows = await this.dataSource.query<(Omit<StoredCard, 'runners'> & StoredCard['runners'][number])[]>(
-      `SELECT ${RACE_COLUMNS}, ${CARD_RUNNER_COLUMNS}
+    const rows = await this.dataSource.query<
+      (Omit<StoredCard, 'runners'> & StoredCard['runners'][number] & SnapshotRow)[]
+    >(
+      `SELECT ${RACE_COLUMNS}, ${CARD_RUNNER_COLUMNS},
+              s.taken_at AS "takenAt", s.horse AS "sHorse", s.jockey AS "sJockey", s.trainer AS "sTrainer",
+              to_char(h.birth_date, 'YYYY-MM-DD') AS "horseBirthDate", to_char(j.debut_date, 'YYYY-MM-DD') AS "jockeyDebutDate",
+              to_char(t.licensed_since, 'YYYY-MM-DD') AS "trainerLicensedSince"
          FROM races r JOIN entries e ON e.race_id = r.id
+         -- KRA's counts only as they stood before the start: a later snapshot may count the race.
+         LEFT JOIN entry_snapshots s ON s.entry_id = e.id AND s.taken_before_start
+         LEFT JOIN horses h ON h.hr_no = e.hr_no LEFT JOIN jockeys j ON j.jk_no = e.jk_no LEFT JOIN trainers t ON t.tr_no = e.tr_no
         WHERE r.race_date = $1 AND ($2::smallint IS NULL OR r.meet = $2) AND ($3::smallint IS NULL OR r.race_no = $3)
           AND r.status <> 'cancelled'
         ORDER BY r.meet, r.race_no, e.gate_no`,
@@ -77,13 +95,29 @@ export class FeaturesRepository {
     );
     const cards = new Map<string, StoredCard>();
     for (const row of rows) {
-      const { raceId, date: day, meet: code, raceNo: no, distanceM, raceClass, prizes, ...runner } = row;
+      const { raceId, date: day, meet: code, raceNo: no, distanceM, raceClass, prizes, ...rest } = row;
+      const { takenAt, sHorse, sJockey, sTrainer, horseBirthDate, jockeyDebutDate, trainerLicensedSince, ...runner } =
+        rest;
       let card = cards.get(raceId);
       if (!card) {
         card = { raceId, date: day, meet: code, raceNo: no, distanceM, raceClass, prizes, runners: [] };
         cards.set(raceId, card);
       }
-      card.runners.push(runner);
+      card.runners.push({
+        ...runner,
+        snapshot: takenAt
+          ? {
+              takenAt: takenAt.toISOString(),
+              takenBeforeStart: true,
+              horse: sHorse,
+              jockey: sJockey,
+              trainer: sTrainer,
+              horseBirthDate,
+              jockeyDebutDate,
+              trainerLicensedSince,
+            }
+          : null,
+      });
     }
     return [...cards.values()];
   }
