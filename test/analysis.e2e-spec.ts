@@ -1,4 +1,5 @@
-import { FeaturesService, RaceFeatures, RunnerFeatures } from '@app/analysis';
+import { FeaturesRepository, FeaturesService, RaceFeatures, RunnerFeatures } from '@app/analysis';
+import { DataSource } from 'typeorm';
 import { createKraSandbox, KraSandbox, Rng } from '@app/kra-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
@@ -439,6 +440,23 @@ describe('Analysis over a collected season', () => {
     expect(rows).toHaveLength(
       races.filter((race) => race.meet === 1).reduce((sum, race) => sum + race.runners.length, 0),
     );
+  });
+
+  it("should mark a day's data the same whatever the session's time zone", async () => {
+    const elsewhere = await new DataSource({
+      type: 'postgres',
+      url: season.database.url,
+      extra: { options: '-c TimeZone=Pacific/Auckland' },
+    }).initialize();
+    try {
+      const [{ zone }] = await elsewhere.query<{ zone: string }[]>("SELECT current_setting('TimeZone') AS zone");
+      expect(zone).toBe('Pacific/Auckland');
+      expect(await new FeaturesRepository(elsewhere).dataMark(TARGET)).toBe(
+        await new FeaturesRepository(season.dataSource).dataMark(TARGET),
+      );
+    } finally {
+      await elsewhere.destroy();
+    }
   });
 
   it('should answer bad input with a 400 naming the field, and an unknown race with a 404', async () => {

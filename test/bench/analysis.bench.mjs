@@ -153,8 +153,22 @@ try {
   const summary = await compare([target]);
   console.log(`p99 ${summary[target.name].p99} ms   target: ≤ 50 ms`);
 
-  // The year's export, streamed through the API: its peak RSS while streaming, each format.
-  const status = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))[1]) * 1024;
+  // The year's export, streamed through a fresh API process (not the one the load test grew): its
+  // peak RSS while streaming, each format.
+  const exportPort = await freePort();
+  const exporter = startApi({
+    PORT: String(exportPort),
+    DATABASE_URL: `${postgres}/${database}`,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    ADMIN_API_KEY: adminKey,
+    RATE_LIMIT_READ: '10000000',
+    KRA_BASE_URL: sandbox.url,
+    LOG_LEVEL: 'error',
+  });
+  children.push(exporter);
+  await waitFor(`http://127.0.0.1:${exportPort}/health/live`, {}, exporter);
+  const status = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${exporter.pid}/status`, 'utf8'))[1]) * 1024;
   for (const [format, accept] of [
     ['NDJSON', 'application/x-ndjson'],
     ['CSV', 'text/csv'],
@@ -164,7 +178,7 @@ try {
     const exportSampler = setInterval(() => (exportPeak = Math.max(exportPeak, status())), 20);
     started = Date.now();
     const exported = await fetch(
-      `http://127.0.0.1:${apiPort}/api/v2/analysis/features?from=${year}-01-01&to=${year}-12-31`,
+      `http://127.0.0.1:${exportPort}/api/v2/analysis/features?from=${year}-01-01&to=${year}-12-31`,
       { headers: { 'x-api-key': adminKey, accept } },
     );
     let bytes = 0;

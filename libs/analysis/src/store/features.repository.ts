@@ -13,6 +13,8 @@ interface SnapshotRow {
   trainerLicensedSince: string | null;
 }
 
+const epoch = (instant: string): string => `(extract(epoch FROM ${instant}) * 1000000)::bigint`;
+
 /** A race's card with its database id. */
 export interface StoredCard extends RaceCard {
   raceId: string;
@@ -146,10 +148,11 @@ export class FeaturesRepository {
    */
   async dataMark(date: string): Promise<string> {
     const [row] = await this.dataSource.query<{ mark: string }[]>(
+      // Instants as epoch microseconds: the same mark whatever the session's time zone.
       `SELECT concat_ws('|',
-         (SELECT concat_ws(':', count(*), max(x.collected_at), max(e.updated_at), max(r.updated_at))
+         (SELECT concat_ws(':', count(*), ${epoch('max(x.collected_at)')}, ${epoch('max(e.updated_at)')}, ${epoch('max(r.updated_at)')})
             FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id WHERE r.race_date < $1),
-         (SELECT concat_ws(':', count(*), max(e.updated_at), max(r.updated_at))
+         (SELECT concat_ws(':', count(*), ${epoch('max(e.updated_at)')}, ${epoch('max(r.updated_at)')})
             FROM races r JOIN entries e ON e.race_id = r.id WHERE r.race_date = $1)) AS mark`,
       [date],
     );
