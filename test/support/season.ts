@@ -38,29 +38,8 @@ export async function collectSeason(
   range: SeasonRange,
   database = new TestDatabase(),
 ): Promise<Season> {
-  await database.create();
-  const dataSource = await new DataSource(
-    dataSourceOptions(testConfig(database, redis).database, 'season-test'),
-  ).initialize();
-  await runMigrationsLocked(dataSource);
-  const client = await kraClient(sandbox.url, 'sandbox-service-key');
-  const season: Season = {
-    database,
-    dataSource,
-    days: [],
-    close: async () => {
-      await client.close();
-      await dataSource.destroy();
-      await database.drop();
-    },
-  };
-  const collector = new CollectionService(client.client, new RaceData(dataSource));
-  await collectDays(collector, season, range);
-  await client.close();
-  season.close = async () => {
-    await dataSource.destroy();
-    await database.drop();
-  };
+  const season = await emptySeason(redis, database);
+  await collectMore(sandbox, season, range);
   return season;
 }
 

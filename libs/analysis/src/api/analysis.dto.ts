@@ -25,12 +25,8 @@ export class FormQueryDto {
 export const STATS_BY = ['distance', 'going', 'meet', 'class', 'jockey', 'trainer', 'horse'] as const;
 export type StatsBy = (typeof STATS_BY)[number];
 
-export class StatsQueryDto {
-  @ApiPropertyOptional({ enum: STATS_BY, default: 'distance', description: 'What the rows are grouped by' })
-  @IsOptional()
-  @IsIn(STATS_BY)
-  by: StatsBy = 'distance';
-
+/** A range of race days ending today (KST) and starting a year before its end, unless told. */
+export class RaceDayRangeQueryDto {
   @ApiPropertyOptional({ example: '2025-01-01', description: 'First race day (default: a year before `to`)' })
   @IsOptional()
   @RaceDate()
@@ -46,7 +42,14 @@ export class StatsQueryDto {
   to?: string;
 }
 
-export class DrawQueryDto {
+export class StatsQueryDto extends RaceDayRangeQueryDto {
+  @ApiPropertyOptional({ enum: STATS_BY, default: 'distance', description: 'What the rows are grouped by' })
+  @IsOptional()
+  @IsIn(STATS_BY)
+  by: StatsBy = 'distance';
+}
+
+export class DrawQueryDto extends RaceDayRangeQueryDto {
   @ApiProperty({ example: 1, minimum: 1, maximum: 4 })
   @MeetField()
   meet: number;
@@ -66,20 +69,6 @@ export class DrawQueryDto {
   @Min(0)
   @Max(5000)
   distanceTo: number = 5000;
-
-  @ApiPropertyOptional({ example: '2025-01-01', description: 'First race day (default: a year before `to`)' })
-  @IsOptional()
-  @RaceDate()
-  from?: string;
-
-  @ApiPropertyOptional({
-    example: '2025-12-31',
-    description: 'Last race day (default: today, KST); at most 366 days from `from`',
-  })
-  @IsOptional()
-  @RaceDate()
-  @WithinRangeOf('from')
-  to?: string;
 }
 
 export class SpeedParsQueryDto {
