@@ -17,7 +17,13 @@ class PublicController {
 @Module({ controllers: [PublicController] })
 class PublicModule {}
 
-const LIMITS = { RATE_LIMIT_READ: '5', RATE_LIMIT_ADMIN: '3', RATE_LIMIT_PUBLIC: '2', RATE_LIMIT_WINDOW_SECONDS: '30' };
+/** The window is long enough that a busy machine never ends one between beforeAll's call and the test counting on it. */
+const LIMITS = {
+  RATE_LIMIT_READ: '5',
+  RATE_LIMIT_ADMIN: '3',
+  RATE_LIMIT_PUBLIC: '2',
+  RATE_LIMIT_WINDOW_SECONDS: '300',
+};
 
 describe('Rate limits', () => {
   const database = new TestDatabase();
@@ -57,7 +63,7 @@ describe('Rate limits', () => {
     expect(limited.status).toBe(429);
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(30);
+    expect(retryAfter).toBeLessThanOrEqual(300);
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(await limited.json()).toMatchObject({
       statusCode: 429,
