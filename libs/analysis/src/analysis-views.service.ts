@@ -1,5 +1,5 @@
 import { CacheService } from '@app/cache';
-import { addDays, kstToday } from '@app/calendar';
+import { addDays, dashed, kstToday } from '@app/calendar';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { FEATURE_VERSION, GoingBand, PastStartLine } from './features/definitions';
 import { FeatureHistory } from './features/engine';
@@ -10,13 +10,11 @@ import { FeaturesRepository, StatsRepository } from './store/features.repository
 export type PersonKind = 'horse' | 'jockey' | 'trainer';
 
 const TTL_SECONDS = 300;
-const compact = (date: string): string => date.replaceAll('-', '');
-const dashed = (date: string): string => `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
 
 /** A range defaulting to the year up to today (KST). */
 function rangeOf(from: string | undefined, to: string | undefined): { from: string; to: string } {
   const end = to ?? kstToday();
-  return { from: from ?? dashed(addDays(compact(end), -365)), to: end };
+  return { from: from ?? dashed(addDays(end.replaceAll('-', ''), -365)), to: end };
 }
 
 /** An as-of date: today by default, never in the future. */

@@ -91,12 +91,10 @@ export class FeaturesService {
     return this.store.lastRaceDay();
   }
 
-  /** One race's features: the stored row while it is current, else its day computed again. */
-  async raceFeatures(date: string, meet: number, raceNo: number): Promise<RaceFeatures> {
-    return JSON.parse(await this.raceFeaturesText(date, meet, raceNo)) as RaceFeatures;
-  }
-
-  /** {@link raceFeatures} as JSON text, cached under the history tag: a hit is sent as stored. */
+  /**
+   * One race's features as JSON text: the stored row while it is current, else its day computed
+   * again; cached under the history tag, a hit sent as stored.
+   */
   raceFeaturesText(date: string, meet: number, raceNo: number): Promise<string> {
     return this.cache.wrapText(
       raceFeaturesCacheKey(date, meet, raceNo),

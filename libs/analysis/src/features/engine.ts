@@ -80,11 +80,12 @@ function since(list: readonly Start[], fromDay: number): Start[] {
   return list.slice(index);
 }
 
-function push(map: Map<string, Start[]>, key: string | null, start: Start): void {
+/** Appends to the list a map keeps under a key (none for a null key). */
+export function push<K, V>(map: Map<K, V[]>, key: K | null, value: V): void {
   if (key === null) return;
   const list = map.get(key);
-  if (list) list.push(start);
-  else map.set(key, [start]);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /**
@@ -160,8 +161,8 @@ export class FeatureHistory {
       if (start.position !== 1 || start.timeS === null || start.distanceM === null) continue;
       const key = `${start.meet}|${start.distanceM}`;
       const going = goingBand(start.moisturePercent);
-      if (going) byGoing.set(`${key}|${going}`, [...(byGoing.get(`${key}|${going}`) ?? []), start.timeS]);
-      byDistance.set(key, [...(byDistance.get(key) ?? []), start.timeS]);
+      if (going) push(byGoing, `${key}|${going}`, start.timeS);
+      push(byDistance, key, start.timeS);
     }
     const settle = (map: Map<string, number[]>): Map<string, { timeS: number; winners: number }> =>
       new Map(
@@ -235,10 +236,10 @@ export class FeatureHistory {
       careerStart: string | null,
     ): KraCountCheck | null => {
       if (!part) return null;
-      const before = (list ?? []).filter((start) => start.day < dayNo);
+      const earlier = before(list ?? [], dayNo);
       const ours = {
-        career: placeCounts(before),
-        thisYear: placeCounts(before.filter((start) => start.date >= yearStart)),
+        career: placeCounts(earlier),
+        thisYear: placeCounts(earlier.filter((start) => start.date >= yearStart)),
       };
       const reported = { career: reportedCounts(part.career), thisYear: reportedCounts(part.thisYear) };
       const comparable = {

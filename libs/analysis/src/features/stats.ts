@@ -1,4 +1,5 @@
 import { goingBand } from './definitions';
+import { push } from './engine';
 import type { StatsRun } from '../store/features.repository';
 
 /** A group of starts: the record, A/E against the final-odds market and the ROI of a flat win bet. */
@@ -64,12 +65,7 @@ export function statsRow(key: string, runs: readonly StatsRun[]): StatsRow {
 /** Rows by key, most runs first (then by key). */
 export function statsBy(runs: readonly StatsRun[], by: StatsKey): StatsRow[] {
   const groups = new Map<string, StatsRun[]>();
-  for (const run of runs) {
-    const key = keyOf(run, by);
-    const list = groups.get(key);
-    if (list) list.push(run);
-    else groups.set(key, [run]);
-  }
+  for (const run of runs) push(groups, keyOf(run, by), run);
   return [...groups]
     .map(([key, list]) => statsRow(key, list))
     .sort((a, b) => b.runs - a.runs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -93,7 +89,7 @@ export interface DrawRow {
 
 export function drawTable(runs: readonly StatsRun[]): DrawRow[] {
   const byGate = new Map<number, StatsRun[]>();
-  for (const run of runs) byGate.set(run.gate, [...(byGate.get(run.gate) ?? []), run]);
+  for (const run of runs) push(byGate, run.gate, run);
   return [...byGate]
     .sort(([a], [b]) => a - b)
     .map(([gate, list]) => {

@@ -20,16 +20,8 @@ export interface StoredCard extends RaceCard {
   raceId: string;
 }
 
-interface HistoryRow extends HistoryRunner {
-  raceId: string;
-  date: string;
-  meet: number;
-  raceNo: number;
-  distanceM: number | null;
-  raceClass: string | null;
-  moisturePercent: number | null;
-  prizes: number[];
-}
+/** One runner of a run race, as the history query returns it. */
+type HistoryRow = HistoryRunner & Omit<HistoryRace, 'runners'> & { raceId: string };
 
 const RUNNER_COLUMNS = `e.gate_no AS gate, e.hr_no AS "hrNo", e.jk_no AS "jkNo", e.tr_no AS "trNo",
   e.carried_weight_kg::float8 AS "carriedWeightKg", e.body_weight_kg::float8 AS "bodyWeightKg",
