@@ -71,7 +71,7 @@ const MODEL = {
   drift: 0.06,
   restPenalty: 0.35,
   firstStartPenalty: 0.15,
-  distanceFit: 0.4,
+  distanceFit: 2.5,
   going: 0.35,
   draw: 0.35,
   pace: 0.12,
@@ -84,8 +84,8 @@ const MODEL = {
 
 /** The public's view: persistent per-horse error, per-race error, favourite–longshot bias. */
 const MARKET = {
-  persistentError: 0.12,
-  raceError: 0.1,
+  persistentError: 0.1,
+  raceError: 0.08,
   /** Exponent on the public's estimate (below 1 flattens it) and a share every runner gets on top: longshots overbet. */
   longshotBias: 0.95,
   longshotFloor: 0.006,
@@ -264,7 +264,7 @@ function createHorse(
     peakAge: rng.float(3.5, 5.5),
     drift: 0,
     distanceCenter,
-    distanceWidth: rng.float(250, 600),
+    distanceWidth: rng.float(200, 450),
     goingPreference: rng.float(-1, 1),
     style: rng.next(),
     drawSensitivity: rng.float(0, 1),
@@ -675,7 +675,7 @@ function firstRating(ord: number): number {
 }
 
 /** How much one result moves a rating: ratings follow results, slowly, so they lag the ability. */
-const RATING_WEIGHT = 0.35;
+const RATING_WEIGHT = 0.5;
 
 /**
  * What a result says on the rating scale: the class's floor, plus the share of the field beaten
