@@ -39,6 +39,13 @@ export interface SpeedParRow {
   winners: number;
 }
 
+/** A class level's usual points above par: the median of its winners'. */
+export interface ClassPointsRow {
+  classLevel: number;
+  points: number;
+  winners: number;
+}
+
 /** The analysis API's other use cases: a horse's form, grouped stats, the draw, the pars, the export. */
 @Injectable()
 export class AnalysisViews {
@@ -106,7 +113,10 @@ export class AnalysisViews {
     }));
   }
 
-  speedPars(meet: number, asOf: string | undefined): Promise<{ meet: number; asOf: string; pars: SpeedParRow[] }> {
+  speedPars(
+    meet: number,
+    asOf: string | undefined,
+  ): Promise<{ meet: number; asOf: string; pars: SpeedParRow[]; classes: ClassPointsRow[] }> {
     const day = asOfDate(asOf);
     return this.cached(`pars:${meet}:${day}`, async () => {
       const pars = (await this.history(day)).pars(day);
@@ -120,7 +130,13 @@ export class AnalysisViews {
         if (Number(parMeet) === meet) rows.push({ distanceM: Number(distance), going: going as GoingBand, ...par });
       }
       rows.sort((a, b) => a.distanceM - b.distanceM || (a.going ?? '').localeCompare(b.going ?? ''));
-      return { meet, asOf: new Date(`${day}T00:00:00+09:00`).toISOString(), pars: rows };
+      const classes: ClassPointsRow[] = [];
+      for (const [key, value] of pars.byClass) {
+        const [parMeet, classLevel] = key.split('|').map(Number);
+        if (parMeet === meet) classes.push({ classLevel, ...value });
+      }
+      classes.sort((a, b) => a.classLevel - b.classLevel);
+      return { meet, asOf: new Date(`${day}T00:00:00+09:00`).toISOString(), pars: rows, classes };
     });
   }
 

@@ -117,9 +117,12 @@ export class AnalysisController {
 
   @Get('speed-pars')
   @ApiOperation({
-    summary: 'The speed-figure pars in force on a race day: median winning times by distance and going band',
+    summary:
+      "The speed-figure pars in force on a race day: median winning times by distance and going band, and each class level's usual points above par",
   })
-  @ApiOkResponse({ description: '`{meet, asOf, pars: [{distanceM, going, timeS, winners}]}`' })
+  @ApiOkResponse({
+    description: '`{meet, asOf, pars: [{distanceM, going, timeS, winners}], classes: [{classLevel, points, winners}]}`',
+  })
   @ApiErrors(400)
   speedPars(@Query() query: SpeedParsQueryDto): Promise<unknown> {
     return this.views.speedPars(query.meet, query.asOf);

@@ -2,7 +2,7 @@
  * What the analysis features are made of: the bands races are grouped by, and the shapes of one
  * runner's features. Change FEATURE_VERSION whenever a definition changes meaning.
  */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 /** Distance bands: sprint up to 1,200 m, mile 1,300–1,600 m, middle 1,700–2,000 m, long beyond. */
 export type DistanceBand = 'sprint' | 'mile' | 'middle' | 'long';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FEATURE_VERSION } from './definitions';
 import { FeatureHistory } from './engine';
 import { HistoryRace, HistoryRunner, RaceCard } from './history';
 
@@ -135,7 +136,11 @@ describe(FeatureHistory.name, () => {
   const [h1, h9, h6, h5] = features.runners;
 
   it('should date the row and count only race days before the race', () => {
-    expect(features).toMatchObject({ asOf: '2025-01-17T15:00:00.000Z', version: 1, likelyFrontRunners: 1 });
+    expect(features).toMatchObject({
+      asOf: '2025-01-17T15:00:00.000Z',
+      version: FEATURE_VERSION,
+      likelyFrontRunners: 1,
+    });
     // Adding the same day's earlier race and later ones changes nothing.
     expect(new FeatureHistory([...LATER, ...HISTORY]).raceFeatures(CARD)).toEqual(features);
   });
@@ -283,5 +288,57 @@ describe(FeatureHistory.name, () => {
     expect(h5.pace.runningStyle).toBe('stalker');
     // T2: H4 pulled up and H5 disqualified are starts; H3 was scratched.
     expect(h5.connections.trainer?.days365).toEqual({ starts: 2, wins: 0, top3: 0, winRate: 0, top3Rate: 0 });
+  });
+});
+
+describe('speed figures', () => {
+  /** Three races of a day at 1,200 m on a dry track, each won in `time` (and, in the first, `second` 0.2 s behind). */
+  const day = (date: string, raceClass: string, time: number, second?: string): HistoryRace[] =>
+    [1, 2, 3].map((raceNo) => ({
+      ...race(date, raceNo, 3, [
+        runner(1, `W${date}${raceNo}`, 'J1', 'T1', { finishPosition: 1, raceTimeS: time }),
+        ...(second && raceNo === 1
+          ? [runner(2, second, 'J2', 'T2', { finishPosition: 2, raceTimeS: round1(time + 0.2) })]
+          : []),
+      ]),
+      raceClass,
+    }));
+  const round1 = (value: number): number => Math.round(value * 10) / 10;
+  // Class 6 in 72.0, class 1 in 71.0 (a better class, not a faster track), class 6 again in 71.6 (a fast track).
+  const history = new FeatureHistory([
+    ...day('2025-03-01', '국6등급', 72.0),
+    ...day('2025-03-08', '국1등급', 71.0),
+    ...day('2025-03-15', '국6등급', 71.6, 'HC'),
+  ]);
+
+  it("should measure each run against the par, its class's points and the day's variant, worked out by hand", () => {
+    const pars = history.pars('2025-03-22');
+    // Nine winners: the median of 71.0 ×3, 71.6 ×3, 72.0 ×3.
+    expect(pars.byDistance.get('1|1200')).toEqual({ timeS: 71.6, winners: 9 });
+    expect(pars.byGoing.get('1|1200|dry')).toEqual({ timeS: 71.6, winners: 9 });
+    // Points above par: 72.0 → 100 + 1000 × (71.6 − 72.0) / 71.6 = 94.41; 71.0 → 108.38; 71.6 → 100.
+    // Class 6: the median of −5.59 ×3 and 0 ×3 = −2.79; class 1: +8.38.
+    expect(pars.byClass.get('1|6')).toEqual({ points: -2.8, winners: 6 });
+    expect(pars.byClass.get('1|1')).toEqual({ points: 8.4, winners: 3 });
+    // Variants: 1 March 94.41 − 100 + 2.8 = −2.79 (slow); 8 March 108.38 − 100 − 8.4 ≈ 0; 15 March 100 − 100 + 2.8 (fast).
+    expect(pars.variants.get('2025-03-01|1')).toEqual({ points: -2.8, races: 3 });
+    expect(pars.variants.get('2025-03-08|1')).toEqual({ points: 0, races: 3 });
+    expect(pars.variants.get('2025-03-15|1')).toEqual({ points: 2.8, races: 3 });
+    // The class-6 winners of the slow and the fast day rate alike; the class-1 winners 11.2 points better.
+    const figure = (hrNo: string): number | null => history.formLines(hrNo, '2025-03-22', 1)[0].speedFigure;
+    expect(figure('W2025-03-011')).toBe(97.2);
+    expect(figure('W2025-03-151')).toBe(97.2);
+    expect(figure('W2025-03-081')).toBe(108.4);
+    // 0.2 s behind on the fast day: 100 + 1000 × (71.6 − 71.8) / 71.6 − 2.8 = 94.4.
+    expect(figure('HC')).toBe(94.4);
+  });
+
+  it('should have no variant for a day with fewer than three winners with a par, and no figure without a par', () => {
+    const early = new FeatureHistory(day('2025-03-01', '국6등급', 72.0).slice(0, 2));
+    // Two winners: no par yet, so no figure.
+    expect(early.formLines('W2025-03-011', '2025-03-22', 1)[0].speedFigure).toBeNull();
+    expect(history.pars('2025-03-08').variants.size).toBe(1);
+    // As of 8 March only 1 March counts: its own par and class, no variant to speak of.
+    expect(history.pars('2025-03-08').variants.get('2025-03-01|1')).toEqual({ points: 0, races: 3 });
   });
 });

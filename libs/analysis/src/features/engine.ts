@@ -20,9 +20,11 @@ import {
 import { addDays, dashed, kstDateOf, meetsRacingOn } from '@app/calendar';
 import { CardSnapshot, dayNumber, HistoryRace, RaceCard, Start, startsOf } from './history';
 
-/** How many past starts the form shows, and how many winners' times a par needs. */
+/** How many past starts the form shows, and how many winners' times a par (or a class's points) needs. */
 const FORM_STARTS = 6;
 const MIN_PAR_WINNERS = 3;
+/** A day's track variant needs this many winners with a par. */
+const MIN_VARIANT_RACES = 3;
 
 /** The first day of a year on which a meet races, by the calendar (YYYY-MM-DD). */
 function firstRaceDayOf(year: string, meet: number): string {
@@ -31,7 +33,8 @@ function firstRaceDayOf(year: string, meet: number): string {
   return dashed(day);
 }
 
-const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
+// (+ 0 turns a rounded −0 into 0.)
+const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits + 0;
 
 export function record3(starts: readonly Start[]): Record3 {
   let wins = 0;
@@ -56,10 +59,26 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** The pars in force on a date: the median winning time per meet, distance and going band, and per meet and distance. */
+/** A median and how many values it is of. */
+export interface ParValue {
+  timeS: number;
+  winners: number;
+}
+
+/**
+ * What the speed figures in force on a date are measured against, all from the winners of the race
+ * days before it: the median winning time per meet, distance and going band, and per meet and
+ * distance; per meet and class level, how many points its median winner runs above those pars; and
+ * per race day and meet, the track's variant: how many points faster than par for their class that
+ * day's winners ran (the going measured by the clock, where the announced band is coarse).
+ */
 export interface SpeedPars {
-  byGoing: Map<string, { timeS: number; winners: number }>;
-  byDistance: Map<string, { timeS: number; winners: number }>;
+  byGoing: Map<string, ParValue>;
+  byDistance: Map<string, ParValue>;
+  /** `meet|classLevel` → points. */
+  byClass: Map<string, { points: number; winners: number }>;
+  /** `YYYY-MM-DD|meet` → points. */
+  variants: Map<string, { points: number; races: number }>;
 }
 
 /** Starts by a key, each list in date order; `before(list, day)` is the part before a day. */
@@ -155,22 +174,47 @@ export class FeatureHistory {
     const day = dayNumber(date);
     const cached = this.parsCache.get(day);
     if (cached) return cached;
+    const winners = before(this.starts, day).filter(
+      (start) => start.position === 1 && start.timeS !== null && start.distanceM !== null,
+    );
     const byGoing = new Map<string, number[]>();
     const byDistance = new Map<string, number[]>();
-    for (const start of before(this.starts, day)) {
-      if (start.position !== 1 || start.timeS === null || start.distanceM === null) continue;
+    for (const start of winners) {
       const key = `${start.meet}|${start.distanceM}`;
       const going = goingBand(start.moisturePercent);
-      if (going) push(byGoing, `${key}|${going}`, start.timeS);
-      push(byDistance, key, start.timeS);
+      if (going) push(byGoing, `${key}|${going}`, start.timeS as number);
+      push(byDistance, key, start.timeS as number);
     }
-    const settle = (map: Map<string, number[]>): Map<string, { timeS: number; winners: number }> =>
+    const settle = (map: Map<string, number[]>): Map<string, ParValue> =>
       new Map(
         [...map]
           .filter(([, times]) => times.length >= MIN_PAR_WINNERS)
           .map(([key, times]) => [key, { timeS: round(median(times), 2), winners: times.length }]),
       );
-    const pars = { byGoing: settle(byGoing), byDistance: settle(byDistance) };
+    const pars: SpeedPars = {
+      byGoing: settle(byGoing),
+      byDistance: settle(byDistance),
+      byClass: new Map(),
+      variants: new Map(),
+    };
+    // Each winner's points above par, then the class levels' medians, then each day's variant: the
+    // median over its winners of their points above their class's (a day of better classes is not a fast track).
+    const rated = winners
+      .map((start) => ({ start, points: parFigure(start, pars) }))
+      .filter((winner): winner is { start: Start; points: number } => winner.points !== null);
+    const byClass = new Map<string, number[]>();
+    for (const { start, points } of rated) push(byClass, classKey(start), points - 100);
+    for (const [key, points] of byClass)
+      if (points.length >= MIN_PAR_WINNERS)
+        pars.byClass.set(key, { points: round(median(points)), winners: points.length });
+    const byDay = new Map<string, number[]>();
+    for (const { start, points } of rated) {
+      const level = pars.byClass.get(classKey(start) ?? '');
+      if (level) push(byDay, `${start.date}|${start.meet}`, points - 100 - level.points);
+    }
+    for (const [key, points] of byDay)
+      if (points.length >= MIN_VARIANT_RACES)
+        pars.variants.set(key, { points: round(median(points)), races: points.length });
     this.parsCache.set(day, pars);
     return pars;
   }
@@ -404,18 +448,32 @@ function reportedCounts(value: unknown): PlaceCounts | null {
 const sameCounts = (a: PlaceCounts, b: PlaceCounts): boolean =>
   a.starts === b.starts && a.wins === b.wins && a.seconds === b.seconds && a.thirds === b.thirds;
 
-/**
- * A run's speed figure: 100 is the par (the median winning time at that meet and distance, in
- * that going band when it has enough winners), and each 0.1 % of the par time faster adds a point
- * (at 1,200 m about 0.07 s, a third of a length). Null without a time or a par.
- */
-export function speedFigure(start: Start, pars: SpeedPars): number | null {
+function classKey(start: Start): string | null {
+  const level = classLevel(start.raceClass);
+  return level === null ? null : `${start.meet}|${level}`;
+}
+
+/** A run's time against the par for its meet, distance and going band (100 = par), before the day's variant. */
+function parFigure(start: Start, pars: SpeedPars): number | null {
   if (start.timeS === null || start.distanceM === null) return null;
   const key = `${start.meet}|${start.distanceM}`;
   const going = goingBand(start.moisturePercent);
   const par = (going ? pars.byGoing.get(`${key}|${going}`) : undefined) ?? pars.byDistance.get(key);
   if (!par) return null;
-  return round(100 + (1000 * (par.timeS - start.timeS)) / par.timeS);
+  return 100 + (1000 * (par.timeS - start.timeS)) / par.timeS;
+}
+
+/**
+ * A run's speed figure: 100 is the par (the median winning time at that meet and distance, in
+ * that going band when it has enough winners), each 0.1 % of the par time faster adds a point
+ * (at 1,200 m about 0.07 s, a third of a length), less the day's track variant (a day on which
+ * every winner ran 5 points faster than its class usually does is a fast track: its figures lose
+ * 5). Null without a time or a par.
+ */
+export function speedFigure(start: Start, pars: SpeedPars): number | null {
+  const points = parFigure(start, pars);
+  if (points === null) return null;
+  return round(points - (pars.variants.get(`${start.date}|${start.meet}`)?.points ?? 0));
 }
 
 function formLine(start: Start, figure: number | null): PastStartLine {
