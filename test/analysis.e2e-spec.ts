@@ -1,15 +1,15 @@
-import { FeaturesRepository, FeaturesService, RaceFeatures, RunnerFeatures } from '@app/analysis';
+import { FEATURE_VERSION, FeaturesRepository, FeaturesService, RaceFeatures, RunnerFeatures } from '@app/analysis';
 import { DataSource } from 'typeorm';
 import { createKraSandbox, KraSandbox, Rng } from '@app/kra-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningApi, startApi } from './support/api';
 import { JobsApi } from './support/jobs-api';
 import { ADMIN_KEY, testConfig, TestRedisPrefix } from './support/infra';
-import { collectMore, collectSeason, Season } from './support/season';
+import { ANALYSIS_SEASON, analysisSeason, collectMore, Season } from './support/season';
 
 /** The race day whose features are computed before its results and the weeks after it are collected. */
 const TARGET = '2025-05-24';
-const MEETS = [1, 3];
+const MEETS = ANALYSIS_SEASON.meets;
 
 /** A start as the test reads it, straight from the tables (independently of the analysis code). */
 interface RawStart {
@@ -86,15 +86,49 @@ function bruteForce(all: RawStart[], date: string, meet: number, distance: numbe
     return 1 / s.odds! / race.reduce((sum, o) => sum + 1 / o.odds!, 0);
   };
   const winners = before.filter((s) => s.position === 1 && s.time);
+  const pars = new Map<string, number | null>();
   const par = (s: RawStart): number | null => {
-    const same = winners.filter((w) => w.meet === s.meet && w.distanceM === s.distanceM);
-    const sameGoing = same.filter((w) => going(w.moisture) !== null && going(w.moisture) === going(s.moisture));
-    if (going(s.moisture) && sameGoing.length >= 3) return round(median(sameGoing.map((w) => w.time!)), 2);
-    return same.length >= 3 ? round(median(same.map((w) => w.time!)), 2) : null;
+    const key = `${s.meet}|${s.distanceM}|${going(s.moisture)}`;
+    if (!pars.has(key)) {
+      const same = winners.filter((w) => w.meet === s.meet && w.distanceM === s.distanceM);
+      const sameGoing = same.filter((w) => going(w.moisture) !== null && going(w.moisture) === going(s.moisture));
+      if (going(s.moisture) && sameGoing.length >= 3) pars.set(key, round(median(sameGoing.map((w) => w.time!)), 2));
+      else pars.set(key, same.length >= 3 ? round(median(same.map((w) => w.time!)), 2) : null);
+    }
+    return pars.get(key)!;
   };
-  const figure = (s: RawStart): number | null => {
+  const points = (s: RawStart): number | null => {
     const p = par(s);
-    return s.time && p ? round(100 + (1000 * (p - s.time)) / p, 1) : null;
+    return s.time && p ? 100 + (1000 * (p - s.time)) / p : null;
+  };
+  // A class level's points: the median of its winners' points above par; a day's variant: the median
+  // of its winners' points above their class's, with three or more.
+  const classOf = (s: RawStart): string | null => {
+    const match = s.raceClass?.match(/([1-6])등급/);
+    return match ? `${s.meet}|${match[1]}` : null;
+  };
+  const medians = (groups: Map<string, number[]>): Map<string, number> =>
+    new Map(
+      [...groups].filter(([, values]) => values.length >= 3).map(([key, values]) => [key, round(median(values), 1)]),
+    );
+  const group = (pairs: [string | null, number | null][]): Map<string, number[]> => {
+    const groups = new Map<string, number[]>();
+    for (const [key, value] of pairs)
+      if (key !== null && value !== null) groups.set(key, [...(groups.get(key) ?? []), value]);
+    return groups;
+  };
+  const classPoints = medians(group(winners.map((w) => [classOf(w), points(w) === null ? null : points(w)! - 100])));
+  const variants = medians(
+    group(
+      winners.map((w) => {
+        const own = classPoints.get(classOf(w) ?? '');
+        return [`${w.date}|${w.meet}`, points(w) === null || own === undefined ? null : points(w)! - 100 - own];
+      }),
+    ),
+  );
+  const figure = (s: RawStart): number | null => {
+    const p = points(s);
+    return p === null ? null : round(p - (variants.get(`${s.date}|${s.meet}`) ?? 0), 1);
   };
   const past = before
     .filter((s) => s.hrNo === runner.hrNo)
@@ -240,8 +274,8 @@ describe('Analysis over a collected season', () => {
   beforeAll(async () => {
     sandbox = await createKraSandbox();
     await sandbox.listen();
-    // The season up to the day before TARGET with results; TARGET's cards only, as before its races.
-    season = await collectSeason(sandbox, redis, { from: '2025-01-01', to: '2025-05-23', meets: MEETS });
+    // The shared season, up to the day before TARGET with results; TARGET's cards only, as before its races.
+    season = await analysisSeason(redis);
     await collectMore(sandbox, season, { from: TARGET, to: TARGET, meets: MEETS, results: false });
     api = await startApi(testConfig(season.database, redis, { KRA_REQUESTS_PER_SECOND: '1000' }));
     beforeResults = new Map();
@@ -262,7 +296,7 @@ describe('Analysis over a collected season', () => {
   it('should serve every runner of a race with its features, as of the start of the race day', () => {
     expect(beforeResults.size).toBeGreaterThan(10);
     const [first] = [...beforeResults.values()] as RaceFeatures[];
-    expect(first).toMatchObject({ date: TARGET, asOf: '2025-05-23T15:00:00.000Z', version: 1 });
+    expect(first).toMatchObject({ date: TARGET, asOf: '2025-05-23T15:00:00.000Z', version: FEATURE_VERSION });
     expect(first.runners.length).toBeGreaterThanOrEqual(5);
     const seasoned = first.runners.filter((runner) => !runner.form.firstStart);
     expect(seasoned.length).toBeGreaterThan(0);
@@ -388,7 +422,7 @@ describe('Analysis over a collected season', () => {
     expect(form).toEqual({
       hrNo: runner.hrNo,
       asOf: '2025-05-23T15:00:00.000Z',
-      version: 1,
+      version: FEATURE_VERSION,
       lines: runner.form.lastStarts.slice(0, 3),
     });
 
@@ -415,9 +449,13 @@ describe('Analysis over a collected season', () => {
 
     const pars = (await (await get(`/speed-pars?meet=1&asOf=${TARGET}`)).json()) as {
       pars: { distanceM: number; going: string | null; timeS: number; winners: number }[];
+      classes: { classLevel: number; points: number; winners: number }[];
     };
     expect(pars.pars.length).toBeGreaterThan(3);
     expect(pars.pars.every((par) => par.winners >= 3 && par.timeS > 40)).toBe(true);
+    // Better classes run faster: class 1's winners rate above class 6's.
+    const points = new Map(pars.classes.map((row) => [row.classLevel, row.points]));
+    expect(points.get(1)).toBeGreaterThan(points.get(6) ?? Infinity);
   });
 
   it('should stream the features of a range as NDJSON or CSV, computing stale days first', async () => {

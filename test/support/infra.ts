@@ -14,11 +14,17 @@ export function uniqueName(prefix: string): string {
 
 /** A database of its own for one test file, dropped at the end; nothing depends on leftovers. */
 export class TestDatabase {
-  readonly name = uniqueName('kra_test');
-  readonly url = `${POSTGRES_URL}/${this.name}`;
+  readonly url: string;
 
-  async create(): Promise<this> {
-    await withAdminClient((client) => client.query(`CREATE DATABASE "${this.name}"`));
+  constructor(readonly name = uniqueName('kra_test')) {
+    this.url = `${POSTGRES_URL}/${name}`;
+  }
+
+  /** Created empty, or as a copy of a template database (which nobody may be connected to). */
+  async create(template?: string): Promise<this> {
+    await withAdminClient((client) =>
+      client.query(`CREATE DATABASE "${this.name}"${template ? ` TEMPLATE "${template}"` : ''}`),
+    );
     return this;
   }
 
@@ -37,7 +43,7 @@ export class TestDatabase {
   }
 }
 
-async function withAdminClient(work: (client: Client) => Promise<unknown>): Promise<void> {
+export async function withAdminClient(work: (client: Client) => Promise<unknown>): Promise<void> {
   const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
   await client.connect();
   try {

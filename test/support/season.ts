@@ -1,9 +1,11 @@
 import { CollectionService, RaceData } from '@app/collection';
 import { dataSourceOptions, runMigrationsLocked } from '@app/database';
-import { KraSandbox } from '@app/kra-sandbox';
+import { createKraSandbox, KraSandbox } from '@app/kra-sandbox';
 import { addDays, meetsRacingOn } from '@app/calendar';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { testConfig, TestDatabase, TestRedisPrefix } from './infra';
+import { inject } from 'vitest';
+import { POSTGRES_URL, testConfig, TestDatabase, TestRedisPrefix } from './infra';
 import { kraClient } from './kra';
 
 export interface SeasonRange {
@@ -106,17 +108,78 @@ export async function collectAsItHappened(
 /** An empty database with the migrations run, as a season to collect into. */
 export async function emptySeason(redis: TestRedisPrefix, database = new TestDatabase()): Promise<Season> {
   await database.create();
+  return openSeason(redis, database, { migrate: true });
+}
+
+async function openSeason(
+  redis: TestRedisPrefix,
+  database: TestDatabase,
+  options = { migrate: false },
+): Promise<Season> {
   const dataSource = await new DataSource(
     dataSourceOptions(testConfig(database, redis).database, 'season-test'),
   ).initialize();
-  await runMigrationsLocked(dataSource);
+  if (options.migrate) await runMigrationsLocked(dataSource);
+  const days = await dataSource.query<{ day: string }[]>(
+    `SELECT DISTINCT to_char(race_date, 'YYYY-MM-DD') AS day FROM races ORDER BY 1`,
+  );
   return {
     database,
     dataSource,
-    days: [],
+    days: days.map(({ day }) => day),
     close: async () => {
       await dataSource.destroy();
       await database.drop();
     },
   };
+}
+
+/**
+ * A season built once per test run and shared: the first test file that asks builds it into a
+ * template database (under an advisory lock: a second file waits for it), and every file gets a
+ * copy of its own to change as it likes. The run's global setup drops the templates.
+ */
+export async function sharedSeason(
+  name: string,
+  redis: TestRedisPrefix,
+  build: (season: Season) => Promise<void>,
+): Promise<Season> {
+  const template = `kra_tpl_${name}_${inject('testRunId')}`;
+  const lock = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [template]);
+    const { rows } = await lock.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+    if (rows.length === 0) {
+      const season = await emptySeason(redis, new TestDatabase(template));
+      try {
+        await build(season);
+      } catch (error) {
+        await season.close();
+        throw error;
+      }
+      // A template is copied only while nobody is connected to it.
+      await season.dataSource.destroy();
+    }
+    return await openSeason(redis, await new TestDatabase().create(template));
+  } finally {
+    await lock.end();
+  }
+}
+
+/** The analysis tests' season: Seoul and Busan from 1 January to 23 May 2025, collected as it happened. */
+export const ANALYSIS_SEASON = { from: '2025-01-01', to: '2025-05-23', meets: [1, 3] };
+
+/** A copy of the analysis tests' season (see {@link ANALYSIS_SEASON}), built once per test run. */
+export function analysisSeason(redis: TestRedisPrefix): Promise<Season> {
+  return sharedSeason('analysis', redis, async (season) => {
+    const clock = { now: new Date(`${ANALYSIS_SEASON.from}T00:00:00+09:00`) };
+    const sandbox = await createKraSandbox({ now: () => clock.now });
+    await sandbox.listen();
+    try {
+      await collectAsItHappened(sandbox, clock, season, ANALYSIS_SEASON);
+    } finally {
+      await sandbox.close();
+    }
+  });
 }
