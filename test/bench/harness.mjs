@@ -63,7 +63,7 @@ export async function adminQuery(sql) {
   const client = new pg.Client({ connectionString: `${postgres}/postgres` });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query(sql)).rows;
   } finally {
     await client.end();
   }
@@ -80,8 +80,8 @@ export function start(args, env) {
 }
 
 /** The built API, started as `npm run start:api` starts it. */
-export function startApi(env) {
-  return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/api/src/main.js')], {
+export function startApi(env, nodeFlags = []) {
+  return start(['--max-semi-space-size=32', ...nodeFlags, resolve(root, 'dist/apps/api/src/main.js')], {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     ...env,
@@ -202,11 +202,11 @@ export function verdict(summary, subject, reference) {
   );
 }
 
-/** Stops the servers, drops the scratch database and deletes the run's Redis keys. */
+/** Stops the servers, drops the scratch database (unless null: a kept one) and deletes the run's Redis keys. */
 export async function cleanUp(children, database, prefix) {
   for (const child of children) child.kill('SIGTERM');
   await new Promise((done) => setTimeout(done, 1000));
-  await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+  if (database) await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
   const redis = new Redis(redisUrl);
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
