@@ -480,7 +480,7 @@ describe('Analysis over a collected season', () => {
     );
   });
 
-  it("should mark a day's data the same whatever the session's time zone", async () => {
+  it("should mark a day's data the same whatever the session's time zone, one day or many at once", async () => {
     const elsewhere = await new DataSource({
       type: 'postgres',
       url: season.database.url,
@@ -492,6 +492,11 @@ describe('Analysis over a collected season', () => {
       expect(await new FeaturesRepository(elsewhere).dataMark(TARGET)).toBe(
         await new FeaturesRepository(season.dataSource).dataMark(TARGET),
       );
+      // Many days' marks in one query: each the day's own mark (a day without races too).
+      const repository = new FeaturesRepository(season.dataSource);
+      const days = [...season.days.slice(0, 3), ...season.days.slice(-3), '2025-01-02', TARGET];
+      const marks = await new FeaturesRepository(elsewhere).dataMarks(days);
+      for (const day of days) expect(marks.get(day), day).toBe(await repository.dataMark(day));
     } finally {
       await elsewhere.destroy();
     }

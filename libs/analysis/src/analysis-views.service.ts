@@ -147,7 +147,8 @@ export class AnalysisViews {
   async *exportRaces(from: string, to: string, meet?: number): AsyncGenerator<string> {
     const days = await this.store.raceDays(from, to);
     const stale: string[] = [];
-    for (const day of days) if (!(await this.store.dayIsCurrent(day, await this.store.dataMark(day)))) stale.push(day);
+    const marks = await this.store.dataMarks(days);
+    for (const day of days) if (!(await this.store.dayIsCurrent(day, marks.get(day) as string))) stale.push(day);
     if (stale.length > 0) await this.features.computeRange(stale[0], stale[stale.length - 1]);
     for (const day of days) for (const features of await this.store.storedDay(day, meet)) yield features;
   }

@@ -62,8 +62,7 @@ export class FeaturesService {
     const report: ComputeReport = { days: 0, races: 0, runners: 0 };
     if (days.length === 0) return report;
     // Marks first: a write made while computing leaves the rows stale, never wrongly fresh.
-    const marks = new Map<string, string>();
-    for (const day of days) marks.set(day, await this.store.dataMark(day));
+    const marks = await this.store.dataMarks(days);
     const history = new FeatureHistory(await this.store.history(days.at(-1) as string));
     for (const [index, day] of days.entries()) {
       options.signal?.throwIfAborted();

@@ -151,6 +151,31 @@ export class FeaturesRepository {
     return row.mark;
   }
 
+  /**
+   * The data marks of many race days in one query (each equal to {@link dataMark} of that day): the
+   * results are aggregated per race day once, then summed up to each day.
+   */
+  async dataMarks(dates: string[]): Promise<Map<string, string>> {
+    if (dates.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ date: string; mark: string }[]>(
+      `WITH days AS (SELECT DISTINCT unnest($1::date[]) AS day),
+       finished AS (
+         SELECT r.race_date AS day, count(*) AS n, max(x.collected_at) AS collected, max(e.updated_at) AS entry, max(r.updated_at) AS race
+           FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id
+          WHERE r.race_date < (SELECT max(day) FROM days) GROUP BY r.race_date),
+       cards AS (
+         SELECT r.race_date AS day, count(*) AS n, max(e.updated_at) AS entry, max(r.updated_at) AS race
+           FROM races r JOIN entries e ON e.race_id = r.id WHERE r.race_date IN (SELECT day FROM days) GROUP BY r.race_date)
+       SELECT to_char(d.day, 'YYYY-MM-DD') AS date, concat_ws('|',
+         (SELECT concat_ws(':', coalesce(sum(f.n), 0), ${epoch('max(f.collected)')}, ${epoch('max(f.entry)')}, ${epoch('max(f.race)')})
+            FROM finished f WHERE f.day < d.day),
+         concat_ws(':', coalesce(c.n, 0), ${epoch('c.entry')}, ${epoch('c.race')})) AS mark
+         FROM days d LEFT JOIN cards c ON c.day = d.day`,
+      [dates],
+    );
+    return new Map(rows.map((row) => [row.date, row.mark]));
+  }
+
   async save(raceId: string, features: RaceFeatures, dataMark: string): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO race_features (race_id, race_date, meet, race_no, as_of, version, data_mark, features)
