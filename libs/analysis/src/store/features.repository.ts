@@ -159,7 +159,7 @@ export class FeaturesRepository {
     if (dates.length === 0) return new Map();
     const rows = await this.dataSource.query<{ date: string; mark: string }[]>(
       `WITH days AS (SELECT DISTINCT unnest($1::date[]) AS day),
-       finished AS (
+       finished AS MATERIALIZED (
          SELECT r.race_date AS day, count(*) AS n, max(x.collected_at) AS collected, max(e.updated_at) AS entry, max(r.updated_at) AS race
            FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id
           WHERE r.race_date < (SELECT max(day) FROM days) GROUP BY r.race_date),
