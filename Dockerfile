@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 #
 # One image for both processes of the KRA race data platform:
-#   API:    node dist/apps/api/src/main.js     (default CMD; port PORT, default 3000)
-#   worker: node dist/apps/worker/src/main.js  (probes and metrics on WORKER_PORT, default 3001)
+#   API:    node [flags] dist/apps/api/src/main.js     (default CMD; port PORT, default 3000)
+#   worker: node [flags] dist/apps/worker/src/main.js  (probes and metrics on WORKER_PORT, default 3001)
 # The HEALTHCHECK probes HEALTHCHECK_PORT if set, else PORT, else 3000: run the worker with
 # HEALTHCHECK_PORT set to its WORKER_PORT, or override the healthcheck (docker-compose.yml does).
 
@@ -19,8 +19,6 @@ RUN npm run build
 # ---- runtime: production dependencies and dist/ only ----
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
-# A larger young generation: fewer scavenges for the short-lived objects of each request.
-ENV NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 # `--omit=dev` also leaves out the `node` npm package (a dev dependency that only pins Node 22
 # for local npm scripts): the image's own Node 22 runs the product.
@@ -34,4 +32,6 @@ USER node
 EXPOSE 3000 3001
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HEALTHCHECK_PORT||process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/apps/api/src/main.js"]
+# The Node flags of `npm run start:api`: a larger young generation, fewer scavenges for the
+# short-lived objects of each request.
+CMD ["node", "--max-semi-space-size=32", "dist/apps/api/src/main.js"]

@@ -82,6 +82,7 @@ function exampleSettings(): string[] {
 interface ComposeService {
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
+  command?: string[];
 }
 
 describe('docker-compose.yml', () => {
@@ -104,6 +105,15 @@ describe('docker-compose.yml', () => {
       expect(fixed.map(([name]) => name)).toEqual(service === 'worker' ? ['DATABASE_RUN_MIGRATIONS'] : []);
     },
   );
+
+  it('should run the API and the worker with the Node flags of the npm scripts, as the image does', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    const command = (script: string): string[] => ['node', ...script.split(' ').slice(1)];
+    expect(compose.services.api.command).toEqual(command(scripts['start:api']));
+    expect(compose.services.worker.command).toEqual(command(scripts['start:worker']));
+    const [, imageCommand] = /^CMD (\[.*\])$/m.exec(read('Dockerfile')) ?? [];
+    expect(JSON.parse(imageCommand)).toEqual(command(scripts['start:api']));
+  });
 
   it('should publish the ports the settings name', () => {
     expect(compose.services.api.ports).toEqual(['${PORT:-3000}:${PORT:-3000}']);

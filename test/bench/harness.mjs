@@ -11,6 +11,10 @@ import Redis from 'ioredis';
 import pg from 'pg';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The Node flags `npm run start:api` runs the API with (package.json holds the one list). */
+export const NODE_FLAGS = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))
+  .scripts['start:api'].split(' ')
+  .filter((word) => word.startsWith('--'));
 export const postgres = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const settings = {
@@ -81,7 +85,7 @@ export function start(args, env) {
 
 /** The built API, started as `npm run start:api` starts it. */
 export function startApi(env, nodeFlags = []) {
-  return start(['--max-semi-space-size=32', ...nodeFlags, resolve(root, 'dist/apps/api/src/main.js')], {
+  return start([...NODE_FLAGS, ...nodeFlags, resolve(root, 'dist/apps/api/src/main.js')], {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     ...env,
@@ -90,7 +94,7 @@ export function startApi(env, nodeFlags = []) {
 
 /** The built worker, started as `npm run start:worker` starts it. */
 export function startWorker(env) {
-  return start(['--max-semi-space-size=32', resolve(root, 'dist/apps/worker/src/main.js')], {
+  return start([...NODE_FLAGS, resolve(root, 'dist/apps/worker/src/main.js')], {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     ...env,
