@@ -462,10 +462,17 @@ describe('Analysis over a collected season', () => {
     await season.database.query(`DELETE FROM race_features WHERE race_date = '2025-05-18'`);
     const ndjson = await get('/features?from=2025-05-01&to=2025-05-31');
     expect(ndjson.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
-    const races = (await ndjson.text())
+    const body = await ndjson.text();
+    const races = body
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line) as RaceFeatures);
+    // Byte for byte the stored JSON, a race per line, by day, meet and race.
+    const stored = await season.database.query<{ text: string }>(
+      `SELECT features::text AS text FROM race_features WHERE race_date BETWEEN '2025-05-01' AND '2025-05-31'
+        ORDER BY race_date, meet, race_no`,
+    );
+    expect(body).toBe(stored.map(({ text }) => `${text}\n`).join(''));
     const [{ count }] = await season.database.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM races r WHERE race_date BETWEEN '2025-05-01' AND '2025-05-31' AND status <> 'cancelled'
           AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id)`,
@@ -478,6 +485,36 @@ describe('Analysis over a collected season', () => {
     expect(rows).toHaveLength(
       races.filter((race) => race.meet === 1).reduce((sum, race) => sum + race.runners.length, 0),
     );
+  });
+
+  it('should let the database connection go when a client leaves an export early', async () => {
+    // More early leavers than the pool has connections (10): a held connection would starve the rest.
+    for (let i = 0; i < 12; i += 1) {
+      const aborted = new AbortController();
+      const response = await fetch(`${api.baseUrl}/api/v2/analysis/features?from=2025-01-01&to=2025-05-31`, {
+        headers: { 'x-api-key': ADMIN_KEY, accept: i % 2 ? 'text/csv' : 'application/x-ndjson' },
+        signal: aborted.signal,
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      aborted.abort();
+      await reader.closed.catch(() => undefined);
+    }
+    const whole = await get('/features?from=2025-05-01&to=2025-05-31&meet=1');
+    expect(whole.status).toBe(200);
+    expect((await whole.text()).length).toBeGreaterThan(1000);
+    await expect
+      .poll(async () => {
+        const [{ copies }] = await season.database.query<{ copies: number }>(
+          `SELECT count(*)::int AS copies FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (SELECT features%' AND state = 'active'`,
+        );
+        return copies;
+      })
+      .toBe(0);
+    // And every connection of the API's pool is back, idle.
+    const pool = (api.app.get(DataSource).driver as unknown as { master: { totalCount: number; idleCount: number } })
+      .master;
+    await expect.poll(() => pool.totalCount - pool.idleCount).toBe(0);
   });
 
   it("should mark a day's data the same whatever the session's time zone, one day or many at once", async () => {

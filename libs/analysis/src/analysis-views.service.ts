@@ -1,6 +1,7 @@
 import { CacheService } from '@app/cache';
 import { addDays, dashed, kstToday } from '@app/calendar';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { FEATURE_VERSION, GoingBand, PastStartLine } from './features/definitions';
 import { FeatureHistory } from './features/engine';
 import { drawTable, DrawRow, statsBy, StatsKey, StatsRow } from './features/stats';
@@ -141,15 +142,16 @@ export class AnalysisViews {
   }
 
   /**
-   * The features of every race of a range as JSON text, race day by race day (one day in memory at a time);
-   * days whose stored rows are stale are computed again first, so the export equals a computation now.
+   * The features of every race of a range as NDJSON bytes (a race per line), streamed from the
+   * stored rows; days whose stored rows are stale are computed again first, so the export equals a
+   * computation now.
    */
-  async *exportRaces(from: string, to: string, meet?: number): AsyncGenerator<string> {
+  async exportRaces(from: string, to: string, meet?: number): Promise<Readable> {
     const days = await this.store.raceDays(from, to);
     const stale: string[] = [];
     const marks = await this.store.dataMarks(days);
     for (const day of days) if (!(await this.store.dayIsCurrent(day, marks.get(day) as string))) stale.push(day);
     if (stale.length > 0) await this.features.computeRange(stale[0], stale[stale.length - 1]);
-    for (const day of days) for (const features of await this.store.storedDay(day, meet)) yield features;
+    return this.store.copyRange(from, to, meet);
   }
 }

@@ -9,6 +9,7 @@ import { FeaturesService } from '../features.service';
 import { AnalysisViews } from '../analysis-views.service';
 import { DrawQueryDto, FeaturesExportQueryDto, FormQueryDto, SpeedParsQueryDto, StatsQueryDto } from './analysis.dto';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 
 /** Whether the client asked for CSV (an Accept naming text/csv). */
 export function wantsCsv(accept: string | undefined): boolean {
@@ -141,25 +142,37 @@ export class AnalysisExportController {
     summary: "Every runner's features of a range of race days, streamed",
     description:
       "`Accept: text/csv`: one row per runner, the columns of the race route's CSV; otherwise NDJSON, one race per line. " +
-      'Days whose stored features are stale are computed first; then one race day at a time is read and sent.',
+      'Days whose stored features are stale are computed first; then the stored rows are streamed from the database as they are.',
   })
   @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiOkResponse({ description: 'NDJSON (a race per line) or CSV (a runner per row)' })
   @ApiErrors(400)
-  features(
+  async features(
     @Query() query: FeaturesExportQueryDto,
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
-  ): void {
+  ): Promise<void> {
     const csv = wantsCsv(accept);
-    const races = this.views.exportRaces(query.from, query.to, query.meet);
-    async function* lines(): AsyncGenerator<string> {
-      if (csv) yield featureCsvHeader();
-      // NDJSON sends the stored JSON as it is; CSV flattens it.
-      for await (const race of races) yield csv ? featureCsvLines(JSON.parse(race) as RaceFeatures) : `${race}\n`;
-    }
+    // NDJSON sends the stored JSON bytes as they are; CSV flattens each line.
+    const ndjson = await this.views.exportRaces(query.from, query.to, query.meet);
     void reply
       .header('content-type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
-      .send(Readable.from(lines()));
+      .send(csv ? Readable.from(csvLines(ndjson)) : ndjson);
   }
+}
+
+/** The CSV of an NDJSON stream of races: the header, then a row per runner. */
+async function* csvLines(ndjson: Readable): AsyncGenerator<string> {
+  yield featureCsvHeader();
+  // A race per line; a line may span chunks, a character too (the decoder keeps its bytes).
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  // Leaving early (a client gone) destroys the database stream, which lets its connection go.
+  for await (const chunk of ndjson as AsyncIterable<Buffer>) {
+    const lines = (rest + decoder.write(chunk)).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) if (line) yield featureCsvLines(JSON.parse(line) as RaceFeatures);
+  }
+  rest += decoder.end();
+  if (rest) yield featureCsvLines(JSON.parse(rest) as RaceFeatures);
 }

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { to as copyTo } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { FEATURE_VERSION, RaceFeatures } from '../features/definitions';
 import type { CardSnapshot, HistoryRace, HistoryRunner, RaceCard } from '../features/history';
 
@@ -205,14 +208,41 @@ export class FeaturesRepository {
     return row.missing === 0;
   }
 
-  /** The stored features of a day's races (of one meet, or all), by meet and race, as JSON text. */
-  async storedDay(date: string, meet?: number): Promise<string[]> {
-    const rows = await this.dataSource.query<{ features: string }[]>(
-      `SELECT features::text AS features FROM race_features WHERE race_date = $1 AND ($2::smallint IS NULL OR meet = $2)
-        ORDER BY meet, race_no`,
-      [date, meet ?? null],
+  /**
+   * The stored features of the races of from..to (of one meet, or all) as NDJSON bytes, by day, meet
+   * and race, straight from Postgres: a COPY sends each row's JSON text as it is (CSV format with
+   * control characters as delimiter and quote, which JSON text never holds raw), so no row becomes a
+   * string in this process. The connection goes back to the pool when the stream ends, and is
+   * discarded when it fails or is closed early.
+   */
+  async copyRange(from: string, to: string, meet?: number): Promise<Readable> {
+    // COPY takes no parameters: the values are checked here, whatever the caller checked.
+    const isDate = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value);
+    if (!isDate(from) || !isDate(to) || (meet !== undefined && !Number.isInteger(meet)))
+      throw new Error(`copyRange: not a date range and meet: ${from}, ${to}, ${meet}`);
+    const driver = this.dataSource.driver as PostgresDriver;
+    const [client, release] = (await driver.obtainMasterConnection()) as [
+      { query(stream: ReturnType<typeof copyTo>): ReturnType<typeof copyTo> },
+      (error?: Error) => void,
+    ];
+    const stream = client.query(
+      copyTo(
+        `COPY (SELECT features::text FROM race_features WHERE race_date BETWEEN '${from}' AND '${to}'` +
+          `${meet === undefined ? '' : ` AND meet = ${meet}`} ORDER BY race_date, meet, race_no)` +
+          ` TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`,
+      ),
     );
-    return rows.map((row) => row.features);
+    let released = false;
+    const finish = (error?: Error): void => {
+      if (released) return;
+      released = true;
+      release(error);
+    };
+    stream.once('end', () => finish());
+    // Not once: ending a discarded connection fails the COPY again ("Connection terminated").
+    stream.on('error', (error: Error) => finish(error));
+    stream.once('close', () => finish(stream.readableEnded ? undefined : new Error('export closed before its end')));
+    return stream;
   }
 
   async stored(
