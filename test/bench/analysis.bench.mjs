@@ -78,8 +78,7 @@ const redis = new Redis(redisUrl, { keyPrefix: prefix });
 const sandbox = await createKraSandbox();
 try {
   const [existing] = await adminQuery(`SELECT 1 FROM pg_database WHERE datname = '${database}'`);
-  const reuse = keptDatabase !== undefined && existing !== undefined;
-  if (!reuse) await adminQuery(`CREATE DATABASE "${database}"`);
+  if (!existing) await adminQuery(`CREATE DATABASE "${database}"`);
   const config = {
     url: `${postgres}/${database}`,
     poolSize: 10,
@@ -88,6 +87,9 @@ try {
   };
   dataSource = await new DataSource(dataSourceOptions(config, 'analysis-bench')).initialize();
   await runMigrationsLocked(dataSource);
+  // A kept database is reused once it holds the collected years (an API started on it alone creates it empty).
+  const [{ collected }] = await dataSource.query(`SELECT count(*)::int AS collected FROM races`);
+  const reuse = keptDatabase !== undefined && collected > 0;
   await sandbox.listen();
   const collector = new CollectionService(benchKraClient(sandbox.url, redis, 16), new RaceData(dataSource));
 
