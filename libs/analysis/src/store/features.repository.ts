@@ -142,21 +142,13 @@ export class FeaturesRepository {
    * before the day, and the day's own cards. Any write the collector or an import makes changes it.
    */
   async dataMark(date: string): Promise<string> {
-    const [row] = await this.dataSource.query<{ mark: string }[]>(
-      // Instants as epoch microseconds: the same mark whatever the session's time zone.
-      `SELECT concat_ws('|',
-         (SELECT concat_ws(':', count(*), ${epoch('max(x.collected_at)')}, ${epoch('max(e.updated_at)')}, ${epoch('max(r.updated_at)')})
-            FROM races r JOIN entries e ON e.race_id = r.id JOIN results x ON x.entry_id = e.id WHERE r.race_date < $1),
-         (SELECT concat_ws(':', count(*), ${epoch('max(e.updated_at)')}, ${epoch('max(r.updated_at)')})
-            FROM races r JOIN entries e ON e.race_id = r.id WHERE r.race_date = $1)) AS mark`,
-      [date],
-    );
-    return row.mark;
+    return (await this.dataMarks([date])).get(date) as string;
   }
 
   /**
-   * The data marks of many race days in one query (each equal to {@link dataMark} of that day): the
-   * results are aggregated per race day once, then summed up to each day.
+   * The data marks of many race days in one query: the results are aggregated per race day once,
+   * then summed up to each day. Instants as epoch microseconds: the same mark whatever the
+   * session's time zone.
    */
   async dataMarks(dates: string[]): Promise<Map<string, string>> {
     if (dates.length === 0) return new Map();
